@@ -1,0 +1,205 @@
+// instance_1: the seed's hand-written virtio-mmio console back end (device_side/src/
+// virtio-mmio-backend{,-serial}.c), reproduced store for store (wire-protocol §3.2, §3.3, §4.2).
+// Seed quirks are kept on purpose and cited (Qn). Where the real code would dereference a wild
+// pointer or index past its 2-slot table, we do not: the value read from shm is validated, the
+// lab reports what the real device would have done, and the callback returns.
+
+import {
+  CONSOLE_RX,
+  CONSOLE_TX,
+  HVL_CFG_ACK,
+  INT,
+  MMIO_WINDOW,
+  REG,
+  STATUS,
+  VIRTIO_ID_CONSOLE,
+  VIRTIO_MMIO_MAGIC
+} from '../virtio/mmio'
+import { inBounds } from '../ivshmem/shm'
+import { fmtPtr, type GuestPlatform, type Thread } from './platform'
+
+export const ZEPHYR_BANNER = '*** Booting Zephyr OS build v1.8.99-67522-gc40fbdfc4fcd ***\n'
+/** %p of the device's static backend struct in the README capture */
+export const BACKEND_STRUCT_VA = 0x4019ae60
+/** time from reset to main() on qemu_cortex_a53 (kernel init, PCIe enumeration) [model] */
+export const DEVICE_BOOT_NS = 10_000_000
+
+const enum DevState {
+  UNKNOWN,
+  READY
+}
+
+interface VringSlot {
+  /** guest VAs as the device computed them */
+  desc: number
+  avail: number
+  used: number
+  num: number
+  /** shm offsets, null when the ring does not lie inside the device's mapping */
+  off: { desc: number; avail: number; used: number } | null
+}
+
+export interface DeviceSideState {
+  state: 'UNKNOWN' | 'READY'
+  vrings: (VringSlot | null)[]
+}
+
+export class DeviceSide {
+  private st = DevState.UNKNOWN
+  private readonly vrings: (VringSlot | null)[] = [null, null]
+  private base = 0
+  private size = 0
+
+  constructor(private readonly p: GuestPlatform) {}
+
+  get view(): DeviceSideState {
+    return { state: this.st === DevState.READY ? 'READY' : 'UNKNOWN', vrings: this.vrings.map((v) => (v ? { ...v } : null)) }
+  }
+
+  *main(): Thread {
+    const p = this.p
+    yield p.k_busy_wait(DEVICE_BOOT_NS)
+    p.printk(ZEPHYR_BANNER) // CONFIG_BOOT_BANNER stays on in device_side
+    p.setState('booting', 'main()')
+    const { base, size } = p.ivshmem_get_mem()
+    this.base = base
+    this.size = size
+    p.memset(0, size, 0) // Q26: the device wipes the whole shm at boot
+    // registers, in the source's order (§3.2 step 4)
+    p.w32(REG.MagicValue, VIRTIO_MMIO_MAGIC)
+    p.w32(REG.Version, 1) // Q1: legacy
+    p.w32(REG.DeviceID, VIRTIO_ID_CONSOLE)
+    p.w32(REG.QueuePFN, 0)
+    p.w32(REG.InterruptACK, 0)
+    p.w32(REG.SHMBaseHigh, Math.floor(base / 2 ** 32)) // Q10: SHM regs as an "HVL enabled" flag
+    p.w32(REG.SHMBaseLow, base >>> 0)
+    p.w32(REG.SHMLenHigh, 0)
+    p.w32(REG.SHMLenLow, MMIO_WINDOW)
+    p.printk(`Dump the configuration for the virtio mmio device ${fmtPtr(BACKEND_STRUCT_VA)}\n`)
+    p.printk(`VIRTIO_MMIO Device Base address: ${fmtPtr(base)}\n`)
+    p.printk(`VIRTIO_MMIO_MAGIC_VALUE: 0x${p.r32(REG.MagicValue).toString(16)}\n`)
+    p.printk(`VIRTIO_MMIO_VERSION: 0x${p.r32(REG.Version).toString(16)}\n`)
+    p.printk(`VIRTIO_MMIO_DEVICE_ID: 0x${p.r32(REG.DeviceID).toString(16)}\n`)
+    // errata 9.5: the callback joins the handler list only now; earlier doorbells are lost
+    p.ipm_register_callback(() => this.callback())
+    p.setState('running', `waiting for the driver; rings peer ${(p.ivshmem_get_id() + 1) & 0xffff}`)
+  }
+
+  /** the IPM callback, once per coalesced doorbell (§3.3) */
+  private callback(): void {
+    const p = this.p
+    // a. an interrupt acknowledgement: clear and return (Q21: hides a notify merged with it)
+    if (p.r32(REG.InterruptACK) & INT.VRING) {
+      p.w32(REG.InterruptACK, 0)
+      return
+    }
+    const status = p.r32(REG.Status)
+    if (status & STATUS.DRIVER_OK && this.st !== DevState.READY) {
+      p.printk('Config Status DRIVER_OK \n') // Q30: trailing space
+      this.st = DevState.READY
+      p.setState('ready', 'DRIVER_OK seen; serving transmitq')
+      return
+    }
+    if (this.st === DevState.UNKNOWN) this.configureQueue()
+    else this.serve()
+  }
+
+  /** §3.3 d: latch one queue's legacy configuration and ack it with 0xAABBAABB (Q3, Q4, Q5) */
+  private configureQueue(): void {
+    const p = this.p
+    const idx = p.r32(REG.DriverFeaturesSel) // Q4: queue index read from 0x024
+    const pfn = p.r32(REG.QueuePFN)
+    if (pfn === 0 || pfn === HVL_CFG_ACK) return
+    p.w32(REG.QueuePFN, HVL_CFG_ACK) // Q3: ack before reading Align/Num
+    const align = p.r32(REG.QueueAlign) // Q5: PFN x QueueAlign, not GuestPageSize
+    const num = p.r32(REG.QueueNum)
+    const addr = Number((BigInt(pfn) * BigInt(align)) & 0xffffffffn) // 32-bit arithmetic in C
+    const desc = addr
+    const avail = (addr + 16 * num) >>> 0
+    const used = (addr + cAlign(16 * num + 2 * (num + 1), align)) >>> 0 // Q6
+    p.printk('Dump of incoming Vring information from other side:\n')
+    p.printk(`vring descriptor: ${fmtPtr(desc)}:\n`)
+    p.printk(`vring avail: ${fmtPtr(avail)}:\n`)
+    p.printk(`vring used: ${fmtPtr(used)}:\n`)
+    p.printk(`vring entries: ${num}:\n`)
+    if (idx >= this.vrings.length) {
+      // Q29: the real device stores into vrings[idx] past its 2-entry table
+      p.event('error', { where: 'configure', message: `queue index ${idx} read from DriverFeaturesSel is outside the 2-slot vring table (Q29); ignored` })
+      return
+    }
+    // errata 9.7: the whole ring must lie inside the mapping, not just its first byte
+    const off = { desc: desc - this.base, avail: avail - this.base, used: used - this.base }
+    const ok =
+      num > 0 &&
+      num <= 0x8000 &&
+      inBounds(off.desc, 16 * num, this.size) &&
+      inBounds(off.avail, 4 + 2 * num, this.size) &&
+      inBounds(off.used, 4 + 8 * num, this.size)
+    if (!ok)
+      p.event('error', {
+        where: 'configure',
+        queue: idx,
+        message: `queue ${idx}: ring ${fmtPtr(desc)} (num ${num}, align ${align}) is not inside the device's shm mapping ${fmtPtr(this.base)}+0x${this.size.toString(16)}; the real device would fault on first use`
+      })
+    this.vrings[idx] = { desc, avail, used, num, off: ok ? off : null }
+    p.event('guest', { op: 'queue-configured', queue: idx, pfn, align, num, desc, avail, used })
+  }
+
+  /** §4.2: exactly one descriptor per callback, slot = used.idx mod num (Q18, Q19, Q20) */
+  private serve(): void {
+    const p = this.p
+    const q = p.r32(REG.QueueNotify) // Q22: last queue written, no pending bits
+    const vr = q < this.vrings.length ? this.vrings[q] : null
+    if (!vr || !vr.off) {
+      p.event('error', { where: 'serve', queue: q, message: `QueueNotify = ${q}: no usable ring for that queue; the real device would dereference an unset pointer` })
+      return
+    }
+    const { off, num } = vr
+    const usedIdx = p.r16(off.used + 2)
+    const slot = usedIdx % num
+    const d = p.r16(off.avail + 4 + 2 * slot)
+    if (d >= num) {
+      p.event('error', { where: 'serve', queue: q, message: `avail.ring[${slot}] = ${d} is not below QueueNum ${num} (no bounds check in the seed, Q18)` })
+      return
+    }
+    const dOff = off.desc + 16 * d
+    const lo = p.r32(dOff)
+    const hi = p.r32(dOff + 4)
+    let len: number
+    if (q === CONSOLE_TX && (lo || hi)) {
+      // the device dereferences the driver's VA as its own (Q11)
+      const bOff = hi === 0 ? lo - this.base : -1
+      if (!inBounds(bOff, 1, this.size)) {
+        p.event('error', { where: 'serve', queue: q, message: `desc[${d}].addr 0x${hi.toString(16)}${lo.toString(16).padStart(8, '0')} is outside the device's shm mapping; byte not read` })
+        return
+      }
+      p.uart_poll_out(p.r8(bOff)) // Q19: first byte only, desc.len ignored
+      len = 1
+    } else if (q === CONSOLE_RX && (lo || hi)) {
+      // Q23: the received byte lands in the low byte of desc.addr, not in the buffer
+      const c = p.uart_poll_in()
+      if (c >= 0) p.w8(dOff, c)
+      len = c >= 0 ? 1 : 0
+    } else {
+      p.printk('Invalid descriptor! \n')
+      return
+    }
+    const elem = off.used + 4 + 8 * slot
+    p.w32(elem + 4, len)
+    p.w32(elem, p.r16(off.avail + 4 + 2 * slot)) // re-read, as the source does
+    p.w16(off.used + 2, (usedIdx + 1) & 0xffff) // Q35: no barrier
+    p.event('desc-used', { queue: q, id: d, len, usedIdx: (usedIdx + 1) & 0xffff })
+    p.w32(REG.InterruptStatus, INT.VRING)
+    p.ipm_send((p.ivshmem_get_id() + 1) & 0xffff) // Q24: partner = own + 1
+  }
+}
+
+/** the C align-up macro on 32-bit values: ((x + a - 1) & ~(a - 1)); a = 0 gives 0 */
+function cAlign(x: number, a: number): number {
+  return ((x + a - 1) & ~(a - 1)) >>> 0
+}
+
+export function deviceSide(p: GuestPlatform): { fw: DeviceSide; main: Thread } {
+  const fw = new DeviceSide(p)
+  return { fw, main: fw.main() }
+}

@@ -1,0 +1,80 @@
+// The platform the two firmwares are written against: the Zephyr APIs the seed demo uses,
+// nothing more. Threads are generators that yield the blocking calls (k_sleep, k_busy_wait,
+// k_poll on the IPM signal); everything between two yields runs at one virtual instant.
+//
+// Memory is addressed by shm OFFSET (the firmware adds its own base only when it publishes or
+// dereferences a guest virtual address, as the real code does: wire-protocol §2.5).
+
+import type { Side } from '../shared/contract'
+
+export const enum OpKind {
+  Sleep,
+  Busy,
+  Wait
+}
+/** Sleep carries the absolute wake time (tick-aligned), Busy a duration */
+export type Op = { k: OpKind.Sleep; ns: number } | { k: OpKind.Busy; ns: number } | { k: OpKind.Wait; sig: PollSignal }
+export type Thread = Generator<Op, void, void>
+
+/** k_poll_signal: a flag, so several raises before the waiter runs collapse into one (§5.4) */
+export class PollSignal {
+  raised = false
+  waiter: (() => void) | null = null
+  raise(): void {
+    this.raised = true
+    const w = this.waiter
+    if (w) {
+      this.waiter = null
+      w()
+    }
+  }
+}
+
+export interface IvshmemMem {
+  /** the VA the guest's ivshmem driver mapped BAR2 at (0xAFA00000 in the seed, §2.5) */
+  base: number
+  size: number
+}
+
+export interface GuestPlatform {
+  readonly side: Side
+  // --- drivers/virtualization/ivshmem.h
+  ivshmem_get_mem(): IvshmemMem
+  /** IVPosition */
+  ivshmem_get_id(): number
+  // --- linaro,ivshmem-ipm: always vector 0, no payload (§5.2)
+  ipm_send(id: number): void
+  /** the IPM event-loop thread calls cb once per (coalesced) vector-0 interrupt */
+  ipm_register_callback(cb: () => void): void
+  // --- kernel
+  k_sleep(ns: number): Op
+  k_busy_wait(ns: number): Op
+  k_uptime_get_32(): number
+  // --- shared memory at base + off (sys_read32/sys_write32, libmetal io)
+  r8(off: number): number
+  r16(off: number): number
+  r32(off: number): number
+  w8(off: number, v: number): void
+  w16(off: number, v: number): void
+  w32(off: number, v: number): void
+  /** a 64-bit store as the AArch64 code does it (one trace event), value as lo/hi words */
+  w64(off: number, lo: number, hi: number): void
+  memset(off: number, len: number, v: number): void
+  // --- console
+  /** Zephyr printk through the console driver: '\n' goes out as "\r\n" (§3.5) */
+  printk(s: string): void
+  /** raw byte to this guest's UART, no CR insertion */
+  uart_poll_out(c: number): void
+  /** byte from this guest's UART receive side, or -1 */
+  uart_poll_in(): number
+  // --- lab instrumentation (no effect on the wire)
+  /** a diagnostic line on this guest's console, e.g. libmetal's log output */
+  log(line: string): void
+  event(k: 'desc-add' | 'desc-used' | 'reclaim' | 'guest' | 'error', fields: Record<string, unknown>): void
+  setState(state: import('../shared/contract').GuestState, detail?: string): void
+}
+
+/** Zephyr's %p: 0x + lowercase hex without padding; NULL prints "(nil)" (errata 9.6) */
+export function fmtPtr(v: number): string {
+  return v === 0 ? '(nil)' : '0x' + v.toString(16)
+}

@@ -1,0 +1,275 @@
+// A minimal Zephyr-on-QEMU model for one guest: a single CPU, cooperative threads of equal
+// priority (main and the IPM event loop, both priority 0: no preemption, no time slicing),
+// a 100 Hz system tick, an ivshmem-doorbell device and a UART.
+//
+// Timing rules that the seed's output depends on (wire-protocol §4.6):
+//  - k_sleep(d) rounds up to ticks and Zephyr adds one more tick to relative timeouts, counted
+//    from the current tick boundary: k_sleep(200 us) always ends at the second tick boundary;
+//  - k_uptime_get_32() advances in whole ticks (10 ms);
+//  - k_busy_wait() spins: the CPU is held, other threads (the IPM loop) cannot run.
+
+import type { Scheduler } from '../lab/sched'
+import type { Trace } from '../lab/trace'
+import { hex32 } from '../lab/trace'
+import type { EmulatedFabric, Peer } from '../ivshmem/fabric'
+import type { Shm } from '../ivshmem/shm'
+import type { GuestState, Side } from '../shared/contract'
+import { OpKind, PollSignal, type GuestPlatform, type IvshmemMem, type Op, type Thread } from './platform'
+
+export const TICK_NS = 10_000_000 // CONFIG_SYS_CLOCK_TICKS_PER_SEC = 100 on QEMU targets
+
+export interface GuestHooks {
+  /** names a shm offset for the trace ('Status', 'q1.desc[0].addr', ...) */
+  name(off: number): string
+  /** a register store (off < 0x200) by this side, for last-writer tracking */
+  regStore(off: number, side: Side, eventIndex: number | null): void
+  console(side: Side, bytes: string): void
+  state(side: Side, state: GuestState, detail: string): void
+}
+
+interface KThread {
+  name: string
+  gen: Thread
+}
+
+export class ZephyrGuest implements GuestPlatform {
+  readonly bootT: number
+  peer: Peer
+  alive = true
+  state: GuestState = 'booting'
+  detail = ''
+  private running: KThread | null = null
+  private readonly ready: KThread[] = []
+  private readonly ipmSig = new PollSignal()
+  private ipmCb: (() => void) | null = null
+  /** UART receive FIFO (bytes typed into this guest's console) */
+  readonly rx: number[] = []
+  consoleBytes = 0
+
+  constructor(
+    readonly side: Side,
+    readonly instance: string,
+    private readonly sched: Scheduler,
+    private readonly fabric: EmulatedFabric,
+    private readonly shm: Shm,
+    private readonly trace: Trace,
+    private readonly hooks: GuestHooks,
+    private readonly memBase: number
+  ) {
+    this.bootT = sched.now
+    this.peer = fabric.connect(side)
+    this.peer.onInterrupt = (v, n) => this.isr(v, n)
+    if (trace.on) trace.emit('guest', side, { op: 'boot', instance, peer: this.peer.id })
+  }
+
+  /** start the boot thread (main) and the IPM event-loop thread */
+  boot(main: (p: GuestPlatform) => Thread): void {
+    this.spawn('ipm_event_loop', this.ipmLoop())
+    this.spawn('main', main(this))
+  }
+
+  stop(): void {
+    if (!this.alive) return
+    this.alive = false
+    this.fabric.disconnect(this.peer)
+    this.setState('stopped', 'powered off')
+    if (this.trace.on) this.trace.emit('guest', this.side, { op: 'stop', peer: this.peer.id })
+  }
+
+  // ---- scheduler ---------------------------------------------------------------------------
+
+  private spawn(name: string, gen: Thread): void {
+    this.ready.push({ name, gen })
+    this.dispatch()
+  }
+
+  private dispatch(): void {
+    while (this.alive && !this.running && this.ready.length) {
+      const th = this.ready.shift()!
+      this.running = th
+      this.resume(th)
+    }
+  }
+
+  private resume(th: KThread): void {
+    let r: IteratorResult<Op, void>
+    try {
+      r = th.gen.next()
+    } catch (e) {
+      // protocol code must not throw; if it does, the guest "faults" and the lab says so
+      this.running = null
+      this.setState('failed', `fault in ${th.name}: ${(e as Error).message}`)
+      if (this.trace.on) this.trace.emit('error', this.side, { where: th.name, message: String((e as Error).message) })
+      this.alive = false
+      return
+    }
+    if (r.done) {
+      this.running = null
+      return
+    }
+    const op = r.value
+    switch (op.k) {
+      case OpKind.Busy:
+        // CPU held until the spin ends
+        this.sched.after(op.ns, () => {
+          if (this.alive) this.resume(th)
+        })
+        return
+      case OpKind.Sleep: {
+        this.running = null
+        this.sched.at(op.ns, () => {
+          if (!this.alive) return
+          this.ready.push(th)
+          this.dispatch()
+        })
+        break
+      }
+      case OpKind.Wait: {
+        this.running = null
+        const sig = op.sig
+        if (sig.raised) this.ready.push(th)
+        else
+          sig.waiter = () => {
+            if (!this.alive) return
+            this.ready.push(th)
+            this.dispatch()
+          }
+        break
+      }
+    }
+    this.dispatch()
+  }
+
+  private *ipmLoop(): Thread {
+    for (;;) {
+      yield { k: OpKind.Wait, sig: this.ipmSig }
+      this.ipmSig.raised = false // k_poll_signal_reset
+      const cb = this.ipmCb
+      if (cb) {
+        if (this.trace.on) this.trace.emit('callback', this.side, { op: 'ipm', peer: this.peer.id })
+        cb()
+      } else if (this.trace.on) this.trace.emit('callback', this.side, { op: 'ignored', reason: 'no IPM callback registered yet' })
+    }
+  }
+
+  /** MSI-X ISR of the ivshmem driver: both vectors share it; ipm_ivshmem only signals vector 0 */
+  private isr(vector: number, count: number): void {
+    if (!this.alive) return
+    if (vector !== 0) {
+      if (this.trace.on) this.trace.emit('callback', this.side, { op: 'ignored', vector, count, reason: 'ipm_ivshmem only listens on vector 0' })
+      return
+    }
+    this.ipmSig.raise()
+  }
+
+  // ---- GuestPlatform -------------------------------------------------------------------------
+
+  ivshmem_get_mem(): IvshmemMem {
+    return { base: this.memBase, size: this.shm.size }
+  }
+  ivshmem_get_id(): number {
+    return this.peer.id
+  }
+  ipm_send(id: number): void {
+    this.fabric.doorbell(this.peer, ((id & 0xffff) << 16) >>> 0)
+  }
+  ipm_register_callback(cb: () => void): void {
+    this.ipmCb = cb
+  }
+  k_sleep(ns: number): Op {
+    const ticks = Math.ceil(ns / TICK_NS)
+    const cur = Math.floor((this.sched.now - this.bootT) / TICK_NS)
+    return { k: OpKind.Sleep, ns: this.bootT + (cur + ticks + 1) * TICK_NS }
+  }
+  k_busy_wait(ns: number): Op {
+    return { k: OpKind.Busy, ns }
+  }
+  k_uptime_get_32(): number {
+    return (Math.floor((this.sched.now - this.bootT) / TICK_NS) * (TICK_NS / 1e6)) >>> 0
+  }
+  get uptimeMs(): number {
+    return Math.floor((this.sched.now - this.bootT) / 1e6)
+  }
+
+  r8(off: number): number {
+    return this.shm.r8(off)
+  }
+  r16(off: number): number {
+    return this.shm.r16(off)
+  }
+  r32(off: number): number {
+    return this.shm.r32(off)
+  }
+  w8(off: number, v: number): void {
+    const old = this.trace.on ? this.shm.r8(off) : 0
+    this.shm.w8(off, v)
+    this.stored(off, 1, old, v & 0xff)
+  }
+  w16(off: number, v: number): void {
+    const old = this.trace.on ? this.shm.r16(off) : 0
+    this.shm.w16(off, v)
+    this.stored(off, 2, old, v & 0xffff)
+  }
+  w32(off: number, v: number): void {
+    const old = this.trace.on ? this.shm.r32(off) : 0
+    this.shm.w32(off, v)
+    this.stored(off, 4, old, v >>> 0)
+  }
+  w64(off: number, lo: number, hi: number): void {
+    if (!this.trace.on) {
+      this.shm.w32(off + 4, hi) // bounds-check the whole field before the first byte changes
+      this.shm.w32(off, lo)
+      return
+    }
+    const oldLo = this.shm.r32(off)
+    const oldHi = this.shm.r32(off + 4)
+    this.shm.w32(off + 4, hi)
+    this.shm.w32(off, lo)
+    const h64 = (l: number, h: number) => '0x' + (h >>> 0).toString(16).padStart(8, '0') + (l >>> 0).toString(16).padStart(8, '0')
+    this.trace.emit('store', this.side, { off, name: this.hooks.name(off), w: 8, old: h64(oldLo, oldHi), new: h64(lo, hi) })
+  }
+  private stored(off: number, w: number, old: number, v: number): void {
+    let ev: number | null = null
+    if (this.trace.on) {
+      ev = this.trace.emit('store', this.side, { off, name: this.hooks.name(off), w, old: hexw(old, w), new: hexw(v, w) }).i
+    }
+    if (off < 0x200) this.hooks.regStore(off, this.side, ev)
+  }
+  memset(off: number, len: number, v: number): void {
+    this.shm.fill(off, len, v)
+    if (this.trace.on) this.trace.emit('memset', this.side, { off, len, value: v })
+    for (let o = off & ~3; o < Math.min(off + len, 0x200); o += 4) this.hooks.regStore(o, this.side, null)
+  }
+
+  printk(s: string): void {
+    this.out(s.replace(/\n/g, '\r\n'))
+  }
+  uart_poll_out(c: number): void {
+    this.out(String.fromCharCode(c & 0xff))
+  }
+  uart_poll_in(): number {
+    return this.rx.length ? this.rx.shift()! : -1
+  }
+  private out(s: string): void {
+    this.consoleBytes += s.length
+    if (this.trace.on) this.trace.emit('console', this.side, { data: s })
+    this.hooks.console(this.side, s)
+  }
+  log(line: string): void {
+    this.out(line + '\r\n')
+  }
+  event(k: 'desc-add' | 'desc-used' | 'reclaim' | 'guest' | 'error', fields: Record<string, unknown>): void {
+    if (this.trace.on) this.trace.emit(k, this.side, fields)
+  }
+  setState(state: GuestState, detail = ''): void {
+    if (this.state === state && this.detail === detail) return
+    this.state = state
+    this.detail = detail
+    if (this.trace.on) this.trace.emit('guest', this.side, { op: 'state', state, detail })
+    this.hooks.state(this.side, state, detail)
+  }
+}
+
+function hexw(v: number, w: number): string {
+  return w === 4 ? hex32(v) : '0x' + v.toString(16).padStart(w * 2, '0')
+}

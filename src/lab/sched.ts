@@ -1,0 +1,101 @@
+// Deterministic discrete-event scheduler. Virtual time in integer nanoseconds (a double holds
+// 2^53 ns = 104 days exactly). Events at the same time run in the order they were scheduled,
+// so the same inputs always give the same order: that is what makes traces byte-identical.
+
+export type Task = () => void
+
+interface Ev {
+  t: number
+  s: number
+  fn: Task
+}
+
+export class Scheduler {
+  now = 0
+  /** events executed so far */
+  executed = 0
+  private heap: Ev[] = []
+  private seq = 0
+
+  get pending(): number {
+    return this.heap.length
+  }
+
+  /** time of the next event, or null when idle */
+  peek(): number | null {
+    return this.heap.length ? this.heap[0]!.t : null
+  }
+
+  at(t: number, fn: Task): void {
+    if (!(t >= this.now)) throw new RangeError(`cannot schedule in the past (${t} < ${this.now})`)
+    const h = this.heap
+    const e: Ev = { t, s: this.seq++, fn }
+    let i = h.length
+    h.push(e)
+    while (i > 0) {
+      const p = (i - 1) >> 1
+      const q = h[p]!
+      if (q.t < t || (q.t === t && q.s < e.s)) break
+      h[i] = q
+      i = p
+    }
+    h[i] = e
+  }
+
+  after(dt: number, fn: Task): void {
+    this.at(this.now + dt, fn)
+  }
+
+  private pop(): Ev {
+    const h = this.heap
+    const top = h[0]!
+    const last = h.pop()!
+    const n = h.length
+    if (n > 0) {
+      let i = 0
+      for (;;) {
+        const l = 2 * i + 1
+        if (l >= n) break
+        const r = l + 1
+        let c = l
+        if (r < n) {
+          const a = h[l]!
+          const b = h[r]!
+          if (b.t < a.t || (b.t === a.t && b.s < a.s)) c = r
+        }
+        const m = h[c]!
+        if (last.t < m.t || (last.t === m.t && last.s < m.s)) break
+        h[i] = m
+        i = c
+      }
+      h[i] = last
+    }
+    return top
+  }
+
+  /** run exactly one event; false when there is none */
+  step(): boolean {
+    if (!this.heap.length) return false
+    const e = this.pop()
+    this.now = e.t
+    this.executed++
+    e.fn()
+    return true
+  }
+
+  /** run every event with time <= t (at most maxEvents), then advance the clock to t if all ran.
+   *  Returns the number of events run. */
+  runUntil(t: number, maxEvents = Number.POSITIVE_INFINITY): number {
+    let n = 0
+    const h = this.heap
+    while (h.length && h[0]!.t <= t && n < maxEvents) {
+      const e = this.pop()
+      this.now = e.t
+      this.executed++
+      e.fn()
+      n++
+    }
+    if ((!h.length || h[0]!.t > t) && t > this.now) this.now = t
+    return n
+  }
+}

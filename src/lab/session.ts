@@ -1,0 +1,186 @@
+// One lab run: an emulated ivshmem fabric, two guests started in the scenario's order, a
+// deterministic scheduler and a trace. Same ScenarioConfig => same events, byte for byte.
+
+import type { ScenarioConfig, Side, GuestState } from '../shared/contract'
+import { EmulatedFabric } from '../ivshmem/fabric'
+import { Shm } from '../ivshmem/shm'
+import { Scheduler } from './sched'
+import { Trace, type TraceOptions } from './trace'
+import { ZephyrGuest } from '../guest/zephyr'
+import { DeviceSide } from '../guest/device_side'
+import { DriverSideDemo, HVL_HEAP_OFF, VRING_HEAP_OFF, HEAP_LEN } from '../guest/driver_side_demo'
+import { MMIO_WINDOW } from '../virtio/mmio'
+import { regName } from '../virtio/regs'
+import { fieldAt, ringAt, type RingAddr } from '../virtio/ring'
+
+/** the VA both seed images map the ivshmem BAR2 at (wire-protocol §2.5) */
+export const SEED_BASE = 0xafa00000
+export const INSTANCE: Record<Side, string> = { device: 'instance_1', driver: 'instance_2' }
+
+export interface SessionOptions {
+  trace?: TraceOptions
+  /** shm contents to start from (--shm-state leftover); default: computed from a previous run */
+  leftover?: Shm
+}
+
+export interface GuestSlot {
+  side: Side
+  guest: ZephyrGuest | null
+  device: DeviceSide | null
+  driver: DriverSideDemo | null
+  /** how many times this side was started */
+  starts: number
+  /** every peer id this side has held */
+  ids: number[]
+}
+
+export interface ConsoleLog {
+  chunks: string[]
+  total: number
+}
+
+export class LabSession {
+  readonly cfg: ScenarioConfig
+  readonly sched = new Scheduler()
+  readonly trace: Trace
+  readonly shm: Shm
+  readonly fabric: EmulatedFabric
+  readonly slots: Record<Side, GuestSlot> = {
+    device: { side: 'device', guest: null, device: null, driver: null, starts: 0, ids: [] },
+    driver: { side: 'driver', guest: null, device: null, driver: null, starts: 0, ids: [] }
+  }
+  readonly consoles: Record<Side, ConsoleLog> = { device: { chunks: [], total: 0 }, driver: { chunks: [], total: 0 } }
+  /** register last-writer tracking, one cell per 32-bit register (0x000-0x1FF) */
+  readonly regSide = new Int8Array(MMIO_WINDOW / 4).fill(-1)
+  readonly regT = new Float64Array(MMIO_WINDOW / 4).fill(-1)
+  readonly regEv = new Float64Array(MMIO_WINDOW / 4).fill(-1)
+  private consoleListeners: ((side: Side, s: string) => void)[] = []
+  private stateListeners: ((side: Side, st: GuestState, detail: string) => void)[] = []
+  started = false
+
+  constructor(cfg: ScenarioConfig, opts: SessionOptions = {}) {
+    this.cfg = cfg
+    this.trace = new Trace(opts.trace)
+    this.trace.now = () => this.sched.now
+    if (cfg.shmState === 'leftover') this.shm = (opts.leftover ?? leftoverImage(cfg)).clone()
+    else this.shm = new Shm(cfg.shmSize)
+    if (this.shm.size !== cfg.shmSize) throw new RangeError('leftover shm has another size')
+    this.fabric = new EmulatedFabric({ shm: this.shm, vectors: cfg.vectors, latency: cfg.latency, sched: this.sched, trace: this.trace })
+  }
+
+  /** schedule the scenario: starts per order, restarts, nothing runs until run()/step() */
+  start(): void {
+    if (this.started) return
+    this.started = true
+    const { order, gap } = this.cfg
+    const first: Side | null = order === 'driver-first' || order === 'driver-only' ? 'driver' : 'device'
+    const second: Side | null = order === 'device-first' ? 'driver' : order === 'driver-first' ? 'device' : null
+    this.sched.at(0, () => this.startGuest(first))
+    if (second) this.sched.at(gap, () => this.startGuest(second))
+    for (const r of this.cfg.restarts) this.sched.at(r.at, () => this.restart(r.side))
+  }
+
+  startGuest(side: Side): void {
+    const slot = this.slots[side]
+    if (slot.guest?.alive) return
+    const g = new ZephyrGuest(side, INSTANCE[side], this.sched, this.fabric, this.shm, this.trace, this.hooks, SEED_BASE)
+    slot.guest = g
+    slot.starts++
+    slot.ids.push(g.peer.id)
+    if (side === 'device') {
+      const fw = new DeviceSide(g)
+      slot.device = fw
+      g.boot(() => fw.main())
+    } else {
+      const fw = new DriverSideDemo(g)
+      slot.driver = fw
+      g.boot(() => fw.main())
+    }
+  }
+
+  stopGuest(side: Side): void {
+    this.slots[side].guest?.stop()
+  }
+
+  /** power-cycle one side: it rejoins the server and gets the next id (adjacency breaks, §5.5) */
+  restart(side: Side): void {
+    this.stopGuest(side)
+    this.startGuest(side)
+  }
+
+  /** bytes typed into a console: the guest UART's receive FIFO */
+  sendInput(side: Side, data: string): void {
+    const g = this.slots[side].guest
+    if (!g) return
+    for (let i = 0; i < data.length; i++) g.rx.push(data.charCodeAt(i) & 0xff)
+  }
+
+  run(until: number, maxEvents?: number): number {
+    this.start()
+    return this.sched.runUntil(until, maxEvents)
+  }
+
+  step(): boolean {
+    this.start()
+    return this.sched.step()
+  }
+
+  onConsole(l: (side: Side, s: string) => void): () => void {
+    this.consoleListeners.push(l)
+    return () => (this.consoleListeners = this.consoleListeners.filter((x) => x !== l))
+  }
+  onState(l: (side: Side, st: GuestState, detail: string) => void): () => void {
+    this.stateListeners.push(l)
+    return () => (this.stateListeners = this.stateListeners.filter((x) => x !== l))
+  }
+
+  consoleText(side: Side): string {
+    const c = this.consoles[side]
+    if (c.chunks.length > 1) c.chunks = [c.chunks.join('')]
+    return c.chunks[0] ?? ''
+  }
+
+  /** the rings the driver set up (for naming stores and for the inspectors) */
+  driverRings(): { queue: number; addr: RingAddr }[] {
+    const d = this.slots.driver.driver
+    if (!d) return []
+    return d.view.vqs.map((v) => ({ queue: v.idx, addr: ringAt(v.ringOff, v.num) }))
+  }
+
+  nameOf(off: number): string {
+    if (off < MMIO_WINDOW) return regName(off)
+    const f = fieldAt(off, this.driverRings())
+    if (f) return f
+    if (off >= HVL_HEAP_OFF && off < HVL_HEAP_OFF + HEAP_LEN) return `hvl_shmem+0x${(off - HVL_HEAP_OFF).toString(16)}`
+    if (off >= VRING_HEAP_OFF && off < VRING_HEAP_OFF + HEAP_LEN) return `vring_shmem+0x${(off - VRING_HEAP_OFF).toString(16)}`
+    return `shm+0x${off.toString(16)}`
+  }
+
+  private readonly hooks = {
+    name: (off: number) => this.nameOf(off),
+    regStore: (off: number, side: Side, ev: number | null) => {
+      const i = off >> 2
+      this.regSide[i] = side === 'device' ? 0 : 1
+      this.regT[i] = this.sched.now
+      this.regEv[i] = ev ?? -1
+    },
+    console: (side: Side, s: string) => {
+      const c = this.consoles[side]
+      c.chunks.push(s)
+      c.total += s.length
+      if (c.chunks.length > 4096) c.chunks = [c.chunks.join('')]
+      for (const l of this.consoleListeners) l(side, s)
+    },
+    state: (side: Side, st: GuestState, detail: string) => {
+      for (const l of this.stateListeners) l(side, st, detail)
+    }
+  }
+}
+
+/** What QEMU's example ivshmem-server leaves in /dev/shm/ivshmem after a good run (errata 9.3):
+ *  the device-first seed scenario run past its first Hello lines, then both guests gone. */
+export function leftoverImage(cfg: ScenarioConfig): Shm {
+  const prev = new LabSession({ ...cfg, order: 'device-first', shmState: 'fresh', restarts: [], until: null })
+  prev.run(prev.cfg.gap + 10_000_000_000)
+  return prev.shm
+}

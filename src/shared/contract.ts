@@ -1,0 +1,290 @@
+// The one contract between the renderer and the lab service. Electron IPC (preload) and the
+// WebSocket host carry exactly these shapes: plain JSON, no classes, no functions, no bigint.
+// Values wider than 32 bits (desc.addr) travel as hex strings.
+
+export type Side = 'device' | 'driver'
+export type Order = 'device-first' | 'driver-first' | 'device-only' | 'driver-only'
+export type ProfileName = 'seed'
+export type ShmState = 'fresh' | 'leftover'
+/** 'max' = as fast as the host can go; a number = virtual seconds per wall second (1 = real time). */
+export type Speed = 'max' | number
+
+export interface RestartSpec {
+  side: Side
+  /** virtual time of the restart, ns */
+  at: number
+}
+
+export interface ScenarioConfig {
+  profile: ProfileName
+  order: Order
+  /** ivshmem-server -n: vectors per peer, 1..64 */
+  vectors: number
+  /** ivshmem-server -l: bytes, a power of two */
+  shmSize: number
+  shmState: ShmState
+  speed: Speed
+  /** doorbell delivery latency (write to Doorbell -> eventfd signalled at the peer), ns */
+  latency: number
+  /** virtual time between the first and the second guest's start, ns */
+  gap: number
+  /** stop the run at this virtual time (ns); null = run forever */
+  until: number | null
+  restarts: RestartSpec[]
+}
+
+export type GuestState =
+  | 'off' // not started
+  | 'booting'
+  | 'running' // device: waiting for doorbells; driver: in main()
+  | 'negotiating'
+  | 'ready' // device saw DRIVER_OK / driver set DRIVER_OK
+  | 'failed' // driver init failed (Bad magic, HVL configuration failed, ...)
+  | 'stopped'
+
+export interface GuestView {
+  side: Side
+  /** 'instance_1' | 'instance_2' */
+  instance: string
+  state: GuestState
+  /** ivshmem peer id (IVPosition) or null when not connected */
+  peerId: number | null
+  /** the peer id this firmware rings: device = own + 1, driver = own - 1 (uint16) (Q24) */
+  partnerId: number | null
+  uptimeMs: number
+  /** one human line, e.g. 'HVL mode: configuration failed' */
+  detail: string
+  consoleBytes: number
+}
+
+export interface PeerView {
+  id: number
+  /** which guest holds this peer id, null for an id whose guest left */
+  side: Side | null
+  connected: boolean
+  vectors: number
+  /** per vector: doorbells this peer rang on the fabric (delivered or dropped) */
+  sent: number[]
+  /** per vector: doorbells that reached this peer's eventfd */
+  received: number[]
+  /** per vector: doorbells that were merged into an already pending interrupt */
+  merged: number[]
+  /** per vector: interrupts delivered to the guest (after eventfd merging) */
+  interrupts: number[]
+  /** doorbells this peer rang that the hardware dropped */
+  dropped: number
+}
+
+export interface QuirkRef {
+  /** 'Q3' */
+  q: string
+  /** what the virtio spec says instead */
+  rule: string
+}
+
+export interface RegField {
+  name: string
+  value: string
+}
+
+export interface RegCell {
+  off: number
+  /** virtio-mmio name, e.g. 'QueuePFN' */
+  name: string
+  /** legacy (Version 1) name, e.g. 'VIRTIO_MMIO_QUEUE_PFN' */
+  legacy: string
+  /** modern (Version 2) meaning of the same offset when different, else '' */
+  modern: string
+  /** 'RO' | 'WO' | 'RW' from the driver's point of view (virtio-mmio spec) */
+  access: string
+  value: number
+  /** decoded fields, e.g. [{name:'DRIVER_OK', value:'1'}] or ring address */
+  fields: RegField[]
+  lastWriter: Side | null
+  /** virtual time of the last store, ns */
+  lastWriteT: number | null
+  /** trace index of the last store, for cross-highlighting with the timeline */
+  lastWriteEvent: number | null
+  quirks: QuirkRef[]
+}
+
+export type DescOwner = 'free' | 'avail' | 'used'
+
+export interface DescRow {
+  i: number
+  /** desc.addr as the driver wrote it (guest VA), hex */
+  addr: string
+  /** shm offset addr - driverBase, or null when outside the shared memory */
+  off: number | null
+  len: number
+  flags: number
+  flagNames: string[]
+  next: number
+  /** head of the chain this descriptor belongs to, null when not reachable from an avail entry */
+  chainHead: number | null
+  /** free: on the driver's free list; avail: posted, not yet used; used: returned, not yet reclaimed */
+  owner: DescOwner
+  /** up to 16 bytes of the buffer (when off is valid) */
+  bytes: number[]
+}
+
+export interface RingView {
+  queue: number
+  /** 'receiveq' | 'transmitq' */
+  name: string
+  configured: boolean
+  num: number
+  /** shm offsets of the three parts, null when not configured */
+  descOff: number | null
+  availOff: number | null
+  usedOff: number | null
+  /** guest VA of the descriptor table (PFN * QueueAlign), hex */
+  guestAddr: string | null
+  desc: DescRow[]
+  avail: { flags: number; idx: number; ring: number[] }
+  used: { flags: number; idx: number; ring: { id: number; len: number }[] }
+  /** driver's used consumer index (free-running) */
+  driverUsedCons: number
+  /** device's consumption index = used.idx in the seed (Q18) */
+  deviceNext: number
+  errors: string[]
+}
+
+export interface ShmRegion {
+  off: number
+  len: number
+  name: string
+  note: string
+}
+
+export interface Counters {
+  doorbellsSent: number
+  doorbellsDropped: number
+  doorbellsMerged: number
+  interrupts: number
+  consoleBytes: Record<Side, number>
+  /** bytes the driver handed to virtio-serial poll_out */
+  txBytes: number
+  /** bytes dropped by the driver (ring full or device not ready) */
+  txDropped: number
+  events: number
+  traceEvents: number
+}
+
+export interface LabSnapshot {
+  /** increases with every snapshot published */
+  seq: number
+  /** virtual time, ns */
+  t: number
+  running: boolean
+  paused: boolean
+  finished: boolean
+  config: ScenarioConfig
+  guests: Record<Side, GuestView>
+  peers: PeerView[]
+  regs: RegCell[]
+  rings: RingView[]
+  regions: ShmRegion[]
+  counters: Counters
+  /** the lab's explanation of what happened (why no Hello line reached the device, ...) */
+  explain: string[]
+  /** trace index this snapshot was built at (for time travel), null = live */
+  atEvent: number | null
+}
+
+// ---- trace ---------------------------------------------------------------------------------
+
+export type TraceKind =
+  | 'store' // shm store by a guest
+  | 'memset'
+  | 'doorbell' // write to BAR0 Doorbell
+  | 'signal' // eventfd signalled at the receiver (merged = counter was already non-zero)
+  | 'irq' // interrupt delivered to the guest (count = merged doorbells)
+  | 'callback' // IPM callback ran / was ignored
+  | 'desc-add'
+  | 'desc-used'
+  | 'reclaim'
+  | 'console'
+  | 'guest' // lifecycle and diagnostics
+  | 'peer' // ivshmem peer joined / left
+  | 'error' // validation error: hostile or inconsistent shared memory
+
+export interface TraceEvent {
+  /** index in the trace, from 0 */
+  i: number
+  /** virtual time, ns */
+  t: number
+  k: TraceKind
+  side?: Side
+  [key: string]: unknown
+}
+
+// ---- service events (push) -------------------------------------------------------------------
+
+export type LabEvent =
+  | { type: 'snapshot'; snap: LabSnapshot }
+  /** console bytes as a latin1 string; seq = byte offset of data[0] in that side's stream */
+  | { type: 'console'; side: Side; data: string; seq: number }
+  | { type: 'trace'; events: TraceEvent[] }
+  | { type: 'reset'; config: ScenarioConfig }
+
+export type ControlCommand =
+  | { cmd: 'start' }
+  | { cmd: 'pause' }
+  | { cmd: 'resume' }
+  | { cmd: 'step'; count?: number }
+  | { cmd: 'reset' }
+  | { cmd: 'restart'; side: Side }
+  | { cmd: 'speed'; speed: Speed }
+
+export interface ConfigError {
+  field: keyof ScenarioConfig | 'restarts'
+  message: string
+}
+
+export type ConfigureResult = { ok: true; config: ScenarioConfig } | { ok: false; errors: ConfigError[] }
+
+export interface LabApi {
+  getSnapshot(): Promise<LabSnapshot>
+  /** validate and apply a scenario; resets the lab when ok */
+  configure(cfg: Partial<ScenarioConfig>): Promise<ConfigureResult>
+  control(c: ControlCommand): Promise<LabSnapshot>
+  /** bytes typed into a console, latin1; 'device' feeds the device UART's receive side */
+  sendInput(side: Side, data: string): Promise<void>
+  /** trace events [from, from + count) */
+  getTrace(from: number, count: number): Promise<TraceEvent[]>
+  /** registers and rings as they were right after trace event i */
+  snapshotAt(i: number): Promise<LabSnapshot>
+  /** raw shared memory, for the hex view; len capped at 4096 */
+  readShm(off: number, len: number): Promise<number[]>
+  /** console bytes since seq (for catch-up after a reconnect), latin1 */
+  consoleSince(side: Side, seq: number): Promise<{ data: string; seq: number }>
+  subscribe(listener: (e: LabEvent) => void): () => void
+}
+
+/** RPC method names, shared by the preload (IPC channels 'lab:<method>') and the WebSocket host. */
+export const LAB_METHODS = [
+  'getSnapshot',
+  'configure',
+  'control',
+  'sendInput',
+  'getTrace',
+  'snapshotAt',
+  'readShm',
+  'consoleSince'
+] as const
+export type LabMethod = (typeof LAB_METHODS)[number]
+export const LAB_EVENT_CHANNEL = 'lab:event'
+
+export const DEFAULT_SCENARIO: ScenarioConfig = {
+  profile: 'seed',
+  order: 'device-first',
+  vectors: 2,
+  shmSize: 4 * 1024 * 1024,
+  shmState: 'fresh',
+  speed: 1,
+  latency: 20_000,
+  gap: 1_000_000_000,
+  until: null,
+  restarts: []
+}
