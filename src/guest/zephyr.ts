@@ -25,6 +25,8 @@ export interface GuestHooks {
   regStore(off: number, side: Side, eventIndex: number | null): void
   console(side: Side, bytes: string): void
   state(side: Side, state: GuestState, detail: string): void
+  /** the bytes a memset overwrote (null = they were all zero), for time travel */
+  memsetUndo(eventIndex: number, old: Uint8Array | null): void
 }
 
 interface KThread {
@@ -236,8 +238,12 @@ export class ZephyrGuest implements GuestPlatform {
     if (off < 0x200) this.hooks.regStore(off, this.side, ev)
   }
   memset(off: number, len: number, v: number): void {
+    const old = this.trace.on ? this.shm.read(off, len) : null
     this.shm.fill(off, len, v)
-    if (this.trace.on) this.trace.emit('memset', this.side, { off, len, value: v })
+    if (old) {
+      const ev = this.trace.emit('memset', this.side, { off, len, value: v })
+      this.hooks.memsetUndo(ev.i, old.some((b) => b !== 0) ? old : null)
+    }
     for (let o = off & ~3; o < Math.min(off + len, 0x200); o += 4) this.hooks.regStore(o, this.side, null)
   }
 

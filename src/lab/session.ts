@@ -40,7 +40,8 @@ export interface ConsoleLog {
 }
 
 export class LabSession {
-  readonly cfg: ScenarioConfig
+  /** only speed may change during a run (it does not affect the trace) */
+  cfg: ScenarioConfig
   readonly sched = new Scheduler()
   readonly trace: Trace
   readonly shm: Shm
@@ -54,6 +55,8 @@ export class LabSession {
   readonly regSide = new Int8Array(MMIO_WINDOW / 4).fill(-1)
   readonly regT = new Float64Array(MMIO_WINDOW / 4).fill(-1)
   readonly regEv = new Float64Array(MMIO_WINDOW / 4).fill(-1)
+  /** memset event index -> overwritten bytes (null = zeros); pruned with the trace ring */
+  readonly memsetUndo = new Map<number, Uint8Array | null>()
   private consoleListeners: ((side: Side, s: string) => void)[] = []
   private stateListeners: ((side: Side, st: GuestState, detail: string) => void)[] = []
   started = false
@@ -173,6 +176,10 @@ export class LabSession {
     },
     state: (side: Side, st: GuestState, detail: string) => {
       for (const l of this.stateListeners) l(side, st, detail)
+    },
+    memsetUndo: (i: number, old: Uint8Array | null) => {
+      this.memsetUndo.set(i, old)
+      for (const k of this.memsetUndo.keys()) if (k < this.trace.first) this.memsetUndo.delete(k)
     }
   }
 }

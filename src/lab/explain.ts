@@ -1,0 +1,69 @@
+// The lab's account of a run: who has which peer id, whom each side rang and what became of those
+// doorbells, what the driver saw, and why Hello lines did (or did not) reach the device.
+// Wire-protocol §5.5 and errata §9.3 are the reasoning this encodes.
+
+import type { Side } from '../shared/contract'
+import type { LabSession } from './session'
+import { HELLO } from '../guest/driver_side_demo'
+
+const NAME: Record<Side, string> = { device: 'device (instance_1)', driver: 'driver (instance_2)' }
+
+export function explain(s: LabSession): string[] {
+  const out: string[] = []
+  const dev = s.slots.device
+  const drv = s.slots.driver
+  const helloSeen = countHello(s.consoleText('device'))
+  for (const slot of [dev, drv]) {
+    const g = slot.guest
+    if (!g) {
+      out.push(`${NAME[slot.side]} was not started.`)
+      continue
+    }
+    const rule = slot.side === 'device' ? 'own + 1' : 'own − 1 as a uint16'
+    const partner = slot.side === 'device' ? (g.peer.id + 1) & 0xffff : (g.peer.id - 1) & 0xffff
+    const ids = slot.ids.length > 1 ? ` (ids over ${slot.starts} starts: ${slot.ids.join(', ')})` : ''
+    out.push(`${NAME[slot.side]} is ivshmem peer ${g.peer.id}${ids} and rings peer ${partner} (${rule}, Q24).`)
+    for (const p of s.fabric.history.filter((h) => h.side === slot.side)) {
+      if (!p.stats.targets.size) out.push(`  as peer ${p.id} it rang nobody.`)
+      for (const [dest, t] of p.stats.targets) {
+        const holder = s.fabric.history.find((h) => h.id === dest && h.connected)
+        const who = holder ? `peer ${dest} (${holder.side ?? 'host'})` : `peer ${dest}`
+        if (t.dropped === t.sent) out.push(`  as peer ${p.id} it rang ${who} ${t.sent}× — all dropped by the hardware: ${t.reason}.`)
+        else if (t.dropped) out.push(`  as peer ${p.id} it rang ${who} ${t.sent}×, ${t.dropped} dropped (${t.reason}).`)
+        else out.push(`  as peer ${p.id} it rang ${who} ${t.sent}×, all delivered.`)
+      }
+    }
+  }
+  const d = drv.driver?.view
+  if (d?.failure === 'bad-magic')
+    out.push(
+      `The driver probed virtio-mmio before any device had published its registers: MagicValue read 0x${(d.magicSeen ?? 0).toString(16).padStart(8, '0')} → "Bad magic value", so virtio-serial never came up (errata 9.3).`
+    )
+  if (d?.failure === 'hvl-config' && drv.guest) {
+    const partner = (drv.guest.peer.id - 1) & 0xffff
+    const target = s.fabric.peer(partner)
+    const wiped = dev.guest && dev.guest.bootT > drv.guest.bootT
+    out.push(
+      `The driver found valid registers at its probe (left over in shm: QEMU's example server keeps its shm object) and configured its queues, but QueuePFN was never acknowledged with 0xAABBAABB: ` +
+        `its doorbells went to peer ${partner}, ${target ? `which is the ${target.side ?? 'host'}, not the device` : 'which does not exist'}` +
+        (wiped ? ', and the device booting later wiped the whole shm (Q26)' : '') +
+        ' → "HVL mode: configuration failed" (Q3, errata 9.3).'
+    )
+  }
+  if (d && !d.initialized && d.txDropped) out.push(`The printk hook dropped ${d.txDropped} bytes: the virtio-serial device is not ready.`)
+  if (dev.guest && drv.guest) {
+    const adjacent = drv.guest.peer.id === ((dev.guest.peer.id + 1) & 0xffff)
+    if (!adjacent)
+      out.push(
+        `Peer ids are not adjacent (device ${dev.guest.peer.id}, driver ${drv.guest.peer.id}): both firmwares hard-code their partner as own ± 1, so the doorbells miss. Start the device first, then the driver, with nobody in between (seed README; Q24, Q26).`
+      )
+  }
+  out.push(helloSeen ? `${helloSeen} Hello line${helloSeen > 1 ? 's' : ''} reached the device.` : 'No Hello line reached the device.')
+  return out
+}
+
+export function countHello(deviceConsole: string): number {
+  let n = 0
+  for (let i = deviceConsole.indexOf(HELLO); i >= 0; i = deviceConsole.indexOf(HELLO, i + 1)) n++
+  return n
+}

@@ -1,0 +1,508 @@
+// Declarative virtio-mmio register table (v86 style): one row per 32-bit cell, with names for the
+// legacy (Version 1, virtio 1.2 §4.2.4) and modern (Version 2, virtio 1.2 §4.2.2) interfaces, a
+// value decoder for the inspector and the seed quirks (wire-protocol §6) that concern the cell.
+// In the seed the block is plain shared RAM at shm 0x000-0x1FF (wire-protocol §1.1, Q2).
+
+import type { QuirkRef, RegCell, RegField, Side } from '../shared/contract'
+import { HVL_CFG_ACK, INT, MMIO_WINDOW, REG, STATUS, VIRTIO_MMIO_MAGIC } from './mmio'
+import { ascii4, big, hex, hex64, isPow2 } from './fmt'
+
+/** QueueReset (virtio 1.2 §4.2.2, needs VIRTIO_F_RING_RESET); not in mmio.ts' REG */
+export const REG_QUEUE_RESET = 0x0c0
+/** console config space (virtio 1.2 §5.3.4): le16 cols, le16 rows, le32 max_nr_ports, le32 emerg_wr */
+export const CONSOLE_CFG = { colsRows: 0x100, maxNrPorts: 0x104, emergWr: 0x108, size: 12 } as const
+
+export interface RegCtx {
+  /** QueueAlign the device latched (seed multiplies QueuePFN by it, Q5) */
+  queueAlign: number
+  guestPageSize: number
+  shmSize: number
+  /** driver VA of shm offset 0 (wire-protocol §2.5); number, exact below 2^53 */
+  driverBase: number
+  /** another cell of the same block, so Low/High halves and selectors can be decoded together */
+  read32?: (off: number) => number
+  /** selects the device-specific feature names; default 3 (console) */
+  deviceId?: number
+}
+
+export type Access = 'RO' | 'WO' | 'RW'
+
+export interface RegDef {
+  off: number
+  /** spec name, e.g. 'QueuePFN' */
+  name: string
+  /** C name from <linux/virtio_mmio.h> / OpenAMP virtio_mmio.h, e.g. 'VIRTIO_MMIO_QUEUE_PFN' */
+  legacy: string
+  /** what the offset means in Version 2 when that differs from Version 1, else '' */
+  modern: string
+  /** from the driver's point of view (virtio 1.2 §4.2.2 / §4.2.4) */
+  access: Access
+  /** interfaces that define the cell */
+  versions: readonly (1 | 2)[]
+  decode(v: number, ctx: RegCtx): RegField[]
+  quirks: QuirkRef[]
+}
+
+// ---- quirks ---------------------------------------------------------------------------------
+
+/** spec-mode rule for each seed quirk referenced by a register (wire-protocol §6) */
+export const QUIRK_RULES: Readonly<Record<string, string>> = {
+  Q1: 'virtio 1.2 §4.2.2: Version 2 uses QueueDesc/Driver/Device Low/High and QueueReady and negotiates VIRTIO_F_VERSION_1',
+  Q2: 'virtio 1.2 §4.2.2: register writes are device events; QueueNumMax/QueueReady read back per QueueSel',
+  Q3: 'virtio 1.2 §4.2.4: no ack value; the device latches the queue on the QueuePFN write (Version 2: on QueueReady = 1)',
+  Q4: 'virtio 1.2 §4.2.2: the queue index goes to QueueSel (0x030); DriverFeaturesSel only selects a feature page',
+  Q5: 'virtio 1.2 §4.2.4: ring address = QueuePFN × GuestPageSize, not × QueueAlign',
+  Q7: 'virtio 1.2 §4.2.3.2: QueueNumMax 0 means the queue is not available; the driver must not use it',
+  Q8: 'virtio 1.2 §6: read both feature pages and negotiate VIRTIO_F_VERSION_1; VendorID identifies the vendor',
+  Q9: 'virtio 1.2 §3.1.1: reset (0), then cumulative ACKNOWLEDGE, DRIVER, FEATURES_OK (read back), DRIVER_OK',
+  Q10: 'virtio 1.2 §4.2.2: SHMLen/SHMBase describe the region chosen by SHMSel; no region reads length all-ones',
+  Q17: 'virtio 1.2 §2.7.13: notify a queue only after making buffers available on it',
+  Q18: 'virtio 1.2 §2.7.6: the device keeps its own last_avail_idx and consumes while it differs from avail.idx',
+  Q21: 'virtio 1.2 §4.2.2: InterruptACK is write-only; the device clears the acknowledged bits in InterruptStatus',
+  Q22: 'virtio 1.2 §4.2.3.4: every queue notification must be seen; keep a pending bit per queue',
+  Q26: 'virtio 1.2 §3.1: device presence is explicit; either side may start first',
+  Q28: 'virtio 1.2 §2.1: track Status transitions, including reset (0), NEEDS_RESET and FAILED',
+  Q29: 'virtio 1.2 §4.2.2: queue indices are bounds-checked against the number of queues'
+}
+
+function q(...ids: string[]): QuirkRef[] {
+  return ids.map((id) => ({ q: id, rule: QUIRK_RULES[id] ?? '' }))
+}
+
+// ---- names ----------------------------------------------------------------------------------
+
+/** virtio 1.2 §5 device IDs (the common ones) */
+export const DEVICE_IDS: Readonly<Record<number, string>> = {
+  0: 'reserved (no device)',
+  1: 'network card',
+  2: 'block device',
+  3: 'console',
+  4: 'entropy source',
+  5: 'memory balloon (traditional)',
+  8: 'SCSI host',
+  9: '9P transport',
+  16: 'GPU',
+  18: 'input',
+  19: 'socket (vsock)',
+  20: 'crypto',
+  26: 'file system',
+  32: 'SCMI'
+}
+
+/** reserved feature bits (virtio 1.2 §6; 24/27/30 are legacy-only names) */
+export const TRANSPORT_FEATURES: Readonly<Record<number, string>> = {
+  24: 'NOTIFY_ON_EMPTY',
+  27: 'ANY_LAYOUT',
+  28: 'RING_INDIRECT_DESC',
+  29: 'RING_EVENT_IDX',
+  30: 'UNUSED',
+  32: 'VERSION_1',
+  33: 'ACCESS_PLATFORM',
+  34: 'RING_PACKED',
+  35: 'IN_ORDER',
+  36: 'ORDER_PLATFORM',
+  37: 'SR_IOV',
+  38: 'NOTIFICATION_DATA',
+  39: 'NOTIF_CONFIG_DATA',
+  40: 'RING_RESET'
+}
+
+/** console device feature bits (virtio 1.2 §5.3.3) */
+export const CONSOLE_FEATURES: Readonly<Record<number, string>> = {
+  0: 'SIZE',
+  1: 'MULTIPORT',
+  2: 'EMERG_WRITE'
+}
+
+/** name of feature bit `bit` (0..2^32*32) for a device type; bits 0-23 are device-specific */
+export function featureName(bit: number, deviceId = 3): string {
+  const t = TRANSPORT_FEATURES[bit]
+  if (t) return t
+  if (bit < 24 && deviceId === 3) {
+    const c = CONSOLE_FEATURES[bit]
+    if (c) return c
+  }
+  return `bit${bit}`
+}
+
+/** one field per set bit of a 32-bit feature word on page `sel` (bits 32·sel .. 32·sel+31) */
+export function decodeFeatures(v: number, sel: number, deviceId = 3): RegField[] {
+  v >>>= 0
+  const base = 32 * (sel >>> 0)
+  const out: RegField[] = [{ name: 'page', value: `Sel ${sel >>> 0}: bits ${base}-${base + 31}` }]
+  for (let b = 0; b < 32; b++) if ((v >>> b) & 1) out.push({ name: featureName(base + b, deviceId), value: '1' })
+  if (v === 0) out.push({ name: 'features', value: 'none' })
+  return out
+}
+
+function bitFields(v: number, names: Readonly<Record<string, number>>): RegField[] {
+  v >>>= 0
+  const set: string[] = []
+  const out: RegField[] = []
+  let known = 0
+  for (const [n, m] of Object.entries(names)) {
+    known |= m
+    if (v & m) set.push(n)
+    out.push({ name: n, value: v & m ? '1' : '0' })
+  }
+  const rest = (v & ~known) >>> 0
+  if (rest) out.push({ name: 'reserved', value: hex(rest) })
+  return [{ name: 'set', value: set.length ? set.join('|') : 'none' }, ...out]
+}
+
+export function decodeStatus(v: number): RegField[] {
+  const f = bitFields(v, STATUS)
+  if (v >>> 0 === 0) f.push({ name: 'state', value: 'reset (0)' })
+  // seed writes 0x01, 0x02, 0x04 one after the other (Q9): DRIVER_OK without ACKNOWLEDGE|DRIVER
+  else if (v & STATUS.DRIVER_OK && (v & (STATUS.ACKNOWLEDGE | STATUS.DRIVER)) !== (STATUS.ACKNOWLEDGE | STATUS.DRIVER))
+    f.push({ name: 'note', value: 'DRIVER_OK without ACKNOWLEDGE|DRIVER: not cumulative (Q9)' })
+  else if (v & STATUS.DRIVER && !(v & STATUS.ACKNOWLEDGE))
+    f.push({ name: 'note', value: 'DRIVER without ACKNOWLEDGE: not cumulative (Q9)' })
+  return f
+}
+
+export function decodeInt(v: number): RegField[] {
+  return bitFields(v, INT)
+}
+
+/** console queue names (virtio 1.2 §5.3.2): 0/1 port 0, 2/3 control, then 2 per extra port */
+export function queueName(i: number): string {
+  i >>>= 0
+  if (i === 0) return 'receiveq (0)'
+  if (i === 1) return 'transmitq (1)'
+  if (i === 2) return 'control receiveq (2)'
+  if (i === 3) return 'control transmitq (3)'
+  if (i < 0x10000) return `port${(i >> 1) - 1} ${i & 1 ? 'transmitq' : 'receiveq'} (${i})`
+  return `invalid (${i})`
+}
+
+// ---- decoders -------------------------------------------------------------------------------
+
+const none = (): RegField[] => []
+const num = (label: string) => (v: number): RegField[] => [{ name: label, value: String(v >>> 0) }]
+
+function safeRead(ctx: RegCtx, off: number): number | null {
+  if (!ctx.read32) return null
+  try {
+    return ctx.read32(off) >>> 0
+  } catch {
+    return null
+  }
+}
+
+/** shm offset of a driver VA (bigint-exact), or null when [addr, addr+len) is not inside shm */
+function shmOff(addr: bigint, len: number, ctx: RegCtx): number | null {
+  const off = addr - big(ctx.driverBase)
+  if (off < 0n || off + BigInt(len) > big(ctx.shmSize)) return null
+  return Number(off)
+}
+
+function addrFields(addr: bigint, ctx: RegCtx, label: string): RegField[] {
+  const off = shmOff(addr, 1, ctx)
+  return [
+    { name: label, value: hex(addr) },
+    { name: 'shm off', value: off === null ? 'outside shm' : hex(off) }
+  ]
+}
+
+/** Low/High pair: decode the 64-bit value when the partner cell is readable */
+function pair(partner: number, isLow: boolean, label: string, asAddr: boolean) {
+  return (v: number, ctx: RegCtx): RegField[] => {
+    const other = safeRead(ctx, partner)
+    const half: RegField = { name: isLow ? 'bits 31:0' : 'bits 63:32', value: hex(v >>> 0, 8) }
+    if (other === null) return [half]
+    const lo = isLow ? v >>> 0 : other
+    const hi = isLow ? other : v >>> 0
+    const full = (BigInt(hi) << 32n) | BigInt(lo)
+    return [half, ...(asAddr ? addrFields(full, ctx, label) : [{ name: label, value: hex(full) }])]
+  }
+}
+
+function decodeMagic(v: number): RegField[] {
+  return [
+    { name: 'ascii', value: `"${ascii4(v)}"` },
+    { name: 'valid', value: v >>> 0 === VIRTIO_MMIO_MAGIC ? 'yes' : `no (expected ${hex(VIRTIO_MMIO_MAGIC)})` }
+  ]
+}
+
+function decodeVersion(v: number): RegField[] {
+  v >>>= 0
+  const s = v === 1 ? 'legacy (Version 1)' : v === 2 ? 'modern (Version 2)' : 'invalid'
+  return [{ name: 'interface', value: `${v} ${s}` }]
+}
+
+function decodeDeviceId(v: number): RegField[] {
+  return [{ name: 'device', value: `${DEVICE_IDS[v >>> 0] ?? 'unknown'} (${v >>> 0})` }]
+}
+
+function decodeVendor(v: number): RegField[] {
+  return [
+    { name: 'vendor', value: hex(v >>> 0, 8) },
+    { name: 'ascii', value: `"${ascii4(v)}"` }
+  ]
+}
+
+function selPage(selOff: number) {
+  return (v: number, ctx: RegCtx): RegField[] => {
+    const sel = safeRead(ctx, selOff) ?? 0
+    return decodeFeatures(v, sel, ctx.deviceId ?? 3)
+  }
+}
+
+function decodeFeatSel(v: number): RegField[] {
+  v >>>= 0
+  return [{ name: 'page', value: `bits ${32 * v}-${32 * v + 31}` }]
+}
+
+function decodeDrvFeatSel(v: number): RegField[] {
+  // Q4: the seed driver also stores the queue index here during queue setup; the device reads it
+  return [...decodeFeatSel(v), { name: 'as queue index (Q4)', value: queueName(v) }]
+}
+
+function decodePageSize(v: number): RegField[] {
+  v >>>= 0
+  return [
+    { name: 'bytes', value: String(v) },
+    { name: 'power of two', value: isPow2(v) ? 'yes' : 'no' },
+    { name: 'seed', value: 'ignored by the device; PFN is multiplied by QueueAlign (Q5)' }
+  ]
+}
+
+function decodeQueueIdx(v: number): RegField[] {
+  return [{ name: 'queue', value: queueName(v) }]
+}
+
+function decodeNumMax(v: number): RegField[] {
+  v >>>= 0
+  return [{ name: 'max size', value: v === 0 ? '0 = queue not available (Q7)' : String(v) }]
+}
+
+function decodeQueueNum(v: number): RegField[] {
+  v >>>= 0
+  const okSize = isPow2(v) && v <= 32768
+  return [
+    { name: 'size', value: String(v) },
+    { name: 'valid', value: okSize ? 'yes' : 'no (split ring: power of two, 1..32768, virtio 1.2 §2.7)' }
+  ]
+}
+
+function decodeAlign(v: number): RegField[] {
+  v >>>= 0
+  return [
+    { name: 'bytes', value: String(v) },
+    { name: 'power of two', value: isPow2(v) ? 'yes' : 'no' }
+  ]
+}
+
+/** QueuePFN: seed ring address = PFN × QueueAlign (Q5); 0xAABBAABB = HVL "config consumed" ack (Q3) */
+export function decodeQueuePfn(v: number, ctx: RegCtx): RegField[] {
+  v >>>= 0
+  if (v === HVL_CFG_ACK) return [{ name: 'HVL ack', value: 'HVL_CFG_ACK: device consumed the queue config (Q3)' }]
+  if (v === 0) return [{ name: 'ring', value: 'none (0: queue not configured; a legacy write of 0 releases it)' }]
+  const ring = BigInt(v) * BigInt(Math.trunc(ctx.queueAlign) >>> 0)
+  const out = [{ name: 'pfn', value: hex(v) }, ...addrFields(ring, ctx, 'ring (PFN × QueueAlign)')]
+  if ((ctx.guestPageSize >>> 0) !== (ctx.queueAlign >>> 0)) {
+    const spec = BigInt(v) * BigInt(Math.trunc(ctx.guestPageSize) >>> 0)
+    out.push({ name: 'spec ring (PFN × GuestPageSize)', value: hex(spec) })
+  }
+  return out
+}
+
+function decodeReady(v: number): RegField[] {
+  return [{ name: 'ready', value: v & 1 ? '1' : '0' }]
+}
+
+function decodeShmLen(partner: number, isLow: boolean) {
+  const p = pair(partner, isLow, 'length', false)
+  return (v: number, ctx: RegCtx): RegField[] => {
+    const f = p(v, ctx)
+    const other = safeRead(ctx, partner)
+    if (other !== null && (v >>> 0) === 0xffffffff && other === 0xffffffff) f.push({ name: 'region', value: 'none (all-ones)' })
+    f.push({ name: 'seed', value: 'non-zero SHMBase and SHMLen switch the driver to HVL mode (Q10)' })
+    return f
+  }
+}
+
+function decodeShmBase(partner: number, isLow: boolean) {
+  const p = pair(partner, isLow, 'base', false)
+  return (v: number, ctx: RegCtx): RegField[] => [
+    ...p(v, ctx),
+    { name: 'seed', value: "the device's own VA of shm; only tested for non-zero (Q10)" }
+  ]
+}
+
+function decodeColsRows(v: number): RegField[] {
+  return [
+    { name: 'cols', value: String(v & 0xffff) },
+    { name: 'rows', value: String(v >>> 16) },
+    { name: 'valid if', value: 'VIRTIO_CONSOLE_F_SIZE negotiated' }
+  ]
+}
+
+function decodeMaxPorts(v: number): RegField[] {
+  return [
+    { name: 'max_nr_ports', value: String(v >>> 0) },
+    { name: 'valid if', value: 'VIRTIO_CONSOLE_F_MULTIPORT negotiated' }
+  ]
+}
+
+function decodeEmergWr(v: number): RegField[] {
+  const c = v & 0xff
+  return [
+    { name: 'char', value: c >= 0x20 && c < 0x7f ? `'${String.fromCharCode(c)}'` : hex(c, 2) },
+    { name: 'valid if', value: 'VIRTIO_CONSOLE_F_EMERG_WRITE negotiated (write-only)' }
+  ]
+}
+
+// ---- the table ------------------------------------------------------------------------------
+
+const V1: readonly (1 | 2)[] = [1]
+const V2: readonly (1 | 2)[] = [2]
+const V12: readonly (1 | 2)[] = [1, 2]
+const LEGACY_ONLY = 'reserved in Version 2 (legacy only)'
+const MODERN_ONLY = 'Version 2 only (reserved in legacy)'
+
+function d(
+  off: number,
+  name: string,
+  legacy: string,
+  modern: string,
+  access: Access,
+  versions: readonly (1 | 2)[],
+  decode: (v: number, ctx: RegCtx) => RegField[],
+  quirks: QuirkRef[] = []
+): RegDef {
+  return { off, name, legacy, modern, access, versions, decode, quirks }
+}
+
+const M = 'VIRTIO_MMIO_'
+
+/** every cell virtio-mmio defines in 0x000-0x0FC, then the console config cells at 0x100.. */
+export const REG_DEFS: readonly RegDef[] = [
+  d(REG.MagicValue, 'MagicValue', M + 'MAGIC_VALUE', '', 'RO', V12, decodeMagic, q('Q26')),
+  d(REG.Version, 'Version', M + 'VERSION', '', 'RO', V12, decodeVersion, q('Q1')),
+  d(REG.DeviceID, 'DeviceID', M + 'DEVICE_ID', '', 'RO', V12, decodeDeviceId),
+  d(REG.VendorID, 'VendorID', M + 'VENDOR_ID', '', 'RO', V12, decodeVendor, q('Q8')),
+  // legacy spec calls 0x010-0x024 Host/GuestFeatures(Sel); same meaning
+  d(REG.DeviceFeatures, 'DeviceFeatures', M + 'DEVICE_FEATURES', '', 'RO', V12, selPage(REG.DeviceFeaturesSel), q('Q8')),
+  d(REG.DeviceFeaturesSel, 'DeviceFeaturesSel', M + 'DEVICE_FEATURES_SEL', '', 'WO', V12, decodeFeatSel, q('Q8')),
+  d(REG.DriverFeatures, 'DriverFeatures', M + 'DRIVER_FEATURES', '', 'WO', V12, selPage(REG.DriverFeaturesSel), q('Q8')),
+  d(REG.DriverFeaturesSel, 'DriverFeaturesSel', M + 'DRIVER_FEATURES_SEL', '', 'WO', V12, decodeDrvFeatSel, q('Q4', 'Q29')),
+  d(REG.GuestPageSize, 'GuestPageSize', M + 'GUEST_PAGE_SIZE', LEGACY_ONLY, 'WO', V1, decodePageSize, q('Q1', 'Q5')),
+  d(REG.QueueSel, 'QueueSel', M + 'QUEUE_SEL', '', 'WO', V12, decodeQueueIdx, q('Q4')),
+  d(REG.QueueNumMax, 'QueueNumMax', M + 'QUEUE_NUM_MAX', '', 'RO', V12, decodeNumMax, q('Q7', 'Q2')),
+  d(REG.QueueNum, 'QueueNum', M + 'QUEUE_NUM', '', 'WO', V12, decodeQueueNum),
+  d(REG.QueueAlign, 'QueueAlign', M + 'QUEUE_ALIGN', LEGACY_ONLY, 'WO', V1, decodeAlign, q('Q1', 'Q5')),
+  d(
+    REG.QueuePFN,
+    'QueuePFN',
+    M + 'QUEUE_PFN',
+    LEGACY_ONLY + '; Version 2 uses QueueDesc/Driver/Device Low/High',
+    'RW',
+    V1,
+    decodeQueuePfn,
+    q('Q3', 'Q5', 'Q1')
+  ),
+  d(REG.QueueReady, 'QueueReady', M + 'QUEUE_READY', MODERN_ONLY, 'RW', V2, decodeReady, q('Q1', 'Q3')),
+  d(REG.QueueNotify, 'QueueNotify', M + 'QUEUE_NOTIFY', '', 'WO', V12, decodeQueueIdx, q('Q22', 'Q17')),
+  d(REG.InterruptStatus, 'InterruptStatus', M + 'INTERRUPT_STATUS', '', 'RO', V12, decodeInt, q('Q21')),
+  d(REG.InterruptACK, 'InterruptACK', M + 'INTERRUPT_ACK', '', 'WO', V12, decodeInt, q('Q21')),
+  d(REG.Status, 'Status', M + 'STATUS', '', 'RW', V12, decodeStatus, q('Q9', 'Q28')),
+  d(REG.QueueDescLow, 'QueueDescLow', M + 'QUEUE_DESC_LOW', MODERN_ONLY, 'WO', V2, pair(REG.QueueDescHigh, true, 'desc table', true), q('Q1')),
+  d(REG.QueueDescHigh, 'QueueDescHigh', M + 'QUEUE_DESC_HIGH', MODERN_ONLY, 'WO', V2, pair(REG.QueueDescLow, false, 'desc table', true), q('Q1')),
+  d(REG.QueueDriverLow, 'QueueDriverLow', M + 'QUEUE_AVAIL_LOW', MODERN_ONLY, 'WO', V2, pair(REG.QueueDriverHigh, true, 'avail ring', true), q('Q1')),
+  d(REG.QueueDriverHigh, 'QueueDriverHigh', M + 'QUEUE_AVAIL_HIGH', MODERN_ONLY, 'WO', V2, pair(REG.QueueDriverLow, false, 'avail ring', true), q('Q1')),
+  d(REG.QueueDeviceLow, 'QueueDeviceLow', M + 'QUEUE_USED_LOW', MODERN_ONLY, 'WO', V2, pair(REG.QueueDeviceHigh, true, 'used ring', true), q('Q1')),
+  d(REG.QueueDeviceHigh, 'QueueDeviceHigh', M + 'QUEUE_USED_HIGH', MODERN_ONLY, 'WO', V2, pair(REG.QueueDeviceLow, false, 'used ring', true), q('Q1')),
+  d(REG.SHMSel, 'SHMSel', M + 'SHM_SEL', MODERN_ONLY, 'WO', V2, num('region'), q('Q10')),
+  d(REG.SHMLenLow, 'SHMLenLow', M + 'SHM_LEN_LOW', MODERN_ONLY, 'RO', V2, decodeShmLen(REG.SHMLenHigh, true), q('Q10')),
+  d(REG.SHMLenHigh, 'SHMLenHigh', M + 'SHM_LEN_HIGH', MODERN_ONLY, 'RO', V2, decodeShmLen(REG.SHMLenLow, false), q('Q10')),
+  d(REG.SHMBaseLow, 'SHMBaseLow', M + 'SHM_BASE_LOW', MODERN_ONLY, 'RO', V2, decodeShmBase(REG.SHMBaseHigh, true), q('Q10')),
+  d(REG.SHMBaseHigh, 'SHMBaseHigh', M + 'SHM_BASE_HIGH', MODERN_ONLY, 'RO', V2, decodeShmBase(REG.SHMBaseLow, false), q('Q10')),
+  d(REG_QUEUE_RESET, 'QueueReset', M + 'QUEUE_RESET', MODERN_ONLY + '; needs VIRTIO_F_RING_RESET', 'RW', V2, decodeReady),
+  d(REG.ConfigGeneration, 'ConfigGeneration', M + 'CONFIG_GENERATION', MODERN_ONLY, 'RO', V2, num('generation')),
+  // device config space, console layout (virtio 1.2 §5.3.4); seed: never read, all zero
+  d(CONSOLE_CFG.colsRows, 'Config.cols/rows', M + 'CONFIG+0x0', '', 'RW', V12, decodeColsRows),
+  d(CONSOLE_CFG.maxNrPorts, 'Config.max_nr_ports', M + 'CONFIG+0x4', '', 'RW', V12, decodeMaxPorts),
+  d(CONSOLE_CFG.emergWr, 'Config.emerg_wr', M + 'CONFIG+0x8', '', 'RW', V12, decodeEmergWr)
+]
+
+const BY_OFF = new Map<number, RegDef>(REG_DEFS.map((r) => [r.off, r]))
+
+/** the definition of the 32-bit cell starting at `off`, or undefined */
+export function regDef(off: number): RegDef | undefined {
+  return BY_OFF.get(off)
+}
+
+/** Name of any offset in the register window 0x000-0x1FF: 'QueuePFN', 'QueuePFN+0x2',
+ *  'Config+0x4', 'reserved+0x0C8'. Offsets outside the window give 'shm+0x...' */
+export function regName(off: number): string {
+  if (!Number.isInteger(off) || off < 0 || off >= MMIO_WINDOW) return `shm+${hex(off)}`
+  if (off >= REG.Config) return `Config+${hex(off - REG.Config)}`
+  const cell = off & ~3
+  const def = BY_OFF.get(cell)
+  if (!def) return `reserved+0x${off.toString(16).toUpperCase().padStart(3, '0')}`
+  return off === cell ? def.name : `${def.name}+${hex(off - cell)}`
+}
+
+export interface RegMeta {
+  lastWriter: Side | null
+  lastWriteT: number | null
+  lastWriteEvent: number | null
+}
+
+/** RegCtx from the live register block (QueueAlign/GuestPageSize as currently stored) */
+export function regCtxFrom(read32: (off: number) => number, shmSize: number, driverBase: number): RegCtx {
+  const r = (o: number): number => {
+    try {
+      return read32(o) >>> 0
+    } catch {
+      return 0
+    }
+  }
+  return { queueAlign: r(REG.QueueAlign), guestPageSize: r(REG.GuestPageSize), shmSize, driverBase, read32, deviceId: r(REG.DeviceID) }
+}
+
+/** One RegCell per REG_DEFS row, for the inspector. Never throws: a failing read shows value 0
+ *  and an 'error' field; a failing decoder shows its message. */
+export function buildRegCells(read32: (off: number) => number, ctx: RegCtx, meta: (off: number) => RegMeta): RegCell[] {
+  const c: RegCtx = ctx.read32 ? ctx : { ...ctx, read32 }
+  return REG_DEFS.map((def) => {
+    let value = 0
+    let fields: RegField[]
+    try {
+      value = read32(def.off) >>> 0
+      try {
+        fields = def.decode(value, c)
+      } catch (e) {
+        fields = [{ name: 'error', value: `decode failed: ${String(e)}` }]
+      }
+    } catch (e) {
+      fields = [{ name: 'error', value: `unreadable: ${e instanceof Error ? e.message : String(e)}` }]
+    }
+    let m: RegMeta = { lastWriter: null, lastWriteT: null, lastWriteEvent: null }
+    try {
+      m = meta(def.off)
+    } catch {
+      /* keep empty metadata */
+    }
+    return {
+      off: def.off,
+      name: def.name,
+      legacy: def.legacy,
+      modern: def.modern,
+      access: def.access,
+      value,
+      fields,
+      lastWriter: m.lastWriter,
+      lastWriteT: m.lastWriteT,
+      lastWriteEvent: m.lastWriteEvent,
+      quirks: def.quirks.map((x) => ({ ...x }))
+    }
+  })
+}
+
+/** value of a 64-bit Low/High register pair, hex; exported for views that show pairs as one */
+export function pairHex(lo: number, hi: number): string {
+  return hex64(lo, hi)
+}

@@ -1,0 +1,64 @@
+import { describe, expect, it } from 'vitest'
+import { ZephyrGuest, TICK_NS } from '../../src/guest/zephyr'
+import { EmulatedFabric } from '../../src/ivshmem/fabric'
+import { Shm } from '../../src/ivshmem/shm'
+import { Scheduler } from '../../src/lab/sched'
+import { Trace } from '../../src/lab/trace'
+import type { GuestPlatform, Thread } from '../../src/guest/platform'
+
+function guest(bootAt = 0) {
+  const sched = new Scheduler()
+  const trace = new Trace()
+  const shm = new Shm(1 << 16)
+  const fabric = new EmulatedFabric({ shm, vectors: 2, latency: 1000, sched, trace })
+  sched.runUntil(bootAt)
+  const hooks = { name: () => '', regStore: () => {}, console: () => {}, state: () => {}, memsetUndo: () => {} }
+  const g = new ZephyrGuest('driver', 'instance_2', sched, fabric, shm, trace, hooks, 0xafa00000)
+  return { sched, g, fabric }
+}
+
+describe('Zephyr timing model (§4.6)', () => {
+  it('k_sleep(200 us) ends at the second tick boundary; from a boundary that is 20 ms', () => {
+    const { sched, g } = guest()
+    const wakes: number[] = []
+    g.boot(function* (p: GuestPlatform): Thread {
+      yield p.k_busy_wait(8_015_000_000 % TICK_NS + 8_010_000_000) // 8015 ms after boot
+      for (let i = 0; i < 3; i++) {
+        yield p.k_sleep(200_000)
+        wakes.push(sched.now / 1e6)
+      }
+    })
+    sched.runUntil(9e9)
+    expect(wakes).toEqual([8030, 8050, 8070])
+  })
+
+  it('k_uptime_get_32 counts whole ticks from this guest\'s own boot', () => {
+    const { sched, g } = guest(3_333_000_000)
+    const seen: number[] = []
+    g.boot(function* (p: GuestPlatform): Thread {
+      seen.push(p.k_uptime_get_32())
+      yield p.k_busy_wait(19_999_999)
+      seen.push(p.k_uptime_get_32())
+      yield p.k_busy_wait(1)
+      seen.push(p.k_uptime_get_32())
+    })
+    sched.runUntil(4e9)
+    expect(seen).toEqual([0, 10, 20])
+  })
+
+  it('a busy-wait holds the CPU: the IPM callback runs only when main sleeps', () => {
+    const { sched, g, fabric } = guest()
+    const other = fabric.connect('device')
+    const log: string[] = []
+    g.boot(function* (p: GuestPlatform): Thread {
+      p.ipm_register_callback(() => log.push(`cb@${sched.now / 1e6}`))
+      yield p.k_busy_wait(50_000_000)
+      log.push(`main@${sched.now / 1e6}`)
+      yield p.k_sleep(1)
+    })
+    fabric.doorbell(other, (g.peer.id << 16) | 0) // arrives at 1 us, during the busy-wait
+    fabric.doorbell(other, (g.peer.id << 16) | 1) // vector 1: ipm_ivshmem ignores it
+    sched.runUntil(1e9)
+    expect(log).toEqual(['main@50', 'cb@50'])
+  })
+})

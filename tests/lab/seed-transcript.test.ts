@@ -1,0 +1,50 @@
+// The golden test: a device-first run's device console is the seed README's expected output.
+import { readFileSync, existsSync } from 'node:fs'
+import { join } from 'node:path'
+import { describe, expect, it } from 'vitest'
+import { S, lines, runLab } from '../helpers'
+
+const expected = readFileSync(join(__dirname, '../fixtures/seed-device-console.txt'), 'utf8').trimEnd().split('\n')
+const POINTER_LINE = /^Dump the configuration for the virtio mmio device 0x[0-9a-f]+$/
+
+describe('seed profile, device-first', () => {
+  const { s } = runLab({ order: 'device-first' }, 45 * S) // driver starts at 1 s; [41170] is driver uptime, its line ends at 43.8 s
+  const got = lines(s.consoleText('device'))
+
+  it('reproduces the README device console line by line (the %p of the backend struct aside)', () => {
+    expect(got.length).toBeGreaterThanOrEqual(expected.length)
+    for (let i = 0; i < expected.length; i++) {
+      if (POINTER_LINE.test(expected[i]!)) expect(got[i]).toMatch(POINTER_LINE)
+      // the README's rendering drops trailing spaces; the raw bytes keep them (Q30, next test)
+      else expect(`${i}: ${got[i]?.trimEnd()}`).toBe(`${i}: ${expected[i]}`)
+    }
+  })
+
+  it('the device own printk lines end in CRLF, forwarded driver bytes in LF only (§3.5)', () => {
+    const raw = s.consoleText('device')
+    expect(raw.startsWith('*** Booting Zephyr OS build v1.8.99-67522-gc40fbdfc4fcd ***\r\n')).toBe(true)
+    expect(raw).toContain('Config Status DRIVER_OK \r\n[8010]: Hello')
+    expect(raw).toContain('Serial Port\n[9650]: Hello')
+    expect(raw).not.toContain('Serial Port\r\n')
+  })
+
+  it('Hello lines are 1640 ms apart while stamps have 4 digits, 1660 ms after (20 ms per byte, §4.6)', () => {
+    const stamps = got.map((l) => /^\[(\d+)\]: Hello/.exec(l)?.[1]).filter(Boolean).map(Number)
+    expect(stamps.slice(0, 4)).toEqual([8010, 9650, 11290, 12950])
+    for (let i = 1; i < stamps.length; i++) {
+      const digits = String(stamps[i - 1]).length
+      expect(stamps[i]! - stamps[i - 1]!).toBe(20 * (digits + 78))
+    }
+  })
+
+  it('no "Invalid descriptor!" line: the DRIVER_OK and kick-all doorbells merge into one callback', () => {
+    expect(s.consoleText('device')).not.toContain('Invalid descriptor!')
+  })
+
+  it('the fixture is the seed README text', () => {
+    const seed = join(__dirname, '../../../shared/seed/000_7e79ad4df4935584.txt')
+    if (!existsSync(seed)) return // the seed lives beside the repo on lab machines and in CI
+    const text = readFileSync(seed, 'utf8')
+    for (const l of expected) expect(text).toContain('    ' + l)
+  })
+})
