@@ -150,7 +150,26 @@ export class LabSession {
     return d.view.vqs.map((v) => ({ queue: v.idx, addr: ringAt(v.ringOff, v.num) }))
   }
 
+  private names = new Map<number, string>()
+  private namesFor: DriverSideDemo | null = null
+
+  /** the trace name of a shm offset; cached per offset (ring layout changes only when a driver starts) */
   nameOf(off: number): string {
+    const drv = this.slots.driver.driver
+    if (drv !== this.namesFor || (drv && this.names.size === 0)) {
+      this.names.clear()
+      this.namesFor = drv
+    }
+    let n = this.names.get(off)
+    if (n === undefined) {
+      n = this.computeName(off)
+      // names of ring fields are only stable once the driver has laid its rings out
+      if (off < MMIO_WINDOW || this.driverRings().length === 2) this.names.set(off, n)
+    }
+    return n
+  }
+
+  private computeName(off: number): string {
     if (off < MMIO_WINDOW) return regName(off)
     const f = fieldAt(off, this.driverRings())
     if (f) return f

@@ -1,0 +1,45 @@
+#!/usr/bin/env node
+// npm test: everything CI runs, in order — typecheck, unit + component tests (Vitest), build,
+// browser e2e (Playwright in Debian's Chromium; Electron specs skip where no binary exists).
+// Ends with one plain line "N passed, N failed, N skipped" summed over both runners.
+import { spawnSync } from 'node:child_process'
+import { existsSync, mkdirSync, readFileSync } from 'node:fs'
+
+mkdirSync('test-results', { recursive: true })
+const steps = [
+  ['typecheck', 'npm', ['run', '-s', 'typecheck']],
+  ['unit', 'npx', ['vitest', 'run', '--reporter=default', '--reporter=json', '--outputFile=test-results/vitest.json']],
+  ['build', 'npx', ['electron-vite', 'build']],
+  ['e2e', 'npx', ['playwright', 'test']]
+]
+const only = process.argv[2]
+let failed = []
+for (const [name, cmd, args] of steps) {
+  if (only && only !== name) continue
+  console.log(`\n=== ${name}: ${cmd} ${args.join(' ')}`)
+  const r = spawnSync(cmd, args, {
+    stdio: 'inherit',
+    env: { ...process.env, PLAYWRIGHT_JSON_OUTPUT_NAME: 'test-results/playwright.json' }
+  })
+  if (r.status !== 0) failed.push(name)
+  if (name === 'build' && r.status !== 0) break // nothing to test end to end
+}
+
+let passed = 0
+let fails = 0
+let skipped = 0
+if (existsSync('test-results/vitest.json')) {
+  const v = JSON.parse(readFileSync('test-results/vitest.json', 'utf8'))
+  passed += v.numPassedTests
+  fails += v.numFailedTests
+  skipped += v.numPendingTests + v.numTodoTests
+}
+if (existsSync('test-results/playwright.json')) {
+  const p = JSON.parse(readFileSync('test-results/playwright.json', 'utf8'))
+  passed += p.stats.expected + p.stats.flaky
+  fails += p.stats.unexpected
+  skipped += p.stats.skipped
+}
+if (failed.length) console.log(`\nfailed steps: ${failed.join(', ')}`)
+console.log(`\n${passed} passed, ${fails} failed, ${skipped} skipped`)
+process.exit(failed.length || fails ? 1 : 0)

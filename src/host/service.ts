@@ -1,0 +1,270 @@
+// The lab service: owns one LabSession, paces virtual time (x1 wall clock, xN, max), and publishes
+// to subscribers: snapshots at most ~60 Hz, console bytes in batches (never dropped: each batch
+// carries its byte offset, consoleSince() refills gaps), trace events in batches.
+// Electron-free: the Electron main process and the WebSocket host both wrap this one class.
+
+import type {
+  ConfigureResult,
+  ControlCommand,
+  LabApi,
+  LabEvent,
+  LabSnapshot,
+  ScenarioConfig,
+  Side,
+  TraceEvent
+} from '../shared/contract'
+import { DEFAULT_SCENARIO } from '../shared/contract'
+import { LabSession } from '../lab/session'
+import { resolveScenario } from '../lab/config'
+import { buildSnapshot, historicalInput, liveInput } from '../lab/snapshot'
+
+export interface ServiceOptions {
+  /** trace events kept for the timeline and time travel */
+  traceKeep?: number
+  /** snapshot publication period, ms (16 ≈ 60 Hz) */
+  publishMs?: number
+  /** most trace events pushed per publication; the rest are fetched with getTrace */
+  traceBatch?: number
+}
+
+const MAX_SLICE_MS = 12 // wall time spent emulating per tick at max speed
+
+export class LabService implements LabApi {
+  private cfg: ScenarioConfig
+  private s: LabSession
+  private readonly listeners = new Set<(e: LabEvent) => void>()
+  private readonly opt: Required<ServiceOptions>
+  private timer: ReturnType<typeof setTimeout> | null = null
+  private running = false
+  private paused = false
+  private finished = false
+  private seq = 0
+  private dirty = true
+  private pending: Record<Side, { data: string[]; seq: number }> = { device: { data: [], seq: 0 }, driver: { data: [], seq: 0 } }
+  private tracePending: TraceEvent[] = []
+  private unsub: (() => void)[] = []
+  // pacing: virtual time vBase corresponds to wall time wBase
+  private vBase = 0
+  private wBase = 0
+  /** wall ms spent in the last emulation slice and the event-loop lag seen by the tick timer */
+  lastSliceMs = 0
+  lastLagMs = 0
+
+  constructor(cfg: Partial<ScenarioConfig> = {}, opts: ServiceOptions = {}) {
+    this.opt = { traceKeep: opts.traceKeep ?? 200_000, publishMs: opts.publishMs ?? 16, traceBatch: opts.traceBatch ?? 2000 }
+    const r = resolveScenario(cfg, DEFAULT_SCENARIO)
+    if (!r.ok) throw new Error(r.errors.map((e) => `${e.field}: ${e.message}`).join('; '))
+    this.cfg = r.config
+    this.s = this.newSession()
+  }
+
+  get session(): LabSession {
+    return this.s
+  }
+  get config(): ScenarioConfig {
+    return this.cfg
+  }
+
+  private newSession(): LabSession {
+    for (const u of this.unsub) u()
+    const s = new LabSession(this.cfg, { trace: { keep: this.opt.traceKeep } })
+    this.unsub = [
+      s.onConsole((side, data) => {
+        this.pending[side].data.push(data)
+      }),
+      s.trace.onEvent((e) => {
+        this.tracePending.push(e)
+        if (this.tracePending.length > this.opt.traceBatch * 2) this.tracePending.splice(0, this.tracePending.length - this.opt.traceBatch)
+      })
+    ]
+    this.pending = { device: { data: [], seq: 0 }, driver: { data: [], seq: 0 } }
+    this.tracePending = []
+    this.finished = false
+    this.dirty = true
+    s.start()
+    return s
+  }
+
+  /** begin pacing virtual time */
+  start(): void {
+    if (this.running) return
+    this.running = true
+    this.rebase()
+    this.schedule()
+  }
+
+  dispose(): void {
+    this.running = false
+    if (this.timer) clearTimeout(this.timer)
+    this.timer = null
+    for (const u of this.unsub) u()
+    this.listeners.clear()
+  }
+
+  private rebase(): void {
+    this.vBase = this.s.sched.now
+    this.wBase = performance.now()
+  }
+
+  private schedule(): void {
+    if (!this.running || this.timer) return
+    const due = performance.now() + this.opt.publishMs
+    this.timer = setTimeout(() => {
+      this.timer = null
+      this.lastLagMs = Math.max(0, performance.now() - due)
+      this.tick()
+      this.schedule()
+    }, this.opt.publishMs)
+  }
+
+  private tick(): void {
+    if (!this.paused && !this.finished) {
+      const t0 = performance.now()
+      const until = this.cfg.until ?? Number.POSITIVE_INFINITY
+      if (this.cfg.speed === 'max') {
+        while (performance.now() - t0 < MAX_SLICE_MS && this.s.sched.now < until) this.s.run(Math.min(until, this.s.sched.now + 50_000_000), 5000)
+      } else {
+        const target = this.vBase + (performance.now() - this.wBase) * 1e6 * this.cfg.speed
+        this.s.run(Math.min(until, target))
+      }
+      if (this.s.sched.now >= until) this.finished = true
+      this.lastSliceMs = performance.now() - t0
+      this.dirty = true
+    }
+    this.flush()
+  }
+
+  /** push console batches, trace batches and (if anything changed) a snapshot */
+  flush(): void {
+    for (const side of ['device', 'driver'] as const) {
+      const p = this.pending[side]
+      if (!p.data.length) continue
+      const data = p.data.join('')
+      p.data = []
+      this.emit({ type: 'console', side, data, seq: p.seq })
+      p.seq += data.length
+    }
+    if (this.tracePending.length) {
+      const ev = this.tracePending.length > this.opt.traceBatch ? this.tracePending.slice(-this.opt.traceBatch) : this.tracePending
+      this.tracePending = []
+      this.emit({ type: 'trace', events: ev })
+    }
+    if (this.dirty && this.listeners.size) {
+      this.dirty = false
+      this.emit({ type: 'snapshot', snap: this.snapshot() })
+    }
+  }
+
+  private emit(e: LabEvent): void {
+    for (const l of this.listeners) {
+      try {
+        l(e)
+      } catch {
+        /* a failing subscriber must not stop the lab */
+      }
+    }
+  }
+
+  snapshot(): LabSnapshot {
+    return buildSnapshot(this.s, liveInput(this.s), ++this.seq, { running: this.running && !this.paused && !this.finished, paused: this.paused, finished: this.finished })
+  }
+
+  // ---- LabApi ------------------------------------------------------------------------------
+
+  async getSnapshot(): Promise<LabSnapshot> {
+    return this.snapshot()
+  }
+
+  async configure(cfg: Partial<ScenarioConfig>): Promise<ConfigureResult> {
+    const r = resolveScenario(cfg, this.cfg)
+    if (!r.ok) return r
+    this.cfg = r.config
+    this.s = this.newSession()
+    this.rebase()
+    this.emit({ type: 'reset', config: this.cfg })
+    this.flush()
+    return r
+  }
+
+  async control(c: ControlCommand): Promise<LabSnapshot> {
+    switch (c.cmd) {
+      case 'start':
+        this.paused = false
+        this.start()
+        this.rebase()
+        break
+      case 'pause':
+        this.paused = true
+        break
+      case 'resume':
+        this.paused = false
+        this.rebase()
+        break
+      case 'step': {
+        this.paused = true
+        const n = Math.max(1, Math.min(10_000, Math.trunc(c.count ?? 1)))
+        for (let i = 0; i < n && this.s.step(); i++);
+        this.dirty = true
+        break
+      }
+      case 'reset':
+        this.s = this.newSession()
+        this.rebase()
+        this.emit({ type: 'reset', config: this.cfg })
+        break
+      case 'restart':
+        this.s.restart(c.side)
+        this.dirty = true
+        break
+      case 'speed': {
+        const r = resolveScenario({ speed: c.speed }, this.cfg)
+        if (!r.ok) throw new Error(r.errors[0]!.message)
+        this.cfg = r.config
+        this.s.cfg = { ...this.s.cfg, speed: r.config.speed }
+        this.rebase()
+        break
+      }
+    }
+    this.dirty = true
+    this.flush()
+    return this.snapshot()
+  }
+
+  async sendInput(side: Side, data: string): Promise<void> {
+    this.s.sendInput(side, data)
+  }
+
+  async getTrace(from: number, count: number): Promise<TraceEvent[]> {
+    return this.s.trace.slice(Math.max(0, Math.trunc(from)), Math.max(0, Math.min(5000, Math.trunc(count))))
+  }
+
+  async snapshotAt(i: number): Promise<LabSnapshot> {
+    const input = historicalInput(this.s, i)
+    const snap = buildSnapshot(this.s, input, ++this.seq, { running: false, paused: this.paused, finished: this.finished })
+    snap.t = this.s.trace.get(i)!.t
+    return snap
+  }
+
+  async readShm(off: number, len: number): Promise<number[]> {
+    const size = this.s.shm.size
+    if (!Number.isInteger(off) || off < 0 || off >= size) throw new RangeError(`readShm: offset ${off} outside the shm (0..0x${(size - 1).toString(16)})`)
+    const n = Math.max(0, Math.min(4096, Math.trunc(len), size - off))
+    return Array.from(this.s.shm.u8.subarray(off, off + n))
+  }
+
+  async consoleSince(side: Side, seq: number): Promise<{ data: string; seq: number }> {
+    // bytes not yet published are excluded: they arrive with the next batch
+    const text = this.s.consoleText(side)
+    const upto = this.pending[side].seq
+    const from = Math.max(0, Math.min(Math.trunc(seq), upto))
+    return { data: text.slice(from, upto), seq: from }
+  }
+
+  subscribe(listener: (e: LabEvent) => void): () => void {
+    this.listeners.add(listener)
+    this.dirty = true
+    return () => {
+      this.listeners.delete(listener)
+    }
+  }
+}

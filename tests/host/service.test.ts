@@ -1,0 +1,91 @@
+import { afterEach, describe, expect, it } from 'vitest'
+import { LabService } from '../../src/host/service'
+import type { LabEvent } from '../../src/shared/contract'
+
+let svc: LabService | null = null
+afterEach(() => {
+  svc?.dispose()
+  svc = null
+})
+
+describe('LabService', () => {
+  it('starts the default scenario: seed, device-first, 2 vectors, real time', async () => {
+    svc = new LabService()
+    const snap = await svc.getSnapshot()
+    expect(snap.config).toMatchObject({ profile: 'seed', order: 'device-first', vectors: 2, speed: 1 })
+  })
+
+  it('configure rejects invalid values field by field and keeps the running scenario', async () => {
+    svc = new LabService()
+    const r = await svc.configure({ vectors: 65, shmSize: 3 * 1024 * 1024 })
+    expect(r.ok).toBe(false)
+    if (!r.ok) expect(r.errors.map((e) => e.field)).toEqual(['vectors', 'shmSize'])
+    expect((await svc.getSnapshot()).config.vectors).toBe(2)
+    const ok = await svc.configure({ vectors: 4 })
+    expect(ok.ok).toBe(true)
+    svc.session.run(2e9)
+    const snap = await svc.getSnapshot()
+    expect(snap.peers.map((p) => p.vectors)).toEqual([4, 4])
+    expect(snap.peers[0]!.sent).toHaveLength(4)
+  })
+
+  it('step runs exactly one scheduler event and pauses', async () => {
+    svc = new LabService({ speed: 'max' })
+    const a = await svc.control({ cmd: 'step' })
+    const b = await svc.control({ cmd: 'step' })
+    expect(b.counters.events - a.counters.events).toBe(1)
+    expect(b.paused).toBe(true)
+    const c = await svc.control({ cmd: 'step', count: 10 })
+    expect(c.counters.events - b.counters.events).toBe(10)
+  })
+
+  it('publishes console bytes in contiguous batches; consoleSince refills from any offset', async () => {
+    svc = new LabService({ speed: 'max' })
+    const got: Extract<LabEvent, { type: 'console' }>[] = []
+    svc.subscribe((e) => e.type === 'console' && e.side === 'device' && got.push(e))
+    svc.session.run(12e9)
+    svc.flush()
+    svc.session.run(14e9)
+    svc.flush()
+    expect(got.length).toBe(2)
+    expect(got[1]!.seq).toBe(got[0]!.seq + got[0]!.data.length)
+    const all = got.map((e) => e.data).join('')
+    expect(all).toBe(svc.session.consoleText('device'))
+    const since = await svc.consoleSince('device', 100)
+    expect(since).toEqual({ data: all.slice(100), seq: 100 })
+  })
+
+  it('snapshots carry decoded registers and rings of the seed run', async () => {
+    svc = new LabService({ speed: 'max' })
+    svc.session.run(10e9)
+    const s = await svc.getSnapshot()
+    const reg = (off: number) => s.regs.find((r) => r.off === off)!
+    expect(reg(0x000).value).toBe(0x74726976)
+    expect(reg(0x004).value).toBe(1)
+    expect(reg(0x008).value).toBe(3)
+    expect(reg(0x040)).toMatchObject({ value: 0xaabbaabb, lastWriter: 'device' })
+    expect(reg(0x040).quirks.map((q) => q.q)).toContain('Q3')
+    expect(s.rings.map((r) => [r.guestAddr, r.num, r.descOff])).toEqual([
+      ['0xafb01000', 4, 0x101000],
+      ['0xafb03000', 4, 0x103000]
+    ])
+    expect(s.guests.device).toMatchObject({ state: 'ready', peerId: 0, partnerId: 1 })
+    expect(s.guests.driver).toMatchObject({ state: 'ready', peerId: 1, partnerId: 0 })
+    const tx = s.rings[1]!
+    expect(tx.desc.filter((d) => d.owner === 'used').length + tx.desc.filter((d) => d.owner === 'free').length).toBe(4)
+    expect(s.explain.at(-1)).toMatch(/Hello line/)
+  })
+
+  it('snapshotAt(i) shows registers as they were; readShm reads the live memory', async () => {
+    svc = new LabService({ speed: 'max' })
+    svc.session.run(6e9)
+    const ev = await svc.getTrace(0, 5000)
+    const pfn = ev.find((e) => e.k === 'store' && e.name === 'QueuePFN' && e.side === 'driver')!
+    const past = await svc.snapshotAt(pfn.i)
+    expect(past.atEvent).toBe(pfn.i)
+    expect(past.t).toBe(pfn.t)
+    expect(past.regs.find((r) => r.off === 0x40)!.value).toBe(0xafb01)
+    expect(await svc.readShm(0, 4)).toEqual([0x76, 0x69, 0x72, 0x74])
+    await expect(svc.readShm(-1, 4)).rejects.toThrow(/outside the shm/)
+  })
+})
