@@ -11,8 +11,8 @@
 import type { Scheduler } from '../lab/sched'
 import type { Trace } from '../lab/trace'
 import { hex32 } from '../lab/trace'
-import type { EmulatedFabric, Peer } from '../ivshmem/fabric'
-import type { Shm } from '../ivshmem/shm'
+import type { Fabric, Peer } from '../ivshmem/fabric'
+import type { ShmAccess } from '../ivshmem/shm'
 import type { GuestState, Side } from '../shared/contract'
 import { OpKind, PollSignal, type GuestPlatform, type IvshmemMem, type Op, type Thread } from './platform'
 
@@ -52,8 +52,8 @@ export class ZephyrGuest implements GuestPlatform {
     readonly side: Side,
     readonly instance: string,
     private readonly sched: Scheduler,
-    private readonly fabric: EmulatedFabric,
-    private readonly shm: Shm,
+    private readonly fabric: Fabric,
+    private readonly shm: ShmAccess,
     private readonly trace: Trace,
     private readonly hooks: GuestHooks,
     private readonly memBase: number

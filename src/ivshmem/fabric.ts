@@ -88,7 +88,18 @@ export function checkVectors(n: number): string | null {
   return null
 }
 
-export class EmulatedFabric {
+/** What a guest's ivshmem-doorbell device needs from a fabric. The emulated fabric below
+ *  implements it in process; an attached fabric (a real ivshmem-server reached through a native
+ *  addon: SCM_RIGHTS, eventfd, mmap) implements the same with wall-clock delivery. */
+export interface Fabric {
+  readonly vectors: number
+  connect(side: Side | null, msix?: number): Peer
+  disconnect(p: Peer): void
+  /** a store to the sender's BAR0 Doorbell; false when the hardware drops it */
+  doorbell(from: Peer, value: number): boolean
+}
+
+export class EmulatedFabric implements Fabric {
   readonly shm: Shm
   readonly vectors: number
   readonly latency: number
@@ -175,15 +186,17 @@ export class EmulatedFabric {
     if (this.trace.on)
       this.trace.emit('doorbell', from.side ?? undefined, { from: from.id, to: dest, vector, value: hex32(value), outcome: 'sent' })
     const target = to!
-    this.sched.after(this.latency, () => this.signal(target, vector))
+    const fromId = from.id
+    this.sched.after(this.latency, () => this.signal(target, vector, fromId))
     return true
   }
 
   /** the eventfd write lands at the receiver */
-  private signal(to: Peer, vector: number): void {
+  /** `from` is for the trace only: an eventfd carries a count, never a sender (§3 pitfall 6) */
+  private signal(to: Peer, vector: number, from: number): void {
     if (!to.connected) {
       this.dropped++
-      if (this.trace.on) this.trace.emit('signal', to.side ?? undefined, { to: to.id, vector, outcome: 'lost', reason: 'peer left before delivery' })
+      if (this.trace.on) this.trace.emit('signal', to.side ?? undefined, { from, to: to.id, vector, outcome: 'lost', reason: 'peer left before delivery' })
       return
     }
     to.stats.received[vector]!++
@@ -193,7 +206,8 @@ export class EmulatedFabric {
       this.merged++
       to.stats.merged[vector]!++
     }
-    if (this.trace.on) this.trace.emit('signal', to.side ?? undefined, { to: to.id, vector, count: to.efd[vector], merged })
+    if (this.trace.on)
+      this.trace.emit('signal', to.side ?? undefined, { from, to: to.id, vector, count: to.efd[vector], merged, outcome: merged ? 'merged' : 'delivered' })
     if (!to.readPending[vector]) {
       to.readPending[vector] = true
       // the receiver's QEMU reads the eventfd; same-time arrivals scheduled before this merge in

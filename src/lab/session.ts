@@ -7,14 +7,15 @@ import { Shm } from '../ivshmem/shm'
 import { Scheduler } from './sched'
 import { Trace, type TraceOptions } from './trace'
 import { ZephyrGuest } from '../guest/zephyr'
-import { DeviceSide } from '../guest/device_side'
-import { DriverSideDemo, HVL_HEAP_OFF, VRING_HEAP_OFF, HEAP_LEN } from '../guest/driver_side_demo'
+import type { DeviceSide } from '../guest/device_side'
+import { type DriverSideDemo, HVL_HEAP_OFF, VRING_HEAP_OFF, HEAP_LEN } from '../guest/driver_side_demo'
+import { PROFILES } from './profiles'
 import { MMIO_WINDOW } from '../virtio/mmio'
 import { regName } from '../virtio/regs'
 import { fieldAt, ringAt, type RingAddr } from '../virtio/ring'
 
 /** the VA both seed images map the ivshmem BAR2 at (wire-protocol §2.5) */
-export const SEED_BASE = 0xafa00000
+export const SEED_BASE = PROFILES.seed.base
 export const INSTANCE: Record<Side, string> = { device: 'instance_1', driver: 'instance_2' }
 
 export interface SessionOptions {
@@ -86,19 +87,13 @@ export class LabSession {
   startGuest(side: Side): void {
     const slot = this.slots[side]
     if (slot.guest?.alive) return
-    const g = new ZephyrGuest(side, INSTANCE[side], this.sched, this.fabric, this.shm, this.trace, this.hooks, SEED_BASE)
+    const profile = PROFILES[this.cfg.profile]
+    const g = new ZephyrGuest(side, INSTANCE[side], this.sched, this.fabric, this.shm, this.trace, this.hooks, profile.base)
     slot.guest = g
     slot.starts++
     slot.ids.push(g.peer.id)
-    if (side === 'device') {
-      const fw = new DeviceSide(g)
-      slot.device = fw
-      g.boot(() => fw.main())
-    } else {
-      const fw = new DriverSideDemo(g)
-      slot.driver = fw
-      g.boot(() => fw.main())
-    }
+    const fw = side === 'device' ? (slot.device = profile.device(g)) : (slot.driver = profile.driver(g))
+    g.boot(() => fw.main())
   }
 
   stopGuest(side: Side): void {
