@@ -10,7 +10,6 @@
 
 import type { Scheduler } from '../lab/sched'
 import type { Trace } from '../lab/trace'
-import { hex32 } from '../lab/trace'
 import type { Fabric, Peer } from '../ivshmem/fabric'
 import type { ShmAccess } from '../ivshmem/shm'
 import type { GuestState, Side } from '../shared/contract'
@@ -19,8 +18,6 @@ import { OpKind, PollSignal, type GuestPlatform, type IvshmemMem, type Op, type 
 export const TICK_NS = 10_000_000 // CONFIG_SYS_CLOCK_TICKS_PER_SEC = 100 on QEMU targets
 
 export interface GuestHooks {
-  /** names a shm offset for the trace ('Status', 'q1.desc[0].addr', ...) */
-  name(off: number): string
   /** a register store (off < 0x200) by this side, for last-writer tracking */
   regStore(off: number, side: Side, eventIndex: number | null): void
   console(side: Side, bytes: string): void
@@ -218,23 +215,15 @@ export class ZephyrGuest implements GuestPlatform {
     this.stored(off, 4, old, v >>> 0)
   }
   w64(off: number, lo: number, hi: number): void {
-    if (!this.trace.on) {
-      this.shm.w32(off + 4, hi) // bounds-check the whole field before the first byte changes
-      this.shm.w32(off, lo)
-      return
-    }
-    const oldLo = this.shm.r32(off)
-    const oldHi = this.shm.r32(off + 4)
-    this.shm.w32(off + 4, hi)
+    const on = this.trace.on
+    const oldLo = on ? this.shm.r32(off) : 0
+    const oldHi = on ? this.shm.r32(off + 4) : 0
+    this.shm.w32(off + 4, hi) // bounds-check the whole field before the first byte changes
     this.shm.w32(off, lo)
-    const h64 = (l: number, h: number) => '0x' + (h >>> 0).toString(16).padStart(8, '0') + (l >>> 0).toString(16).padStart(8, '0')
-    this.trace.emit('store', this.side, { off, name: this.hooks.name(off), w: 8, old: h64(oldLo, oldHi), new: h64(lo, hi) })
+    if (on) this.trace.store(this.side, off, 8, oldLo, oldHi, lo >>> 0, hi >>> 0)
   }
   private stored(off: number, w: number, old: number, v: number): void {
-    let ev: number | null = null
-    if (this.trace.on) {
-      ev = this.trace.emit('store', this.side, { off, name: this.hooks.name(off), w, old: hexw(old, w), new: hexw(v, w) }).i
-    }
+    const ev = this.trace.on ? this.trace.store(this.side, off, w, old, 0, v, 0) : null
     if (off < 0x200) this.hooks.regStore(off, this.side, ev)
   }
   memset(off: number, len: number, v: number): void {
@@ -274,8 +263,4 @@ export class ZephyrGuest implements GuestPlatform {
     if (this.trace.on) this.trace.emit('guest', this.side, { op: 'state', state, detail })
     this.hooks.state(this.side, state, detail)
   }
-}
-
-function hexw(v: number, w: number): string {
-  return w === 4 ? hex32(v) : '0x' + v.toString(16).padStart(w * 2, '0')
 }

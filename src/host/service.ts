@@ -41,7 +41,8 @@ export class LabService implements LabApi {
   private seq = 0
   private dirty = true
   private pending: Record<Side, { data: string[]; seq: number }> = { device: { data: [], seq: 0 }, driver: { data: [], seq: 0 } }
-  private tracePending: TraceEvent[] = []
+  /** trace events up to this index have been pushed */
+  private tracePushed = 0
   private unsub: (() => void)[] = []
   // pacing: virtual time vBase corresponds to wall time wBase
   private vBase = 0
@@ -72,13 +73,9 @@ export class LabService implements LabApi {
       s.onConsole((side, data) => {
         this.pending[side].data.push(data)
       }),
-      s.trace.onEvent((e) => {
-        this.tracePending.push(e)
-        if (this.tracePending.length > this.opt.traceBatch * 2) this.tracePending.splice(0, this.tracePending.length - this.opt.traceBatch)
-      })
     ]
     this.pending = { device: { data: [], seq: 0 }, driver: { data: [], seq: 0 } }
-    this.tracePending = []
+    this.tracePushed = 0
     this.finished = false
     this.dirty = true
     s.start()
@@ -122,7 +119,7 @@ export class LabService implements LabApi {
       const t0 = performance.now()
       const until = this.cfg.until ?? Number.POSITIVE_INFINITY
       if (this.cfg.speed === 'max') {
-        while (performance.now() - t0 < MAX_SLICE_MS && this.s.sched.now < until) this.s.run(Math.min(until, this.s.sched.now + 50_000_000), 5000)
+        while (performance.now() - t0 < MAX_SLICE_MS && this.s.sched.now < until) this.s.run(Math.min(until, this.s.sched.now + 50_000_000), 400)
       } else {
         const target = this.vBase + (performance.now() - this.wBase) * 1e6 * this.cfg.speed
         this.s.run(Math.min(until, target))
@@ -144,10 +141,12 @@ export class LabService implements LabApi {
       this.emit({ type: 'console', side, data, seq: p.seq })
       p.seq += data.length
     }
-    if (this.tracePending.length) {
-      const ev = this.tracePending.length > this.opt.traceBatch ? this.tracePending.slice(-this.opt.traceBatch) : this.tracePending
-      this.tracePending = []
-      this.emit({ type: 'trace', events: ev })
+    const tr = this.s.trace
+    if (tr.n > this.tracePushed) {
+      // the newest batch; older ones (max speed) stay available through getTrace
+      const from = Math.max(this.tracePushed, tr.n - this.opt.traceBatch)
+      this.tracePushed = tr.n
+      if (this.listeners.size) this.emit({ type: 'trace', events: tr.slice(from, tr.n - from) })
     }
     if (this.dirty && this.listeners.size) {
       this.dirty = false

@@ -66,6 +66,7 @@ export class LabSession {
     this.cfg = cfg
     this.trace = new Trace(opts.trace)
     this.trace.now = () => this.sched.now
+    this.trace.namer = (off) => this.nameOf(off)
     if (cfg.shmState === 'leftover') this.shm = (opts.leftover ?? leftoverImage(cfg)).clone()
     else this.shm = new Shm(cfg.shmSize)
     if (this.shm.size !== cfg.shmSize) throw new RangeError('leftover shm has another size')
@@ -174,7 +175,6 @@ export class LabSession {
   }
 
   private readonly hooks = {
-    name: (off: number) => this.nameOf(off),
     regStore: (off: number, side: Side, ev: number | null) => {
       const i = off >> 2
       this.regSide[i] = side === 'device' ? 0 : 1

@@ -1,6 +1,10 @@
 // The lab's event trace. Every shm store, doorbell, interrupt, descriptor add/use and console
 // byte batch becomes one TraceEvent; the JSON Lines form is the --trace file format.
-// Tracing costs nothing when off (call sites test `on` before building an event).
+//
+// Cost model: tracing off costs one branch per call site (`on`). Kept events live in a ring of
+// `keep` slots; shm stores, the bulk of all events, are kept in typed-array columns and only
+// become objects when read (get/slice), a JSONL sink or a listener is attached. That keeps the
+// app's max speed and its GC pauses bounded while the timeline still sees every store.
 
 import type { Side, TraceEvent, TraceKind } from '../shared/contract'
 
@@ -11,37 +15,71 @@ export interface TraceOptions {
   sink?: (line: string) => void
 }
 
+const SIDE_CODE: Record<Side, number> = { device: 1, driver: 2 }
+const CODE_SIDE: (Side | undefined)[] = [undefined, 'device', 'driver']
+
 export class Trace {
   readonly on: boolean
   /** events emitted so far (= index of the next event) */
   n = 0
   private readonly keep: number
   private readonly sink?: (line: string) => void
-  private ring: TraceEvent[] = []
-  private head = 0 // index in ring of event number `first`
   private listeners: ((e: TraceEvent) => void)[] = []
-
-  constructor(opts: TraceOptions = {}) {
-    this.keep = Math.max(0, opts.keep ?? 0)
-    this.sink = opts.sink
-    this.on = this.keep > 0 || !!this.sink
-  }
+  // ring slot = i % keep; objs[slot] === null means "a store, read it from the columns"
+  private readonly objs: (TraceEvent | null)[]
+  private readonly sT: Float64Array
+  private readonly sOff: Uint32Array
+  private readonly sMeta: Uint8Array // width | side << 4
+  private readonly sVal: Uint32Array // oldLo, oldHi, newLo, newHi
 
   /** time source, set by the session */
   now: () => number = () => 0
+  /** names a shm offset ('QueuePFN', 'q1.desc[0].addr'), set by the session */
+  namer: (off: number) => string = (off) => `shm+0x${off.toString(16)}`
+
+  constructor(opts: TraceOptions = {}) {
+    this.keep = Math.max(0, Math.trunc(opts.keep ?? 0))
+    this.sink = opts.sink
+    this.on = this.keep > 0 || !!this.sink
+    const k = this.keep
+    this.objs = new Array<TraceEvent | null>(k).fill(null)
+    this.sT = new Float64Array(k)
+    this.sOff = new Uint32Array(k)
+    this.sMeta = new Uint8Array(k)
+    this.sVal = new Uint32Array(4 * k)
+  }
 
   emit(k: TraceKind, side: Side | undefined, fields: Record<string, unknown>): TraceEvent {
     const e: TraceEvent = side ? { i: this.n++, t: this.now(), k, side, ...fields } : { i: this.n++, t: this.now(), k, ...fields }
-    if (this.sink) this.sink(JSON.stringify(e))
-    if (this.keep) {
-      if (this.ring.length < this.keep) this.ring.push(e)
-      else {
-        this.ring[this.head] = e
-        this.head = (this.head + 1) % this.keep
-      }
-    }
-    for (const l of this.listeners) l(e)
+    if (this.keep) this.objs[e.i % this.keep] = e
+    this.publish(e)
     return e
+  }
+
+  /** a store of `w` bytes (1, 2, 4 or 8) at shm offset `off`; 64-bit values as lo/hi words.
+   *  Returns the event index. */
+  store(side: Side, off: number, w: number, oldLo: number, oldHi: number, newLo: number, newHi: number): number {
+    const i = this.n++
+    if (this.keep) {
+      const s = i % this.keep
+      this.objs[s] = null
+      this.sT[s] = this.now()
+      this.sOff[s] = off
+      this.sMeta[s] = w | (SIDE_CODE[side] << 4)
+      const v = 4 * s
+      this.sVal[v] = oldLo
+      this.sVal[v + 1] = oldHi
+      this.sVal[v + 2] = newLo
+      this.sVal[v + 3] = newHi
+    }
+    if (this.sink || this.listeners.length)
+      this.publish({ i, t: this.now(), k: 'store', side, off, name: this.namer(off), w, old: hexw(oldLo, oldHi, w), new: hexw(newLo, newHi, w) })
+    return i
+  }
+
+  private publish(e: TraceEvent): void {
+    if (this.sink) this.sink(JSON.stringify(e))
+    for (const l of this.listeners) l(e)
   }
 
   onEvent(l: (e: TraceEvent) => void): () => void {
@@ -53,13 +91,29 @@ export class Trace {
 
   /** index of the oldest event still kept */
   get first(): number {
-    return this.n - this.ring.length
+    return Math.max(0, this.n - this.keep)
   }
 
   get(i: number): TraceEvent | undefined {
-    if (i < this.first || i >= this.n) return undefined
-    const k = i - this.first
-    return this.ring.length < this.keep ? this.ring[k] : this.ring[(this.head + k) % this.keep]
+    if (!Number.isInteger(i) || i < this.first || i >= this.n) return undefined
+    const s = i % this.keep
+    const o = this.objs[s]
+    if (o) return o
+    const m = this.sMeta[s]!
+    const w = m & 15
+    const v = 4 * s
+    const off = this.sOff[s]!
+    return {
+      i,
+      t: this.sT[s]!,
+      k: 'store',
+      side: CODE_SIDE[m >> 4],
+      off,
+      name: this.namer(off),
+      w,
+      old: hexw(this.sVal[v]!, this.sVal[v + 1]!, w),
+      new: hexw(this.sVal[v + 2]!, this.sVal[v + 3]!, w)
+    }
   }
 
   slice(from: number, count: number): TraceEvent[] {
@@ -73,3 +127,9 @@ export class Trace {
 
 export const hex32 = (v: number): string => '0x' + (v >>> 0).toString(16).padStart(8, '0')
 export const hex = (v: number): string => '0x' + v.toString(16)
+
+/** a stored value as the trace shows it: 0x + 2·w hex digits */
+export function hexw(lo: number, hi: number, w: number): string {
+  if (w === 8) return '0x' + (hi >>> 0).toString(16).padStart(8, '0') + (lo >>> 0).toString(16).padStart(8, '0')
+  return '0x' + (lo >>> 0).toString(16).padStart(w * 2, '0')
+}
