@@ -3,12 +3,14 @@
 // browser e2e (Playwright in Debian's Chromium; Electron specs skip where no binary exists).
 // Ends with one plain line "N passed, N failed, N skipped" summed over both runners.
 import { spawnSync } from 'node:child_process'
-import { existsSync, mkdirSync, readFileSync } from 'node:fs'
+import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs'
 
-mkdirSync('test-results', { recursive: true })
+// summaries live outside test-results/, which Playwright wipes when it starts
+mkdirSync('reports', { recursive: true })
+for (const f of ['reports/vitest.json', 'reports/playwright.json']) rmSync(f, { force: true })
 const steps = [
   ['typecheck', 'npm', ['run', '-s', 'typecheck']],
-  ['unit', 'npx', ['vitest', 'run', '--reporter=default', '--reporter=json', '--outputFile=test-results/vitest.json']],
+  ['unit', 'npx', ['vitest', 'run', '--reporter=default', '--reporter=json', '--outputFile=reports/vitest.json']],
   ['build', 'npx', ['electron-vite', 'build']],
   ['e2e', 'npx', ['playwright', 'test']]
 ]
@@ -19,7 +21,7 @@ for (const [name, cmd, args] of steps) {
   console.log(`\n=== ${name}: ${cmd} ${args.join(' ')}`)
   const r = spawnSync(cmd, args, {
     stdio: 'inherit',
-    env: { ...process.env, PLAYWRIGHT_JSON_OUTPUT_NAME: 'test-results/playwright.json' }
+    env: { ...process.env, PLAYWRIGHT_JSON_OUTPUT_NAME: 'reports/playwright.json' }
   })
   if (r.status !== 0) failed.push(name)
   if (name === 'build' && r.status !== 0) break // nothing to test end to end
@@ -28,14 +30,14 @@ for (const [name, cmd, args] of steps) {
 let passed = 0
 let fails = 0
 let skipped = 0
-if (existsSync('test-results/vitest.json')) {
-  const v = JSON.parse(readFileSync('test-results/vitest.json', 'utf8'))
+if (existsSync('reports/vitest.json')) {
+  const v = JSON.parse(readFileSync('reports/vitest.json', 'utf8'))
   passed += v.numPassedTests
   fails += v.numFailedTests
   skipped += v.numPendingTests + v.numTodoTests
 }
-if (existsSync('test-results/playwright.json')) {
-  const p = JSON.parse(readFileSync('test-results/playwright.json', 'utf8'))
+if (existsSync('reports/playwright.json')) {
+  const p = JSON.parse(readFileSync('reports/playwright.json', 'utf8'))
   passed += p.stats.expected + p.stats.flaky
   fails += p.stats.unexpected
   skipped += p.stats.skipped

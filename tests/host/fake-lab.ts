@@ -1,0 +1,117 @@
+// A small in-memory LabApi for the host tests (the real LabService lives in src/host/service.ts).
+import {
+  DEFAULT_SCENARIO,
+  type ConfigureResult,
+  type ControlCommand,
+  type LabApi,
+  type LabEvent,
+  type LabSnapshot,
+  type ScenarioConfig,
+  type Side,
+  type TraceEvent
+} from '../../src/shared/contract'
+
+export class FakeLab implements LabApi {
+  config: ScenarioConfig = structuredClone(DEFAULT_SCENARIO)
+  listeners = new Set<(e: LabEvent) => void>()
+  calls: { method: string; args: unknown[] }[] = []
+  console: Record<Side, string> = { device: '', driver: '' }
+  trace: TraceEvent[] = []
+  seq = 0
+  failNext: string | null = null
+
+  snapshot(): LabSnapshot {
+    const guest = (side: Side) => ({
+      side,
+      instance: side === 'device' ? 'instance_1' : 'instance_2',
+      state: 'running' as const,
+      peerId: null,
+      partnerId: null,
+      uptimeMs: 0,
+      detail: '',
+      consoleBytes: this.console[side].length
+    })
+    return {
+      seq: ++this.seq,
+      t: 0,
+      running: true,
+      paused: false,
+      finished: false,
+      config: this.config,
+      guests: { device: guest('device'), driver: guest('driver') },
+      peers: [],
+      regs: [],
+      rings: [],
+      regions: [],
+      counters: {
+        doorbellsSent: 0,
+        doorbellsDropped: 0,
+        doorbellsMerged: 0,
+        interrupts: 0,
+        consoleBytes: { device: this.console.device.length, driver: this.console.driver.length },
+        txBytes: 0,
+        txDropped: 0,
+        events: 0,
+        traceEvents: this.trace.length
+      },
+      explain: [],
+      atEvent: null
+    }
+  }
+
+  private note(method: string, args: unknown[]): void {
+    this.calls.push({ method, args })
+    if (this.failNext) {
+      const m = this.failNext
+      this.failNext = null
+      throw new Error(m)
+    }
+  }
+
+  emit(e: LabEvent): void {
+    for (const l of this.listeners) l(e)
+  }
+
+  async getSnapshot(): Promise<LabSnapshot> {
+    this.note('getSnapshot', [])
+    return this.snapshot()
+  }
+  async configure(cfg: Partial<ScenarioConfig>): Promise<ConfigureResult> {
+    this.note('configure', [cfg])
+    this.config = { ...this.config, ...cfg }
+    this.emit({ type: 'reset', config: this.config })
+    return { ok: true, config: this.config }
+  }
+  async control(c: ControlCommand): Promise<LabSnapshot> {
+    this.note('control', [c])
+    return this.snapshot()
+  }
+  async sendInput(side: Side, data: string): Promise<void> {
+    this.note('sendInput', [side, data])
+    const seq = this.console[side].length
+    this.console[side] += data
+    this.emit({ type: 'console', side, data, seq })
+  }
+  async getTrace(from: number, count: number): Promise<TraceEvent[]> {
+    this.note('getTrace', [from, count])
+    return this.trace.slice(from, from + count)
+  }
+  async snapshotAt(i: number): Promise<LabSnapshot> {
+    this.note('snapshotAt', [i])
+    return { ...this.snapshot(), atEvent: i }
+  }
+  async readShm(off: number, len: number): Promise<number[]> {
+    this.note('readShm', [off, len])
+    return Array.from({ length: len }, (_, k) => (off + k) & 0xff)
+  }
+  async consoleSince(side: Side, seq: number): Promise<{ data: string; seq: number }> {
+    this.note('consoleSince', [side, seq])
+    return { data: this.console[side].slice(seq), seq }
+  }
+  subscribe(listener: (e: LabEvent) => void): () => void {
+    this.listeners.add(listener)
+    return () => {
+      this.listeners.delete(listener)
+    }
+  }
+}

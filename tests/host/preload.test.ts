@@ -1,0 +1,77 @@
+// The preload with 'electron' mocked (the real module is never loaded here).
+import { beforeEach, describe, expect, it, vi } from 'vitest'
+import { LAB_EVENT_CHANNEL, LAB_METHODS, type LabApi, type LabEvent } from '../../src/shared/contract'
+
+const exposed = new Map<string, unknown>()
+const listeners = new Map<string, Set<(...a: unknown[]) => void>>()
+const invoke = vi.fn()
+
+vi.mock('electron', () => ({
+  contextBridge: { exposeInMainWorld: (key: string, api: unknown) => exposed.set(key, api) },
+  ipcRenderer: {
+    invoke: (...a: unknown[]) => invoke(...a),
+    on: (ch: string, fn: (...a: unknown[]) => void) => {
+      if (!listeners.has(ch)) listeners.set(ch, new Set())
+      listeners.get(ch)!.add(fn)
+    },
+    removeListener: (ch: string, fn: (...a: unknown[]) => void) => listeners.get(ch)?.delete(fn)
+  }
+}))
+
+describe('preload', () => {
+  beforeEach(async () => {
+    if (!exposed.size) await import('../../src/preload/index')
+    invoke.mockReset()
+  })
+
+  it('exposes exactly one object, labApi, with the LabApi methods', () => {
+    expect([...exposed.keys()]).toEqual(['labApi'])
+    const api = exposed.get('labApi') as Record<string, unknown>
+    expect(Object.keys(api).sort()).toEqual([...LAB_METHODS, 'subscribe'].sort())
+    for (const k of Object.keys(api)) expect(typeof api[k]).toBe('function')
+  })
+
+  it('maps each method to invoke("lab:<method>", ...args)', async () => {
+    const api = exposed.get('labApi') as LabApi
+    invoke.mockResolvedValue('r')
+    await api.getSnapshot()
+    await api.configure({ vectors: 4 })
+    await api.control({ cmd: 'step', count: 2 })
+    await api.sendInput('device', 'x')
+    await api.getTrace(1, 2)
+    await api.snapshotAt(3)
+    await api.readShm(4, 5)
+    await api.consoleSince('driver', 6)
+    expect(invoke.mock.calls).toEqual([
+      ['lab:getSnapshot'],
+      ['lab:configure', { vectors: 4 }],
+      ['lab:control', { cmd: 'step', count: 2 }],
+      ['lab:sendInput', 'device', 'x'],
+      ['lab:getTrace', 1, 2],
+      ['lab:snapshotAt', 3],
+      ['lab:readShm', 4, 5],
+      ['lab:consoleSince', 'driver', 6]
+    ])
+  })
+
+  it("strips Electron's remote-method prefix from errors", async () => {
+    const api = exposed.get('labApi') as LabApi
+    invoke.mockRejectedValue(
+      new Error("Error invoking remote method 'lab:configure': LabRequestError: configure: vectors must be an integer 1..64 (got 65)")
+    )
+    await expect(api.configure({ vectors: 65 })).rejects.toThrow(/^configure: vectors must be an integer 1\.\.64 \(got 65\)$/)
+    invoke.mockRejectedValue(new Error("Error invoking remote method 'lab:readShm': Error: readShm: offset 9 outside"))
+    await expect(api.readShm(9, 1)).rejects.toThrow(/^readShm: offset 9 outside$/)
+  })
+
+  it('subscribe listens on the event channel and unsubscribes', () => {
+    const api = exposed.get('labApi') as LabApi
+    const got: LabEvent[] = []
+    const off = api.subscribe((e) => got.push(e))
+    const ev: LabEvent = { type: 'console', side: 'device', data: 'hi', seq: 0 }
+    for (const fn of listeners.get(LAB_EVENT_CHANNEL) ?? []) fn({ sender: null }, ev)
+    expect(got).toEqual([ev])
+    off()
+    expect(listeners.get(LAB_EVENT_CHANNEL)?.size).toBe(0)
+  })
+})
