@@ -77,6 +77,8 @@ export class LabSession {
   start(): void {
     if (this.started) return
     this.started = true
+    // event 0: what is needed to replay this trace (LabService.loadTrace)
+    if (this.trace.on) this.trace.emit('guest', undefined, { op: 'scenario', config: { ...this.cfg, speed: 'max' } })
     const { order, gap } = this.cfg
     const first: Side | null = order === 'driver-first' || order === 'driver-only' ? 'driver' : 'device'
     const second: Side | null = order === 'device-first' ? 'driver' : order === 'driver-first' ? 'device' : null
@@ -103,6 +105,7 @@ export class LabSession {
 
   /** power-cycle one side: it rejoins the server and gets the next id (adjacency breaks, §5.5) */
   restart(side: Side): void {
+    if (this.trace.on) this.trace.emit('guest', side, { op: 'restart' })
     this.stopGuest(side)
     this.startGuest(side)
   }
@@ -111,6 +114,7 @@ export class LabSession {
   sendInput(side: Side, data: string): void {
     const g = this.slots[side].guest
     if (!g) return
+    if (this.trace.on) this.trace.emit('guest', side, { op: 'input', data })
     for (let i = 0; i < data.length; i++) g.rx.push(data.charCodeAt(i) & 0xff)
   }
 

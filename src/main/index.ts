@@ -25,8 +25,7 @@ import {
   LAB_METHODS,
   type LabApi,
   type LabEvent,
-  type ScenarioConfig,
-  type TraceEvent
+  type ScenarioConfig
 } from '../shared/contract'
 import { exportConsoleLogs, readTraceJsonl, writeTraceJsonl } from './exports'
 import { APP_HOST, APP_INDEX_URL, APP_ORIGIN, APP_SCHEME, isAllowedExternalUrl, isTrustedOrigin } from './security'
@@ -158,14 +157,6 @@ async function info(message: string, detail: string): Promise<void> {
   else await dialog.showMessageBox(opts)
 }
 
-/** Optional capability of a service that can show a saved trace (not part of LabApi). */
-interface TraceLoader {
-  loadTrace(events: TraceEvent[]): unknown
-}
-function canLoadTrace(s: unknown): s is TraceLoader {
-  return typeof (s as Partial<TraceLoader> | null)?.loadTrace === 'function'
-}
-
 async function openTrace(): Promise<void> {
   if (!mainWindow || !service) return
   const r = await dialog.showOpenDialog(mainWindow, {
@@ -178,15 +169,9 @@ async function openTrace(): Promise<void> {
   try {
     const { events, errors } = await readTraceJsonl(file)
     const skipped = errors.length ? `\n${errors.length} line(s) skipped, first: ${errors[0]}` : ''
-    if (canLoadTrace(service)) {
-      await service.loadTrace(events)
-      await info(`Opened ${events.length} trace events`, `${file}${skipped}`)
-    } else {
-      await info(
-        `Read ${events.length} trace events`,
-        `${file}${skipped}\nThis version of the lab service cannot display a saved trace yet.`
-      )
-    }
+    // the service replays the trace's scenario and user actions, paused at its last event
+    const res = await service.loadTrace(events)
+    await info(res.ok ? `Opened ${events.length} trace events` : 'The trace could not be replayed exactly', `${file}${skipped}\n${res.message}`)
   } catch (err) {
     await reportError('Cannot open the trace', err)
   }

@@ -89,3 +89,34 @@ describe('LabService', () => {
     await expect(svc.readShm(-1, 4)).rejects.toThrow(/outside the shm/)
   })
 })
+
+describe('LabService.loadTrace (File → Open trace)', () => {
+  it('replays a saved trace with the user actions in it and finds it identical', async () => {
+    const a = new LabService({ speed: 'max' })
+    a.session.run(9.5e9)
+    a.session.restart('driver') // a user action mid-run
+    a.session.sendInput('device', 'hi')
+    a.session.run(12e9)
+    const saved = await a.getTrace(0, 5000)
+    a.dispose()
+    expect(saved[0]).toMatchObject({ i: 0, k: 'guest', op: 'scenario' })
+    svc = new LabService()
+    const r = await svc.loadTrace(saved)
+    expect(r).toEqual({ ok: true, message: `replayed to ${(saved.at(-1)!.t / 1e9).toFixed(3)} s: all ${saved.length} events match the file` })
+    expect(svc.session.slots.driver.ids).toEqual([1, 2])
+    expect((await svc.getSnapshot()).paused).toBe(true)
+  })
+
+  it('reports a tampered trace and one without a header', async () => {
+    const a = new LabService({ speed: 'max' })
+    a.session.run(9e9)
+    const saved = await a.getTrace(0, 5000)
+    a.dispose()
+    svc = new LabService()
+    const bad = saved.map((e) => (e.k === 'doorbell' && e.i > 50 ? { ...e, to: 7 } : e))
+    const r = await svc.loadTrace(bad)
+    expect(r.ok).toBe(false)
+    expect(r.message).toMatch(/events differ from the file \(first: #\d+\)/)
+    expect(await svc.loadTrace(saved.slice(1))).toEqual({ ok: false, message: 'this trace has no scenario header (event 0): it cannot be replayed' })
+  })
+})
