@@ -16,6 +16,7 @@ import {
   VIRTIO_MMIO_MAGIC
 } from '../virtio/mmio'
 import { inBounds } from '../ivshmem/shm'
+import { hex64 } from '../virtio/fmt'
 import { fmtPtr, type GuestPlatform, type Thread } from './platform'
 
 export const ZEPHYR_BANNER = '*** Booting Zephyr OS build v1.8.99-67522-gc40fbdfc4fcd ***\n'
@@ -121,7 +122,7 @@ export class DeviceSide {
     p.printk(`vring descriptor: ${fmtPtr(desc)}:\n`)
     p.printk(`vring avail: ${fmtPtr(avail)}:\n`)
     p.printk(`vring used: ${fmtPtr(used)}:\n`)
-    p.printk(`vring entries: ${num}:\n`)
+    p.printk(`vring entries: ${num | 0}:\n`) // %d: a QueueNum >= 2^31 prints negative
     if (idx >= this.vrings.length) {
       // Q29: the real device stores into vrings[idx] past its 2-entry table
       p.event('error', { where: 'configure', message: `queue index ${idx} read from DriverFeaturesSel is outside the 2-slot vring table (Q29); ignored` })
@@ -129,17 +130,32 @@ export class DeviceSide {
     }
     // errata 9.7: the whole ring must lie inside the mapping, not just its first byte
     const off = { desc: desc - this.base, avail: avail - this.base, used: used - this.base }
+    const sizeOk = num > 0 && num <= 0x8000 // virtio's largest queue
     const ok =
-      num > 0 &&
-      num <= 0x8000 &&
+      sizeOk &&
       inBounds(off.desc, 16 * num, this.size) &&
       inBounds(off.avail, 4 + 2 * num, this.size) &&
       inBounds(off.used, 4 + 8 * num, this.size)
-    if (!ok)
+    if (!sizeOk)
+      p.event('error', {
+        where: 'configure',
+        queue: idx,
+        message: `queue ${idx}: QueueNum ${num} is not in 1..32768; ring ${fmtPtr(desc)} not usable (the real device would index it unchecked)`
+      })
+    else if (!ok)
       p.event('error', {
         where: 'configure',
         queue: idx,
         message: `queue ${idx}: ring ${fmtPtr(desc)} (num ${num}, align ${align}) is not inside the device's shm mapping ${fmtPtr(this.base)}+0x${this.size.toString(16)}; the real device would fault on first use`
+      })
+    else if (!isPow2u32(num) || !isPow2u32(align))
+      // legacy virtio wants both powers of two; the seed checks neither, and its align-up of a
+      // non-power-of-two gives a used ring that need not follow the avail ring. Latched anyway, as
+      // the real device does; only reported.
+      p.event('error', {
+        where: 'configure',
+        queue: idx,
+        message: `queue ${idx}: ${!isPow2u32(num) ? `QueueNum ${num}` : `QueueAlign ${align}`} is not a power of two; ring latched as the real device computes it: desc ${fmtPtr(desc)}, avail ${fmtPtr(avail)}, used ${fmtPtr(used)}`
       })
     this.vrings[idx] = { desc, avail, used, num, off: ok ? off : null }
     p.event('guest', { op: 'queue-configured', queue: idx, pfn, align, num, desc, avail, used })
@@ -170,7 +186,7 @@ export class DeviceSide {
       // the device dereferences the driver's VA as its own (Q11)
       const bOff = hi === 0 ? lo - this.base : -1
       if (!inBounds(bOff, 1, this.size)) {
-        p.event('error', { where: 'serve', queue: q, message: `desc[${d}].addr 0x${hi.toString(16)}${lo.toString(16).padStart(8, '0')} is outside the device's shm mapping; byte not read` })
+        p.event('error', { where: 'serve', queue: q, message: `desc[${d}].addr ${hex64(lo, hi)} is outside the device's shm mapping; byte not read` })
         return
       }
       p.uart_poll_out(p.r8(bOff)) // Q19: first byte only, desc.len ignored
@@ -194,12 +210,13 @@ export class DeviceSide {
   }
 }
 
+/** a non-zero power of two as a u32 (QueueNum, QueueAlign) */
+function isPow2u32(v: number): boolean {
+  return v !== 0 && (v & (v - 1)) === 0
+}
+
 /** the C align-up macro on 32-bit values: ((x + a - 1) & ~(a - 1)); a = 0 gives 0 */
 function cAlign(x: number, a: number): number {
   return ((x + a - 1) & ~(a - 1)) >>> 0
 }
 
-export function deviceSide(p: GuestPlatform): { fw: DeviceSide; main: Thread } {
-  const fw = new DeviceSide(p)
-  return { fw, main: fw.main() }
-}

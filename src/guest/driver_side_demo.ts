@@ -124,6 +124,7 @@ export class DriverSideDemo {
   private fail(f: DriverFailure, msg: string): void {
     this.failure = f
     this.p.log(`metal: error: ${msg}`)
+    this.p.event('error', { where: f === 'hvl-config' || f === 'no-memory' ? 'serial-init' : 'probe', failure: f, message: msg })
     this.p.setState('failed', msg)
   }
 
@@ -403,7 +404,3 @@ function hex8(v: number): string {
   return (v >>> 0).toString(16).padStart(8, '0')
 }
 
-export function driverSideDemo(p: GuestPlatform): { fw: DriverSideDemo; main: Thread } {
-  const fw = new DriverSideDemo(p)
-  return { fw, main: fw.main() }
-}
