@@ -161,7 +161,7 @@ export class DriverSideDemo {
     const shmBase = p.r32(REG.SHMBaseHigh) * 2 ** 32 + p.r32(REG.SHMBaseLow)
     const shmLen = p.r32(REG.SHMLenHigh) * 2 ** 32 + p.r32(REG.SHMLenLow)
     this.hvl = shmBase !== 0 && shmLen !== 0 // Q10: "SHM regs non-zero" = HVL mode
-    p.log(`[virtio_mmio] magic ${hex8(magic)} version ${version} device id ${devid} vendor ${hex8(vendor)}`)
+    p.log(`[virtio_mmio] MagicValue 0x${hex8(magic)} Version ${version} DeviceID ${devid} VendorID 0x${hex8(vendor)}`)
     if (this.hvl) {
       p.log(`[virtio_mmio] HVL mode: SHMBase 0x${shmBase.toString(16)} SHMLen 0x${shmLen.toString(16)}; peer ${this.own}, rings peer ${this.partner}`)
       p.ipm_register_callback(() => this.isr())
@@ -235,7 +235,7 @@ export class DriverSideDemo {
         yield p.k_busy_wait(HVL_WAIT_NS)
         const v = p.r32(REG.QueuePFN)
         if (v !== HVL_CFG_ACK) {
-          return this.fail('hvl-config', `HVL mode: configuration failed (QueuePFN reads ${hex8(v)}, expected 0xaabbaabb)`)
+          return this.fail('hvl-config', `HVL mode: configuration failed (QueuePFN reads 0x${hex8(v)}, expected 0xaabbaabb)`)
         }
       }
       p.log(`[virtio_mmio] HVL: queue ${vq.idx} configuration acknowledged`)

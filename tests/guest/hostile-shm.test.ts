@@ -412,7 +412,7 @@ describe('driver: registers it validates at probe and queue setup', () => {
   it('QueuePFN cleared before the device reads it: no ack, the driver fails after its 4 s wait and says so', () => {
     const { s, ev } = hostileRun([at(tPfn0 + 1, R.QueuePFN, 0)], UNTIL)
     checkInvariants(s, ev, UNTIL)
-    const msg = 'HVL mode: configuration failed (QueuePFN reads 00000000, expected 0xaabbaabb)'
+    const msg = 'HVL mode: configuration failed (QueuePFN reads 0x00000000, expected 0xaabbaabb)'
     expect(errors(ev).map((e) => [e.t, e.side, e.where, e.failure, e.message])).toEqual([[tPfn0 + 4 * S, 'driver', 'serial-init', 'hvl-config', msg]])
     expect(s.consoleText('driver')).toContain(`metal: error: ${msg}`)
     expect(afterDriverOk(s)).toBeNull()
