@@ -90,7 +90,7 @@ const MESSAGE_FORMS = [
   /^Bad magic value [0-9a-f]{8}$/,
   /^Bad version value \d+$/,
   /^Device ID is 0: no device behind this transport$/,
-  /^HVL mode: configuration failed \(QueuePFN reads [0-9a-f]{8}, expected 0xaabbaabb\)$/,
+  /^HVL mode: configuration failed \(QueuePFN reads 0x[0-9a-f]{8}, expected 0xaabbaabb\)$/,
   /^queue index \d+ read from DriverFeaturesSel is outside the 2-slot vring table \(Q29\); ignored$/,
   /^queue [01]: QueueNum \d+ is not in 1\.\.32768; ring (\(nil\)|0x[1-9a-f][0-9a-f]*) not usable \(the real device would index it unchecked\)$/,
   /^queue [01]: ring (\(nil\)|0x[1-9a-f][0-9a-f]*) \(num \d+, align \d+\) is not inside the device's shm mapping 0xafa00000\+0x400000; the real device would fault on first use$/,
