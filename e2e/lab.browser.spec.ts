@@ -1,0 +1,181 @@
+// Feature specs of the lab window, in Debian's Chromium against the browser host (the same
+// renderer the Electron shell loads). The host's service starts the default scenario (seed,
+// device-first, 2 vectors, real time); every spec first puts the lab back into a known scenario.
+import { test, expect } from './fixtures'
+import { LabPage } from './pages/LabPage'
+
+const HELLO = "Hello World I'm qemu_cortex_a53"
+
+test.use({ viewport: { width: 1600, height: 1000 } })
+
+test.describe('lab window', () => {
+  let lab: LabPage
+
+  test.beforeEach(async ({ page }) => {
+    lab = new LabPage(page)
+    await lab.open()
+    await lab.resetScenario()
+  })
+
+  test.afterAll(async ({ browser }) => {
+    // leave the shared host in its default scenario for whoever runs next
+    const page = await browser.newPage()
+    const l = new LabPage(page)
+    await l.open()
+    await l.resetScenario()
+    await page.close()
+  })
+
+  test('device console shows DRIVER_OK and a Hello line; no byte dropped', async ({ cspViolations }) => {
+    await expect(lab.console('device')).toContainText('instance_1 — device side')
+    await expect(lab.console('driver')).toContainText('instance_2 — driver side')
+    await lab.setSpeed('max')
+    await lab.waitForConsole('device', 'Config Status DRIVER_OK')
+    await lab.waitForConsole('device', HELLO)
+    const text = await lab.consoleText('device')
+    expect(text).toMatch(/VIRTIO_MMIO_MAGIC_VALUE: 0x74726976/)
+    expect(text).toMatch(/\[\d+\]: Hello World I'm qemu_cortex_a53 sending data over Virtio-MMIO Serial Port\n/)
+    // the accessible mirror carries the same text
+    await expect(lab.consoleMirror('device')).toContainText('Config Status DRIVER_OK')
+    // the xterm DOM renderer shows it too
+    await expect(lab.console('device').locator('.xterm-rows')).toContainText('Hello World')
+    // flow control, no byte dropped: once paused, bytes produced by the device (service count)
+    // = bytes received here = bytes written into the terminal = the text the hook returns
+    await lab.pause()
+    await expect
+      .poll(async () => {
+        const c = await lab.consoleCounts('device')
+        const produced = await lab.serviceConsoleBytes('device')
+        const text = await lab.consoleText('device')
+        return c.rx > 0 && c.rx === c.written && c.rx === produced && text.length === produced
+      })
+      .toBe(true)
+    await lab.screenshot('lab-console-hello')
+    expect(cspViolations).toEqual([])
+  })
+
+  test('register inspector shows MagicValue, Version 1 and DeviceID 3', async () => {
+    await lab.setSpeed('max')
+    await expect(lab.regValue(0x000)).toHaveText('0x74726976')
+    await expect(lab.reg(0x000)).toContainText('MagicValue')
+    await expect(lab.reg(0x000)).toContainText('virt')
+    await expect(lab.regValue(0x004)).toHaveText('0x00000001')
+    await expect(lab.reg(0x004)).toContainText('Version')
+    await expect(lab.regValue(0x008)).toHaveText('0x00000003')
+    await expect(lab.reg(0x008)).toContainText('DeviceID')
+    // once the driver configured its queues the device acked QueuePFN (Q3)
+    await lab.waitForConsole('device', 'Config Status DRIVER_OK')
+    await expect(lab.regValue(0x040)).toHaveText('0xaabbaabb')
+    await expect(lab.reg(0x040).getByTestId('quirk-Q3')).toBeVisible()
+    // cross-highlight: the register's bytes light up in the hex view
+    await lab.reg(0x000).click()
+    await expect(lab.shmByte(0x000)).toHaveClass(/\bsel\b/)
+    await expect(lab.shmByte(0x003)).toHaveClass(/\bsel\b/)
+    await expect(lab.shmByte(0x000)).toHaveText('76')
+    await lab.screenshot('lab-registers')
+  })
+
+  test('vring inspector shows two 4-entry rings at 0xafb01000 and 0xafb03000', async () => {
+    await lab.setSpeed('max')
+    await lab.waitForConsole('device', HELLO)
+    await expect(lab.ring(0).getByTestId('ring-guest-addr')).toHaveText('0xafb01000')
+    await expect(lab.ring(1).getByTestId('ring-guest-addr')).toHaveText('0xafb03000')
+    await expect(lab.ring(0).getByTestId('ring-num')).toHaveText('4')
+    await expect(lab.ring(1).getByTestId('ring-num')).toHaveText('4')
+    await expect(lab.descRows(0)).toHaveCount(4)
+    await expect(lab.descRows(1)).toHaveCount(4)
+    // TX ring descriptors carry one byte each, owned by someone
+    await expect(lab.descRows(1).first()).toHaveClass(/owner-(free|avail|used)/)
+    // clicking a descriptor highlights its entry in the hex view (0x103000 + 16 * 1)
+    await lab.page.getByTestId('ring-1-desc-1').locator('td').first().click()
+    await expect(lab.page.getByTestId('shm-selection')).toContainText('transmitq desc[1]')
+    await expect(lab.shmByte(0x103010)).toHaveClass(/\bsel\b/)
+    await expect(lab.shmByte(0x10301f)).toHaveClass(/\bsel\b/)
+    // and back: clicking a byte of desc[2] in the hex view selects that descriptor row
+    await lab.shmByte(0x103020).click()
+    await expect(lab.page.getByTestId('ring-1-desc-2')).toHaveClass(/\bselected\b/)
+    await lab.screenshot('lab-vrings')
+  })
+
+  test('driver-first: the driver fails and the lab explains why', async () => {
+    await lab.ctl('order').selectOption('driver-first')
+    await lab.apply()
+    await expect(lab.page.getByTestId('ctl-applied')).toBeVisible()
+    await lab.setSpeed('max')
+    await expect(lab.sideState('driver')).toHaveText('failed', { timeout: 30_000 })
+    await expect(lab.explain).toContainText('No Hello line reached the device')
+    await expect(lab.explain).toContainText(/Bad magic value|configuration failed|not adjacent/)
+    expect(await lab.consoleText('device')).not.toContain(HELLO)
+    await lab.screenshot('lab-driver-first')
+  })
+
+  test('invalid vectors get a message next to the control and are not applied', async () => {
+    await lab.ctl('vectors').fill('65')
+    await lab.apply()
+    await expect(lab.error('vectors')).toBeVisible()
+    await expect(lab.error('vectors')).toContainText('1..64')
+    await expect(lab.ctl('vectors')).toHaveValue('65')
+    await lab.ctl('vectors').fill('0')
+    await lab.apply()
+    await expect(lab.error('vectors')).toBeVisible()
+    await lab.ctl('shm-size').fill('3M')
+    await lab.apply()
+    await expect(lab.error('shmSize')).toContainText('power of two')
+    // nothing was applied: the peers still have 2 vectors
+    await expect(lab.page.locator('[data-testid$="-vectors"][data-testid^="peer-"]').first()).toHaveText('2 vectors')
+  })
+
+  test('vectors 4: every peer shows 4 vectors in the BAR0 view', async () => {
+    await lab.ctl('vectors').fill('4')
+    await lab.apply()
+    await expect(lab.page.getByTestId('ctl-applied')).toBeVisible()
+    await lab.setSpeed('max')
+    await lab.waitForConsole('device', 'Config Status DRIVER_OK')
+    const counts = lab.page.locator('[data-testid$="-vectors"][data-testid^="peer-"]')
+    await expect(counts).toHaveCount(2)
+    for (const c of await counts.all()) await expect(c).toHaveText('4 vectors')
+    const ids = await lab.peers.getByTestId('peer-id').allTextContents()
+    expect(ids).toHaveLength(2)
+    for (const id of ids) await expect(lab.vectorRows(Number(id))).toHaveCount(4)
+    await lab.screenshot('lab-vectors-4')
+  })
+
+  test('pause then step advances the lab by exactly one event', async () => {
+    await lab.setSpeed('max')
+    await lab.waitForConsole('device', 'VIRTIO_MMIO_MAGIC_VALUE')
+    await lab.pause()
+    const before = await lab.stableStatusNumber('events')
+    const traceBefore = await lab.statusNumber('trace')
+    await lab.step()
+    await expect.poll(() => lab.statusNumber('events')).toBe(before + 1)
+    expect(await lab.statusNumber('trace')).toBeGreaterThanOrEqual(traceBefore)
+    await lab.step()
+    await expect.poll(() => lab.statusNumber('events')).toBe(before + 2)
+    await lab.screenshot('lab-paused-step')
+    await lab.page.getByTestId('ctl-pause').click() // resume
+    await expect(lab.page.getByTestId('status-run')).not.toHaveText('paused')
+  })
+
+  test('selecting a timeline event shows the lab as it was, then back to live', async () => {
+    // a bounded run (until 12 s virtual) keeps the whole trace, from event 0
+    await lab.resetScenario({ speed: 'max', until: 12_000_000_000 })
+    await expect(lab.page.getByTestId('status-run')).toHaveText('finished', { timeout: 30_000 })
+    await lab.waitForConsole('device', 'Config Status DRIVER_OK')
+    await lab.page.getByTestId('timeline-first').click()
+    await expect(lab.page.getByTestId('event-0')).toBeVisible()
+    await lab.page.getByTestId('event-0').click()
+    await expect(lab.banner).toBeVisible()
+    await expect(lab.page.getByTestId('time-travel-event')).toHaveText('#0')
+    // right after the first event the device has not published MagicValue yet
+    await expect(lab.regValue(0x000)).not.toHaveText('0x74726976')
+    await lab.screenshot('lab-time-travel')
+    // the last store of MagicValue links to its event; jump there
+    await lab.page.getByTestId('back-to-live').click()
+    await expect(lab.banner).toBeHidden()
+    await expect(lab.regValue(0x000)).toHaveText('0x74726976')
+    await lab.reg(0x000).getByRole('link').click()
+    await expect(lab.banner).toBeVisible()
+    await expect(lab.regValue(0x000)).toHaveText('0x74726976')
+    await lab.page.getByTestId('back-to-live').click()
+  })
+})

@@ -1,0 +1,218 @@
+// Page object for the lab window (browser host or Electron: same renderer, same test ids).
+import { expect, type Locator, type Page } from '@playwright/test'
+import type { ScenarioConfig, Side } from '../../src/shared/contract'
+
+/** window.__lab, the renderer's read-only test hook (src/renderer/src/main.ts) */
+interface LabHookWindow {
+  __lab?: {
+    consoleText(side: Side): string
+    consoleCounts(side: Side): { received: number; written: number }
+    snapshot(): unknown
+  }
+}
+
+export class LabPage {
+  readonly controls: Locator
+  readonly statusBar: Locator
+  readonly registers: Locator
+  readonly peers: Locator
+  readonly vrings: Locator
+  readonly shmHex: Locator
+  readonly timeline: Locator
+  readonly explain: Locator
+  readonly banner: Locator
+
+  constructor(readonly page: Page) {
+    this.controls = page.getByTestId('controls')
+    this.statusBar = page.getByTestId('status-bar')
+    this.registers = page.getByTestId('register-inspector')
+    this.peers = page.getByTestId('peers')
+    this.vrings = page.getByTestId('vring-inspector')
+    this.shmHex = page.getByTestId('shm-hex')
+    this.timeline = page.getByTestId('timeline')
+    this.explain = page.getByTestId('explain')
+    this.banner = page.getByTestId('time-travel-banner')
+  }
+
+  /** open the app and wait until the first snapshot is shown */
+  async open(): Promise<void> {
+    await this.page.goto('/')
+    await expect(this.controls).toBeVisible()
+    await expect(this.page.getByTestId('status-connection')).toContainText('open')
+    await expect(this.page.getByTestId('status-time')).not.toHaveText('—')
+  }
+
+  /**
+   * Put the shared lab back into a known scenario through the service (the same call the Apply
+   * button makes), so specs do not depend on each other's order.
+   */
+  async resetScenario(cfg: Partial<ScenarioConfig> = {}): Promise<void> {
+    const full: Partial<ScenarioConfig> = {
+      profile: 'seed',
+      order: 'device-first',
+      vectors: 2,
+      shmSize: 4 * 1024 * 1024,
+      shmState: 'fresh',
+      speed: 1,
+      latency: 20_000,
+      gap: 1_000_000_000,
+      until: null,
+      restarts: [],
+      ...cfg
+    }
+    const reply = await this.rpc<{ ok: boolean }>('configure', [full])
+    expect(reply.error, reply.error?.message).toBeUndefined()
+    expect(reply.result?.ok).toBe(true)
+    // a paused lab stays paused across configure(): resume so every spec starts running
+    const resumed = await this.rpc('control', [{ cmd: 'resume' }])
+    expect(resumed.error, resumed.error?.message).toBeUndefined()
+    await expect(this.page.getByTestId('status-run')).not.toHaveText('paused')
+  }
+
+  /** one JSON-RPC call over the host's /rpc WebSocket, from inside the page (same origin) */
+  async rpc<T = unknown>(method: string, params: unknown[]): Promise<{ result?: T; error?: { message: string } }> {
+    return this.page.evaluate(
+      ({ method, params }) =>
+        new Promise<{ result?: T; error?: { message: string } }>((resolve, reject) => {
+          const ws = new WebSocket(`${location.protocol === 'https:' ? 'wss' : 'ws'}://${location.host}/rpc${location.search}`)
+          const timer = setTimeout(() => reject(new Error(`${method}: rpc timeout`)), 10_000)
+          ws.onerror = () => reject(new Error(`${method}: websocket error`))
+          ws.onopen = () => ws.send(JSON.stringify({ id: 1, method, params }))
+          ws.onmessage = (m) => {
+            const msg = JSON.parse(String(m.data)) as { id?: number }
+            if (msg.id !== 1) return
+            clearTimeout(timer)
+            ws.close()
+            resolve(msg as never)
+          }
+        }),
+      { method, params }
+    )
+  }
+
+  // ---- controls ------------------------------------------------------------------------------
+
+  ctl(name: 'profile' | 'order' | 'vectors' | 'shm-size' | 'shm-state' | 'latency' | 'gap' | 'until' | 'speed'): Locator {
+    return this.page.getByTestId(`ctl-${name}`)
+  }
+
+  error(field: string): Locator {
+    return this.page.getByTestId(`error-${field}`)
+  }
+
+  async setSpeed(speed: '1' | '10' | '100' | 'max'): Promise<void> {
+    await this.ctl('speed').selectOption(speed)
+    await expect(this.page.getByTestId('status-speed')).toHaveText(speed === 'max' ? 'max' : `×${speed}`)
+  }
+
+  async apply(): Promise<void> {
+    await this.page.getByTestId('ctl-apply').click()
+  }
+
+  async pause(): Promise<void> {
+    await this.page.getByTestId('ctl-pause').click()
+    await expect(this.page.getByTestId('status-run')).toHaveText('paused')
+  }
+
+  async step(): Promise<void> {
+    await this.page.getByTestId('ctl-step').click()
+  }
+
+  // ---- status --------------------------------------------------------------------------------
+
+  async statusNumber(id: 'events' | 'trace' | 'interrupts' | 'doorbells-sent'): Promise<number> {
+    return Number((await this.page.getByTestId(`status-${id}`).textContent())?.trim() ?? 'NaN')
+  }
+
+  /** the status-bar value once it no longer changes (e.g. right after a pause) */
+  async stableStatusNumber(id: 'events' | 'trace'): Promise<number> {
+    let prev = -1
+    for (let k = 0; k < 20; k++) {
+      const v = await this.statusNumber(id)
+      if (v === prev) return v
+      prev = v
+      await this.page.waitForTimeout(150)
+    }
+    return prev
+  }
+
+  sideState(side: Side): Locator {
+    return this.page.getByTestId(`status-${side}-state`)
+  }
+
+  // ---- consoles ------------------------------------------------------------------------------
+
+  console(side: Side): Locator {
+    return this.page.getByTestId(`console-${side}`)
+  }
+
+  /** the whole console log of one side, exactly as received (window.__lab hook) */
+  async consoleText(side: Side): Promise<string> {
+    return this.page.evaluate((s) => (window as unknown as LabHookWindow).__lab?.consoleText(s) ?? '', side)
+  }
+
+  /** the accessible hidden mirror <pre data-testid="console-<side>-text"> (tail of the log) */
+  consoleMirror(side: Side): Locator {
+    return this.page.getByTestId(`console-${side}-text`)
+  }
+
+  async waitForConsole(side: Side, text: string | RegExp, timeout = 30_000): Promise<void> {
+    await expect
+      .poll(async () => {
+        const t = await this.consoleText(side)
+        return typeof text === 'string' ? t.includes(text) : text.test(t)
+      }, { timeout, message: `console ${side} should contain ${String(text)}` })
+      .toBe(true)
+  }
+
+  async consoleCounts(side: Side): Promise<{ rx: number; written: number }> {
+    const rx = Number(await this.page.getByTestId(`console-${side}-rx`).textContent())
+    const written = Number(await this.page.getByTestId(`console-${side}-written`).textContent())
+    return { rx, written }
+  }
+
+  /** console bytes the service says the guest produced (status bar "<service>/<received> B") */
+  async serviceConsoleBytes(side: Side): Promise<number> {
+    const t = (await this.page.getByTestId(`status-${side}-bytes`).textContent()) ?? ''
+    return Number(/(\d+)\s*\//.exec(t)?.[1] ?? NaN)
+  }
+
+  // ---- inspectors ----------------------------------------------------------------------------
+
+  /** register row by offset: reg(0x40) -> [data-testid="reg-0x040"] */
+  reg(off: number): Locator {
+    return this.page.getByTestId('reg-0x' + off.toString(16).padStart(3, '0'))
+  }
+
+  regValue(off: number): Locator {
+    return this.reg(off).getByTestId('reg-value')
+  }
+
+  ring(queue: number): Locator {
+    return this.page.getByTestId(`ring-${queue}`)
+  }
+
+  descRows(queue: number): Locator {
+    return this.ring(queue).locator(`[data-testid^="ring-${queue}-desc-"]`)
+  }
+
+  peerCards(): Locator {
+    return this.peers.locator('[data-testid^="peer-"][class*="peer"]')
+  }
+
+  vectorRows(peerId: number): Locator {
+    return this.page.locator(`[data-testid^="peer-${peerId}-vec-"]`)
+  }
+
+  timelineEvents(): Locator {
+    return this.timeline.locator('[data-testid^="event-"]')
+  }
+
+  shmByte(off: number): Locator {
+    return this.page.getByTestId('shm-byte-' + off.toString(16))
+  }
+
+  async screenshot(name: string): Promise<void> {
+    await this.page.screenshot({ path: `test-results/${name}.png`, fullPage: true })
+  }
+}

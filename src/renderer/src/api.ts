@@ -1,0 +1,241 @@
+// Transport: the Electron preload's window.labApi when present, else a WebSocket JSON-RPC client
+// to the browser host at /rpc. Both implement LabApi exactly (src/shared/contract.ts).
+//
+// Wire format (WebSocket):
+//   request  {"id": number, "method": LabMethod, "params": unknown[]}   (positional arguments)
+//   response {"id", "result"} | {"id", "error": {"message": string}}
+//   push     {"event": LabEvent}
+import type { LabApi, LabEvent, LabMethod, LabSnapshot, Side } from '../../shared/contract'
+
+export type ConnectionState = 'connecting' | 'open' | 'reconnecting' | 'closed'
+
+/** LabApi plus connection status, implemented by the WebSocket client only. */
+export interface LabApiWithStatus extends LabApi {
+  onConnection(cb: (state: ConnectionState, detail: string) => void): () => void
+  close(): void
+}
+
+export function hasConnectionStatus(api: LabApi): api is LabApiWithStatus {
+  return typeof (api as Partial<LabApiWithStatus>).onConnection === 'function'
+}
+
+let cached: LabApi | null = null
+
+export function getApi(): LabApi {
+  if (cached) return cached
+  if (typeof window !== 'undefined' && window.labApi) cached = window.labApi
+  else cached = createWsApi(defaultRpcUrl())
+  return cached
+}
+
+/** for tests */
+export function setApiForTests(api: LabApi | null): void {
+  cached = api
+}
+
+export function defaultRpcUrl(loc: Pick<Location, 'protocol' | 'host' | 'search'> = location): string {
+  const scheme = loc.protocol === 'https:' ? 'wss' : 'ws'
+  const token = new URLSearchParams(loc.search).get('token')
+  return `${scheme}://${loc.host}/rpc` + (token ? `?token=${encodeURIComponent(token)}` : '')
+}
+
+interface Pending {
+  resolve: (v: unknown) => void
+  reject: (e: Error) => void
+  msg: string
+  sent: boolean
+}
+
+export interface WsOptions {
+  /** WebSocket constructor (injectable for tests) */
+  WebSocketImpl?: typeof WebSocket
+  /** first reconnect delay, ms (doubles up to maxBackoff) */
+  backoff?: number
+  maxBackoff?: number
+  /** per-request timeout, ms (0 = none) */
+  timeout?: number
+}
+
+export function createWsApi(url: string, opts: WsOptions = {}): LabApiWithStatus {
+  const WS = opts.WebSocketImpl ?? WebSocket
+  const firstBackoff = opts.backoff ?? 250
+  const maxBackoff = opts.maxBackoff ?? 5000
+  const timeout = opts.timeout ?? 30_000
+  const listeners = new Set<(e: LabEvent) => void>()
+  const statusListeners = new Set<(s: ConnectionState, d: string) => void>()
+  const pending = new Map<number, Pending>()
+  /** next console byte offset per side seen by this client (for catch-up after reconnect) */
+  const lastSeq: Record<Side, number> = { device: 0, driver: 0 }
+  let nextId = 1
+  let ws: WebSocket | null = null
+  let state: ConnectionState = 'connecting'
+  let everOpened = false
+  let delay = firstBackoff
+  let closedByUser = false
+  let timer: ReturnType<typeof setTimeout> | null = null
+
+  function setState(s: ConnectionState, detail = ''): void {
+    state = s
+    for (const l of statusListeners) l(s, detail)
+  }
+
+  function emit(e: LabEvent): void {
+    if (e.type === 'console') lastSeq[e.side] = Math.max(lastSeq[e.side], e.seq + e.data.length)
+    else if (e.type === 'reset') {
+      lastSeq.device = 0
+      lastSeq.driver = 0
+    }
+    for (const l of [...listeners]) {
+      try {
+        l(e)
+      } catch (err) {
+        console.error('lab listener failed', err)
+      }
+    }
+  }
+
+  function connect(): void {
+    setState(everOpened ? 'reconnecting' : 'connecting')
+    let sock: WebSocket
+    try {
+      sock = new WS(url)
+    } catch (err) {
+      scheduleReconnect(String(err))
+      return
+    }
+    ws = sock
+    sock.onopen = () => {
+      const wasReconnect = everOpened
+      everOpened = true
+      delay = firstBackoff
+      setState('open')
+      for (const p of pending.values()) {
+        if (!p.sent) {
+          sock.send(p.msg)
+          p.sent = true
+        }
+      }
+      if (wasReconnect) void catchUp()
+    }
+    sock.onmessage = (ev: MessageEvent) => {
+      let msg: { id?: number; result?: unknown; error?: { message?: string }; event?: LabEvent }
+      try {
+        msg = JSON.parse(typeof ev.data === 'string' ? ev.data : String(ev.data))
+      } catch {
+        return
+      }
+      if (msg.event) {
+        emit(msg.event)
+        return
+      }
+      if (typeof msg.id === 'number') {
+        const p = pending.get(msg.id)
+        if (!p) return
+        pending.delete(msg.id)
+        if (msg.error) p.reject(new Error(msg.error.message ?? 'remote error'))
+        else p.resolve(msg.result)
+      }
+    }
+    sock.onclose = (ev: CloseEvent) => {
+      if (ws !== sock) return
+      ws = null
+      // requests already on the wire may or may not have run: fail them rather than replay them
+      for (const [id, p] of pending) {
+        if (p.sent) {
+          pending.delete(id)
+          p.reject(new Error('connection lost'))
+        }
+      }
+      if (closedByUser) setState('closed')
+      else scheduleReconnect(`closed (${ev.code})`)
+    }
+    sock.onerror = () => {
+      /* onclose follows */
+    }
+  }
+
+  function scheduleReconnect(detail: string): void {
+    setState('reconnecting', detail)
+    const wait = delay + Math.floor(Math.random() * (delay / 4))
+    delay = Math.min(maxBackoff, delay * 2)
+    timer = setTimeout(() => {
+      timer = null
+      if (!closedByUser) connect()
+    }, wait)
+  }
+
+  /** after a reconnect: fetch what was missed (console bytes, current snapshot) */
+  async function catchUp(): Promise<void> {
+    try {
+      const snap = await call<LabSnapshot>('getSnapshot', [])
+      emit({ type: 'snapshot', snap })
+      for (const side of ['device', 'driver'] as const) {
+        const from = lastSeq[side]
+        const r = await call<{ data: string; seq: number }>('consoleSince', [side, from])
+        if (r.data.length > 0) emit({ type: 'console', side, data: r.data, seq: consoleStart(r, from) })
+      }
+    } catch (err) {
+      console.warn('lab catch-up after reconnect failed', err)
+    }
+  }
+
+  function call<T>(method: LabMethod, params: unknown[]): Promise<T> {
+    const id = nextId++
+    const msg = JSON.stringify({ id, method, params })
+    return new Promise<T>((resolve, reject) => {
+      const p: Pending = { resolve: resolve as (v: unknown) => void, reject, msg, sent: false }
+      pending.set(id, p)
+      if (ws && ws.readyState === 1 /* OPEN */) {
+        ws.send(msg)
+        p.sent = true
+      }
+      if (timeout > 0) {
+        setTimeout(() => {
+          if (pending.get(id) === p) {
+            pending.delete(id)
+            reject(new Error(`${method}: timed out after ${timeout} ms`))
+          }
+        }, timeout)
+      }
+    })
+  }
+
+  connect()
+
+  return {
+    getSnapshot: () => call('getSnapshot', []),
+    configure: (cfg) => call('configure', [cfg]),
+    control: (c) => call('control', [c]),
+    sendInput: (side, data) => call('sendInput', [side, data]),
+    getTrace: (from, count) => call('getTrace', [from, count]),
+    snapshotAt: (i) => call('snapshotAt', [i]),
+    readShm: (off, len) => call('readShm', [off, len]),
+    consoleSince: (side, seq) => call('consoleSince', [side, seq]),
+    subscribe(listener) {
+      listeners.add(listener)
+      return () => listeners.delete(listener)
+    },
+    onConnection(cb) {
+      statusListeners.add(cb)
+      cb(state, '')
+      return () => statusListeners.delete(cb)
+    },
+    close() {
+      closedByUser = true
+      if (timer) clearTimeout(timer)
+      ws?.close()
+      setState('closed')
+    }
+  }
+}
+
+/**
+ * Byte offset of data[0] in a consoleSince answer. The contract says consoleSince returns
+ * "bytes since seq"; the answer's seq is the offset of data[0] (like the console event). Be
+ * tolerant of a service that answers with the *end* offset instead.
+ */
+export function consoleStart(r: { data: string; seq: number }, requested: number): number {
+  if (r.seq === requested) return requested
+  if (r.data.length > 0 && r.seq === requested + r.data.length) return requested
+  return r.seq
+}
