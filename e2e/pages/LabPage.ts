@@ -63,9 +63,7 @@ export class LabPage {
     const reply = await this.rpc<{ ok: boolean }>('configure', [full])
     expect(reply.error, reply.error?.message).toBeUndefined()
     expect(reply.result?.ok).toBe(true)
-    // a paused lab stays paused across configure(): resume so every spec starts running
-    const resumed = await this.rpc('control', [{ cmd: 'resume' }])
-    expect(resumed.error, resumed.error?.message).toBeUndefined()
+    // configure() starts the new scenario running, even after a pause in an earlier spec
     await expect(this.page.getByTestId('status-run')).not.toHaveText('paused')
   }
 

@@ -23,7 +23,8 @@ export interface ServiceOptions {
   traceKeep?: number
   /** snapshot publication period, ms (16 ≈ 60 Hz) */
   publishMs?: number
-  /** most trace events pushed per publication; the rest are fetched with getTrace */
+  /** most trace events pushed per publication (~60 Hz); older ones are paged with getTrace.
+   *  At max speed the lab makes ~100k events/s: pushing them all would flood the window. */
   traceBatch?: number
 }
 
@@ -52,7 +53,7 @@ export class LabService implements LabApi {
   lastLagMs = 0
 
   constructor(cfg: Partial<ScenarioConfig> = {}, opts: ServiceOptions = {}) {
-    this.opt = { traceKeep: opts.traceKeep ?? 200_000, publishMs: opts.publishMs ?? 16, traceBatch: opts.traceBatch ?? 2000 }
+    this.opt = { traceKeep: opts.traceKeep ?? 200_000, publishMs: opts.publishMs ?? 16, traceBatch: opts.traceBatch ?? 300 }
     const r = resolveScenario(cfg, DEFAULT_SCENARIO)
     if (!r.ok) throw new Error(r.errors.map((e) => `${e.field}: ${e.message}`).join('; '))
     this.cfg = r.config
@@ -179,6 +180,7 @@ export class LabService implements LabApi {
     if (!r.ok) return r
     this.cfg = r.config
     this.s = this.newSession()
+    this.paused = false // a new scenario starts running; reset keeps a pause (to step from t = 0)
     this.rebase()
     this.emit({ type: 'reset', config: this.cfg })
     this.flush()

@@ -120,3 +120,27 @@ describe('LabService.loadTrace (File → Open trace)', () => {
     expect(await svc.loadTrace(saved.slice(1))).toEqual({ ok: false, message: 'this trace has no scenario header (event 0): it cannot be replayed' })
   })
 })
+
+describe('LabService run state', () => {
+  it('configure starts the new scenario running; reset keeps a pause so one can step from t = 0', async () => {
+    svc = new LabService({ speed: 'max' })
+    await svc.control({ cmd: 'pause' })
+    const r = await svc.configure({ vectors: 3 })
+    expect(r.ok).toBe(true)
+    expect((await svc.getSnapshot()).paused).toBe(false)
+    await svc.control({ cmd: 'pause' })
+    const snap = await svc.control({ cmd: 'reset' })
+    expect(snap).toMatchObject({ paused: true, t: 0 })
+  })
+
+  it('pushes at most traceBatch trace events per publication, the newest ones', async () => {
+    svc = new LabService({ speed: 'max' }, { traceBatch: 50 })
+    const batches: number[][] = []
+    svc.subscribe((e) => e.type === 'trace' && batches.push(e.events.map((x) => x.i)))
+    svc.session.run(10e9)
+    svc.flush()
+    const n = svc.session.trace.n
+    expect(batches).toHaveLength(1)
+    expect(batches[0]).toEqual(Array.from({ length: 50 }, (_, k) => n - 50 + k))
+  })
+})
