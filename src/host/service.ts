@@ -21,14 +21,15 @@ import { buildSnapshot, historicalInput, liveInput } from '../lab/snapshot'
 export interface ServiceOptions {
   /** trace events kept for the timeline and time travel */
   traceKeep?: number
-  /** snapshot publication period, ms (16 ≈ 60 Hz) */
+  /** snapshot publication period, ms (17 ≈ 59 Hz, the cap the renderer is designed for) */
   publishMs?: number
   /** most trace events pushed per publication (~60 Hz); older ones are paged with getTrace.
    *  At max speed the lab makes ~100k events/s: pushing them all would flood the window. */
   traceBatch?: number
 }
 
-const MAX_SLICE_MS = 12 // wall time spent emulating per tick at max speed
+/** wall time spent emulating per tick at max speed: half of a 16 ms tick, the rest is for I/O */
+const MAX_SLICE_MS = 8
 
 export class LabService implements LabApi {
   private cfg: ScenarioConfig
@@ -53,7 +54,7 @@ export class LabService implements LabApi {
   lastLagMs = 0
 
   constructor(cfg: Partial<ScenarioConfig> = {}, opts: ServiceOptions = {}) {
-    this.opt = { traceKeep: opts.traceKeep ?? 200_000, publishMs: opts.publishMs ?? 16, traceBatch: opts.traceBatch ?? 300 }
+    this.opt = { traceKeep: opts.traceKeep ?? 200_000, publishMs: opts.publishMs ?? 17, traceBatch: opts.traceBatch ?? 300 }
     const r = resolveScenario(cfg, DEFAULT_SCENARIO)
     if (!r.ok) throw new Error(r.errors.map((e) => `${e.field}: ${e.message}`).join('; '))
     this.cfg = r.config
@@ -104,15 +105,17 @@ export class LabService implements LabApi {
     this.wBase = performance.now()
   }
 
-  private schedule(): void {
+  /** one tick per publishMs, the tick's own work included (so max speed still publishes ~60 Hz) */
+  private schedule(delay = this.opt.publishMs): void {
     if (!this.running || this.timer) return
-    const due = performance.now() + this.opt.publishMs
+    const due = performance.now() + delay
     this.timer = setTimeout(() => {
       this.timer = null
-      this.lastLagMs = Math.max(0, performance.now() - due)
+      const t0 = performance.now()
+      this.lastLagMs = Math.max(0, t0 - due)
       this.tick()
-      this.schedule()
-    }, this.opt.publishMs)
+      this.schedule(Math.max(1, this.opt.publishMs - (performance.now() - t0)))
+    }, delay)
   }
 
   private tick(): void {
