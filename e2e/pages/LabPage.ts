@@ -1,6 +1,6 @@
 // Page object for the lab window (browser host or Electron: same renderer, same test ids).
 import { expect, type Locator, type Page } from '@playwright/test'
-import type { ScenarioConfig, Side } from '../../src/shared/contract'
+import { DEFAULT_SCENARIO, type ScenarioConfig, type Side } from '../../src/shared/contract'
 
 /** window.__lab, the renderer's read-only test hook (src/renderer/src/main.ts) */
 interface LabHookWindow {
@@ -47,19 +47,7 @@ export class LabPage {
    * button makes), so specs do not depend on each other's order.
    */
   async resetScenario(cfg: Partial<ScenarioConfig> = {}): Promise<void> {
-    const full: Partial<ScenarioConfig> = {
-      profile: 'seed',
-      order: 'device-first',
-      vectors: 2,
-      shmSize: 4 * 1024 * 1024,
-      shmState: 'fresh',
-      speed: 1,
-      latency: 20_000,
-      gap: 1_000_000_000,
-      until: null,
-      restarts: [],
-      ...cfg
-    }
+    const full: Partial<ScenarioConfig> = { ...DEFAULT_SCENARIO, ...cfg }
     const reply = await this.rpc<{ ok: boolean }>('configure', [full])
     expect(reply.error, reply.error?.message).toBeUndefined()
     expect(reply.result?.ok).toBe(true)

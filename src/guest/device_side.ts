@@ -15,7 +15,7 @@ import {
   VIRTIO_ID_CONSOLE,
   VIRTIO_MMIO_MAGIC
 } from '../virtio/mmio'
-import { inBounds } from '../ivshmem/shm'
+import { inBounds, isPow2 } from '../ivshmem/shm'
 import { hex64 } from '../virtio/fmt'
 import { fmtPtr, type GuestPlatform, type Thread } from './platform'
 
@@ -148,14 +148,14 @@ export class DeviceSide {
         queue: idx,
         message: `queue ${idx}: ring ${fmtPtr(desc)} (num ${num}, align ${align}) is not inside the device's shm mapping ${fmtPtr(this.base)}+0x${this.size.toString(16)}; the real device would fault on first use`
       })
-    else if (!isPow2u32(num) || !isPow2u32(align))
+    else if (!isPow2(num) || !isPow2(align))
       // legacy virtio wants both powers of two; the seed checks neither, and its align-up of a
       // non-power-of-two gives a used ring that need not follow the avail ring. Latched anyway, as
       // the real device does; only reported.
       p.event('error', {
         where: 'configure',
         queue: idx,
-        message: `queue ${idx}: ${!isPow2u32(num) ? `QueueNum ${num}` : `QueueAlign ${align}`} is not a power of two; ring latched as the real device computes it: desc ${fmtPtr(desc)}, avail ${fmtPtr(avail)}, used ${fmtPtr(used)}`
+        message: `queue ${idx}: ${!isPow2(num) ? `QueueNum ${num}` : `QueueAlign ${align}`} is not a power of two; ring latched as the real device computes it: desc ${fmtPtr(desc)}, avail ${fmtPtr(avail)}, used ${fmtPtr(used)}`
       })
     this.vrings[idx] = { desc, avail, used, num, off: ok ? off : null }
     p.event('guest', { op: 'queue-configured', queue: idx, pfn, align, num, desc, avail, used })
@@ -208,11 +208,6 @@ export class DeviceSide {
     p.w32(REG.InterruptStatus, INT.VRING)
     p.ipm_send((p.ivshmem_get_id() + 1) & 0xffff) // Q24: partner = own + 1
   }
-}
-
-/** a non-zero power of two as a u32 (QueueNum, QueueAlign) */
-function isPow2u32(v: number): boolean {
-  return v !== 0 && (v & (v - 1)) === 0
 }
 
 /** the C align-up macro on 32-bit values: ((x + a - 1) & ~(a - 1)); a = 0 gives 0 */

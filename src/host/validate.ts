@@ -3,6 +3,7 @@
 // Electron-free and DOM-free on purpose: src/main, src/host/ws-host and the tests import it.
 
 import { z } from 'zod'
+import { isPow2 } from '../ivshmem/shm'
 import { LAB_METHODS, type LabApi, type LabMethod, type ScenarioConfig } from '../shared/contract'
 
 // ---- limits ------------------------------------------------------------------------------------
@@ -37,7 +38,6 @@ export class LabRequestError extends Error {
 
 // ---- schemas -----------------------------------------------------------------------------------
 
-const isPow2 = (n: number): boolean => Number.isSafeInteger(n) && n > 0 && Number.isInteger(Math.log2(n))
 
 const intIn = (min: number, max: number) => z.number().int().min(min).max(max)
 

@@ -27,8 +27,9 @@ export interface ShmAccess {
   fill(off: number, len: number, v: number): void
 }
 
+/** n is 2^k for some k >= 0 (exact for every safe integer) */
 export function isPow2(n: number): boolean {
-  return Number.isInteger(n) && n > 0 && (n & (n - 1)) === 0 && n <= 2 ** 30
+  return Number.isSafeInteger(n) && n > 0 && 2 ** Math.round(Math.log2(n)) === n
 }
 
 /** true when [off, off + len) lies inside a window of `size` bytes (overflow-safe on doubles). */
@@ -43,7 +44,7 @@ export class Shm implements ShmAccess {
   private readonly dv: DataView
 
   constructor(size: number, buf?: ArrayBuffer) {
-    if (!isPow2(size)) throw new RangeError(`shm size ${size} is not a power of two (QEMU's ivshmem BAR2 must be)`)
+    if (!isPow2(size) || size > 2 ** 30) throw new RangeError(`shm size ${size} is not a power of two up to 1 GiB (QEMU's ivshmem BAR2 must be one)`)
     this.size = size
     this.buf = buf ?? new ArrayBuffer(size)
     if (this.buf.byteLength !== size) throw new RangeError('shm buffer size mismatch')

@@ -21,9 +21,7 @@ export function ascii4(v: number): string {
   return s
 }
 
-export function isPow2(n: number): boolean {
-  return Number.isInteger(n) && n > 0 && n <= 2 ** 53 && 2 ** Math.round(Math.log2(n)) === n
-}
+export { isPow2 } from '../ivshmem/shm'
 
 /** bigint of a number, truncated; 0n for NaN/±Infinity so 64-bit address math never throws */
 export function big(v: number | bigint): bigint {
