@@ -58,7 +58,12 @@ export function explain(s: LabSession): string[] {
         `Peer ids are not adjacent (device ${dev.guest.peer.id}, driver ${drv.guest.peer.id}): both firmwares hard-code their partner as own ± 1, so the doorbells miss. Start the device first, then the driver, with nobody in between (seed README; Q24, Q26).`
       )
   }
-  out.push(helloSeen ? `${helloSeen} Hello line${helloSeen > 1 ? 's' : ''} reached the device.` : 'No Hello line reached the device.')
+  const text = s.consoleText('device')
+  const ok = text.indexOf('Config Status DRIVER_OK \r\n')
+  const partial = ok >= 0 && !text.endsWith('\n') && text.length > ok + 26
+  if (helloSeen) out.push(`${helloSeen} Hello line${helloSeen > 1 ? 's' : ''} reached the device${partial ? ', and the next is arriving (20 ms per byte)' : ''}.`)
+  else if (partial) out.push('The first Hello line is arriving at the device, one byte every 20 ms (§4.6).')
+  else out.push('No Hello line reached the device.')
   return out
 }
 
