@@ -257,11 +257,13 @@ export class LabService implements LabApi {
   }
 
   async consoleSince(side: Side, seq: number): Promise<{ data: string; seq: number }> {
-    // bytes not yet published are excluded: they arrive with the next batch
+    // bytes not yet published are excluded: they arrive with the next batch. Bytes older than the
+    // kept log are gone: the answer then starts later than asked, and the caller counts the gap.
+    const c = this.s.consoles[side]
     const text = this.s.consoleText(side)
     const upto = this.pending[side].seq
-    const from = Math.max(0, Math.min(Math.trunc(seq), upto))
-    return { data: text.slice(from, upto), seq: from }
+    const from = Math.max(c.trimmed, Math.min(Math.trunc(seq), upto))
+    return { data: text.slice(from - c.trimmed, upto - c.trimmed), seq: from }
   }
 
   /** Open a saved trace (Electron menu): replay its scenario and the user's actions in it (restarts,

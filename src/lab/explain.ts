@@ -4,7 +4,6 @@
 
 import type { Side } from '../shared/contract'
 import type { LabSession } from './session'
-import { HELLO } from '../guest/driver_side_demo'
 
 const NAME: Record<Side, string> = { device: 'device (instance_1)', driver: 'driver (instance_2)' }
 
@@ -12,7 +11,7 @@ export function explain(s: LabSession): string[] {
   const out: string[] = []
   const dev = s.slots.device
   const drv = s.slots.driver
-  const helloSeen = countHello(s.consoleText('device'))
+  const helloSeen = s.helloLines
   for (const slot of [dev, drv]) {
     const g = slot.guest
     if (!g) {
@@ -65,10 +64,4 @@ export function explain(s: LabSession): string[] {
   else if (partial) out.push('The first Hello line is arriving at the device, one byte every 20 ms (§4.6).')
   else out.push('No Hello line reached the device.')
   return out
-}
-
-export function countHello(deviceConsole: string): number {
-  let n = 0
-  for (let i = deviceConsole.indexOf(HELLO); i >= 0; i = deviceConsole.indexOf(HELLO, i + 1)) n++
-  return n
 }

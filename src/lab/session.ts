@@ -8,7 +8,7 @@ import { Scheduler } from './sched'
 import { Trace, type TraceOptions } from './trace'
 import { ZephyrGuest } from '../guest/zephyr'
 import type { DeviceSide } from '../guest/device_side'
-import { type DriverSideDemo, HVL_HEAP_OFF, VRING_HEAP_OFF, HEAP_LEN } from '../guest/driver_side_demo'
+import { type DriverSideDemo, HELLO, HVL_HEAP_OFF, VRING_HEAP_OFF, HEAP_LEN } from '../guest/driver_side_demo'
 import { PROFILES } from './profiles'
 import { MMIO_WINDOW } from '../virtio/mmio'
 import { regName } from '../virtio/regs'
@@ -37,8 +37,14 @@ export interface GuestSlot {
 
 export interface ConsoleLog {
   chunks: string[]
+  /** bytes ever written on this console */
   total: number
+  /** bytes dropped from the front of `chunks` (kept text = bytes [trimmed, total)) */
+  trimmed: number
 }
+
+/** console text kept per side; older bytes are trimmed (offsets keep counting) */
+export const CONSOLE_KEEP = 8 * 1024 * 1024
 
 export class LabSession {
   /** only speed may change during a run (it does not affect the trace) */
@@ -51,7 +57,10 @@ export class LabSession {
     device: { side: 'device', guest: null, device: null, driver: null, starts: 0, ids: [] },
     driver: { side: 'driver', guest: null, device: null, driver: null, starts: 0, ids: [] }
   }
-  readonly consoles: Record<Side, ConsoleLog> = { device: { chunks: [], total: 0 }, driver: { chunks: [], total: 0 } }
+  readonly consoles: Record<Side, ConsoleLog> = { device: { chunks: [], total: 0, trimmed: 0 }, driver: { chunks: [], total: 0, trimmed: 0 } }
+  /** complete Hello lines the device printed (counted as they end, so trimming does not lose them) */
+  helloLines = 0
+  private deviceLine = ''
   /** register last-writer tracking, one cell per 32-bit register (0x000-0x1FF) */
   readonly regSide = new Int8Array(MMIO_WINDOW / 4).fill(-1)
   readonly regT = new Float64Array(MMIO_WINDOW / 4).fill(-1)
@@ -137,6 +146,7 @@ export class LabSession {
     return () => (this.stateListeners = this.stateListeners.filter((x) => x !== l))
   }
 
+  /** the kept console text: bytes [consoles[side].trimmed, consoles[side].total) */
   consoleText(side: Side): string {
     const c = this.consoles[side]
     if (c.chunks.length > 1) c.chunks = [c.chunks.join('')]
@@ -178,6 +188,16 @@ export class LabSession {
     return `shm+0x${off.toString(16)}`
   }
 
+  private countLines(s: string): void {
+    let from = 0
+    for (let nl = s.indexOf('\n'); nl >= 0; nl = s.indexOf('\n', from)) {
+      if ((this.deviceLine + s.slice(from, nl)).includes(HELLO)) this.helloLines++
+      this.deviceLine = ''
+      from = nl + 1
+    }
+    this.deviceLine = (this.deviceLine + s.slice(from)).slice(-256)
+  }
+
   private readonly hooks = {
     regStore: (off: number, side: Side, ev: number | null) => {
       const i = off >> 2
@@ -189,7 +209,16 @@ export class LabSession {
       const c = this.consoles[side]
       c.chunks.push(s)
       c.total += s.length
-      if (c.chunks.length > 4096) c.chunks = [c.chunks.join('')]
+      // join now and then (amortized); trim to CONSOLE_KEEP once twice that is held
+      if (c.chunks.length > 4096 || c.total - c.trimmed > 2 * CONSOLE_KEEP) {
+        let text = c.chunks.join('')
+        if (text.length > 2 * CONSOLE_KEEP) {
+          c.trimmed += text.length - CONSOLE_KEEP
+          text = text.slice(text.length - CONSOLE_KEEP)
+        }
+        c.chunks = [text]
+      }
+      if (side === 'device') this.countLines(s)
       for (const l of this.consoleListeners) l(side, s)
     },
     state: (side: Side, st: GuestState, detail: string) => {

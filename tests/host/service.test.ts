@@ -144,3 +144,24 @@ describe('LabService run state', () => {
     expect(batches[0]).toEqual(Array.from({ length: 50 }, (_, k) => n - 50 + k))
   })
 })
+
+describe('console log bound', () => {
+  it('trims the kept console text past CONSOLE_KEEP, keeps counting offsets and Hello lines', async () => {
+    const { CONSOLE_KEEP } = await import('../../src/lab/session')
+    svc = new LabService({ speed: 'max' })
+    const s = svc.session
+    // a flood on the driver console (its diagnostic log), in 4 KiB writes
+    const chunk = 'x'.repeat(4096)
+    for (let i = 0; i < (CONSOLE_KEEP / 4096) * 2.5; i++) (s as unknown as { hooks: { console(side: string, d: string): void } }).hooks.console('driver', chunk)
+    s.run(14e9)
+    svc.flush()
+    const c = s.consoles.driver
+    expect(c.total).toBeGreaterThan(CONSOLE_KEEP * 2.5)
+    expect(c.trimmed).toBeGreaterThan(0)
+    expect(s.consoleText('driver').length).toBe(c.total - c.trimmed)
+    const r = await svc.consoleSince('driver', 0)
+    expect(r.seq).toBe(c.trimmed) // starts later than asked: the caller sees the gap
+    expect(r.data.length).toBe(c.total - c.trimmed)
+    expect(s.helloLines).toBe(3)
+  })
+})
