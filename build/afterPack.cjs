@@ -38,8 +38,10 @@ async function afterPack(context) {
     config[FuseV1Options[name]] = value
   }
   const isMac = context.electronPlatformName === 'darwin' || context.electronPlatformName === 'mas'
-  // arm64 macOS binaries are ad-hoc signed; flipping fuses invalidates that signature (Arch.arm64 = 3)
-  config.resetAdHocDarwinSignature = isMac && context.arch === 3
+  // arm64 macOS binaries are ad-hoc signed; flipping fuses invalidates that signature. A universal
+  // app (Arch.universal = 4, packed per arch then merged, this hook runs on the merged app too)
+  // contains an arm64 slice as well, so it needs the re-sign too (Arch.arm64 = 3).
+  config.resetAdHocDarwinSignature = isMac && (context.arch === 3 || context.arch === 4)
   const target = electronBinaryPath(context)
   await flipFuses(target, config)
   console.log(`  • flipped Electron fuses  file=${path.relative(process.cwd(), target) || target}`)

@@ -15,7 +15,8 @@ import {
   type IpcMainInvokeEvent,
   type MenuItemConstructorOptions
 } from 'electron'
-import { join } from 'node:path'
+import { mkdirSync } from 'node:fs'
+import { join, resolve } from 'node:path'
 import { LabService } from '../host/service'
 import { dispatch } from '../host/validate'
 import { readStaticFile, RENDERER_CSP, SECURITY_HEADERS } from '../host/ws-host'
@@ -33,8 +34,14 @@ import { fitWindowToDisplays, loadSettings, saveSettings, settingsPath, type Set
 
 const PRODUCT = 'Virtio Serial Lab'
 
-// Tests and portable setups may point userData elsewhere (must happen before 'ready').
-if (process.env.VIRTIO_LAB_USER_DATA) app.setPath('userData', process.env.VIRTIO_LAB_USER_DATA)
+// Tests and portable setups may point userData elsewhere (must happen before 'ready', and before
+// requestSingleInstanceLock, which is scoped to userData). app.setPath throws for a relative path
+// or a directory that does not exist, which would kill the main process before any window.
+if (process.env.VIRTIO_LAB_USER_DATA) {
+  const dir = resolve(process.env.VIRTIO_LAB_USER_DATA)
+  mkdirSync(dir, { recursive: true })
+  app.setPath('userData', dir)
+}
 
 // Must run before 'ready': the renderer is served from app://lab, not file://.
 protocol.registerSchemesAsPrivileged([
@@ -86,14 +93,21 @@ async function safeOpenExternal(url: string): Promise<boolean> {
     console.warn(`[security] blocked opening ${url}`)
     return false
   }
-  await shell.openExternal(url)
-  return true
+  try {
+    await shell.openExternal(url)
+    return true
+  } catch (err) {
+    // e.g. no browser / xdg-open failure on Linux: log, don't leave an unhandled rejection
+    console.warn(`[links] cannot open ${url}: ${(err as Error).message}`)
+    return false
+  }
 }
 
 app.on('web-contents-created', (_e, contents) => {
-  contents.on('will-navigate', (ev, url) => {
+  // details.url: the positional url argument is deprecated (electron.d.ts, Electron 45)
+  contents.on('will-navigate', (ev) => {
     ev.preventDefault()
-    if (isAllowedExternalUrl(url)) void safeOpenExternal(url)
+    if (isAllowedExternalUrl(ev.url)) void safeOpenExternal(ev.url)
   })
   contents.on('will-redirect', (ev) => ev.preventDefault())
   contents.on('will-attach-webview', (ev) => ev.preventDefault())
@@ -179,9 +193,16 @@ async function openTrace(): Promise<void> {
 
 async function saveTrace(): Promise<void> {
   if (!mainWindow || !service) return
+  const name = `virtio-lab-trace-${stamp()}.jsonl`
+  let defaultPath = name
+  try {
+    defaultPath = join(app.getPath('documents'), name) // app.getPath throws when the folder is unknown
+  } catch {
+    /* let the dialog pick its default folder */
+  }
   const r = await dialog.showSaveDialog(mainWindow, {
     title: 'Save trace',
-    defaultPath: join(app.getPath('documents'), `virtio-lab-trace-${stamp()}.jsonl`),
+    defaultPath,
     filters: [{ name: 'Trace (JSON Lines)', extensions: ['jsonl'] }]
   })
   if (r.canceled || !r.filePath) return
@@ -292,22 +313,35 @@ function createWindow(): BrowserWindow {
       safeDialogs: true
     }
   })
-  if (settings.window.maximized) win.maximize()
-  win.once('ready-to-show', () => win.show())
+  // maximize() also shows a hidden window (electron.d.ts), so it waits for the first paint too
+  const maximized = settings.window.maximized
+  win.once('ready-to-show', () => {
+    if (maximized) win.maximize()
+    win.show()
+  })
   win.on('resize', persistSoon)
   win.on('move', persistSoon)
   win.on('close', persistNow)
   win.on('closed', () => {
     if (mainWindow === win) mainWindow = null
   })
-  void win.loadURL(devUrl ?? APP_INDEX_URL)
+  const url = devUrl ?? APP_INDEX_URL
+  win.loadURL(url).catch((err: unknown) => {
+    // loadURL rejects on a failed load (e.g. dev server down); Chromium's error page still shows
+    console.error(`[window] cannot load ${url}: ${err instanceof Error ? err.message : String(err)}`)
+  })
   return win
 }
 
 function secureSession(): void {
   const ses = session.defaultSession
-  // The renderer is served by us; add the CSP to every response (app:// and the dev server).
+  // The renderer is served by us; add the CSP to every response of our origins (app:// and the dev
+  // server). Other responses of the session (DevTools, anything else) are left untouched.
   ses.webRequest.onHeadersReceived((details, callback) => {
+    if (!isTrustedOrigin(details.url, allowedOrigins)) {
+      callback({})
+      return
+    }
     const headers: Record<string, string[]> = {}
     for (const [k, v] of Object.entries(details.responseHeaders ?? {})) {
       if (k.toLowerCase() !== 'content-security-policy') headers[k] = v
@@ -315,10 +349,15 @@ function secureSession(): void {
     headers['Content-Security-Policy'] = [RENDERER_CSP]
     callback({ responseHeaders: headers })
   })
-  // Only copying console text is allowed; cameras, notifications, serial, etc. are denied.
+  // Only copying console text, and only by our own page, is allowed; cameras, notifications,
+  // serial, etc. are denied.
   const allowed = new Set(['clipboard-sanitized-write'])
-  ses.setPermissionRequestHandler((_wc, permission, callback) => callback(allowed.has(permission)))
-  ses.setPermissionCheckHandler((_wc, permission) => allowed.has(permission))
+  ses.setPermissionRequestHandler((_wc, permission, callback, details) =>
+    callback(allowed.has(permission) && isTrustedOrigin(details.requestingUrl, allowedOrigins))
+  )
+  ses.setPermissionCheckHandler(
+    (_wc, permission, requestingOrigin) => allowed.has(permission) && isTrustedOrigin(requestingOrigin, allowedOrigins)
+  )
   ses.setDevicePermissionHandler(() => false)
 
   protocol.handle(APP_SCHEME, async (request) => {
@@ -377,6 +416,13 @@ if (!app.requestSingleInstanceLock()) {
       service?.dispose()
       service = null
     })
+  }).catch((err: unknown) => {
+    // Without this, a startup error is an unhandled rejection: no window, yet the process keeps
+    // running and holding the single-instance lock, so every later launch silently quits.
+    const detail = err instanceof Error ? (err.stack ?? err.message) : String(err)
+    console.error(`[startup] ${detail}`)
+    dialog.showErrorBox(`${PRODUCT} cannot start`, detail)
+    app.exit(1)
   })
 
   app.on('window-all-closed', () => app.quit())

@@ -1,15 +1,22 @@
 // The Electron shell (src/main/index.ts) against a mocked 'electron' module: the real Electron is
 // never loaded (no binary here). Checks the security posture and the IPC wiring.
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest'
-import { mkdtempSync, rmSync } from 'node:fs'
+import { existsSync, mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
-import { join } from 'node:path'
+import { isAbsolute, join } from 'node:path'
 import { LAB_EVENT_CHANNEL, LAB_METHODS, type LabEvent } from '../../src/shared/contract'
 
 const h = vi.hoisted(() => {
   type Fn = (...a: any[]) => any
   const state = {
     userData: '',
+    setPaths: [] as [string, string][],
+    documentsThrows: false,
+    openExternalFails: false,
+    loadFails: false,
+    serviceFails: false,
+    errorBoxes: [] as [string, string][],
+    exitCode: null as number | null,
     privileged: [] as unknown[],
     sandboxEnabled: false,
     appHandlers: new Map<string, Fn[]>(),
@@ -45,13 +52,20 @@ const h = vi.hoisted(() => {
   class FakeWindow {
     webContents = new FakeWebContents()
     url = ''
+    calls: string[] = []
+    maximizedNow = false
     events = new Map<string, Fn>()
     constructor(public opts: any) {
       state.windows.push(this)
       // what Electron does for every web contents
       for (const fn of state.appHandlers.get('web-contents-created') ?? []) fn({}, this.webContents)
     }
-    maximize() {}
+    maximize() {
+      this.calls.push('maximize')
+    }
+    show() {
+      this.calls.push('show')
+    }
     once(ev: string, fn: Fn) {
       this.events.set(ev, fn)
     }
@@ -60,13 +74,13 @@ const h = vi.hoisted(() => {
     }
     loadURL(u: string) {
       this.url = u
-      return Promise.resolve()
+      return state.loadFails ? Promise.reject(new Error('ERR_CONNECTION_REFUSED (-102) loading ' + u)) : Promise.resolve()
     }
     isDestroyed() {
       return false
     }
     isMaximized() {
-      return false
+      return this.maximizedNow
     }
     getNormalBounds() {
       return { x: 1, y: 2, width: 1000, height: 700 }
@@ -87,8 +101,16 @@ vi.mock('electron', () => {
   return {
     app: {
       isPackaged: true,
-      setPath: () => {},
-      getPath: (k: string) => (k === 'userData' ? state.userData : '/tmp'),
+      setPath: (k: string, v: string) => {
+        // like Electron: the path must be absolute and exist
+        if (!isAbsolute(v) || !existsSync(v)) throw new Error(`setPath: ${v} must be an existing absolute path`)
+        state.setPaths.push([k, v])
+      },
+      getPath: (k: string) => {
+        if (k === 'userData') return state.userData
+        if (k === 'documents' && state.documentsThrows) throw new Error("Failed to get 'documents' path")
+        return '/tmp'
+      },
       getVersion: () => '0.1.0',
       getAppPath: () => '/app',
       enableSandbox: () => {
@@ -98,10 +120,18 @@ vi.mock('electron', () => {
       on,
       once: on,
       whenReady: () => Promise.resolve(),
-      quit: () => {}
+      quit: () => {},
+      exit: (code: number) => {
+        state.exitCode = code
+      }
     },
     BrowserWindow: FakeWindow,
-    dialog: { showMessageBox: vi.fn(), showOpenDialog: vi.fn(), showSaveDialog: vi.fn() },
+    dialog: {
+      showMessageBox: vi.fn(),
+      showOpenDialog: vi.fn(),
+      showSaveDialog: vi.fn(async () => ({ canceled: true, filePath: '' })),
+      showErrorBox: (title: string, content: string) => state.errorBoxes.push([title, content])
+    },
     ipcMain: { handle: (ch: string, fn: (...a: unknown[]) => unknown) => state.ipc.set(ch, fn) },
     Menu: { buildFromTemplate: (t: unknown) => ((state.menuTemplate = t), t), setApplicationMenu: () => {} },
     protocol: {
@@ -117,7 +147,12 @@ vi.mock('electron', () => {
         setDevicePermissionHandler: () => {}
       }
     },
-    shell: { openExternal: async (u: string) => void state.opened.push(u) }
+    shell: {
+      openExternal: async (u: string) => {
+        if (state.openExternalFails) throw new Error('Failed to open: xdg-open not found')
+        state.opened.push(u)
+      }
+    }
   }
 })
 
@@ -126,6 +161,7 @@ vi.mock('../../src/host/service', async () => {
   class LabService extends FakeLab {
     started = false
     constructor(cfg: object) {
+      if (h.state.serviceFails) throw new Error('lab: cannot allocate shared memory')
       super()
       this.config = { ...this.config, ...cfg }
       h.state.services.push(this)
@@ -141,9 +177,14 @@ vi.mock('../../src/host/service', async () => {
 const { state } = h
 let win: InstanceType<typeof h.FakeWindow>
 
+let customUserData = ''
 beforeAll(async () => {
   state.userData = mkdtempSync(join(tmpdir(), 'vsl-main-'))
+  // a portable profile that does not exist yet (Electron's setPath would throw for it)
+  customUserData = join(state.userData, 'portable', 'profile')
+  process.env.VIRTIO_LAB_USER_DATA = customUserData
   await import('../../src/main/index')
+  delete process.env.VIRTIO_LAB_USER_DATA
   await new Promise((r) => setTimeout(r, 10))
   win = state.windows[0]
 })
@@ -152,9 +193,14 @@ afterAll(() => rmSync(state.userData, { recursive: true, force: true }))
 describe('Electron shell (mocked electron)', () => {
   it('creates a sandboxed, isolated window served from app://lab', () => {
     expect(state.sandboxEnabled).toBe(true)
-    expect(state.privileged).toEqual([
-      expect.objectContaining({ scheme: 'app', privileges: expect.objectContaining({ standard: true, secure: true }) })
-    ])
+    expect(state.privileged).toHaveLength(1)
+    const { scheme, privileges } = state.privileged[0] as { scheme: string; privileges: Record<string, boolean> }
+    expect(scheme).toBe('app')
+    // ES module scripts (type=module crossorigin) need a standard + secure scheme; same-origin only,
+    // so neither corsEnabled (lets other origins read it) nor bypassCSP (exempts it from the CSP)
+    expect(privileges).toMatchObject({ standard: true, secure: true, supportFetchAPI: true })
+    expect(privileges.bypassCSP).toBeFalsy()
+    expect(privileges.corsEnabled).toBeFalsy()
     expect(win.opts.show).toBe(false)
     expect(win.opts.webPreferences).toMatchObject({
       contextIsolation: true,
@@ -166,6 +212,11 @@ describe('Electron shell (mocked electron)', () => {
     expect(win.opts.webPreferences.preload).toMatch(/preload[\\/]index\.js$/)
     expect(win.url).toBe('app://lab/index.html')
     expect(win.events.has('ready-to-show')).toBe(true)
+  })
+
+  it('creates a missing VIRTIO_LAB_USER_DATA directory and passes an absolute path to setPath', () => {
+    expect(existsSync(customUserData)).toBe(true)
+    expect(state.setPaths).toEqual([['userData', customUserData]])
   })
 
   it('starts the default scenario on first launch', () => {
@@ -201,26 +252,75 @@ describe('Electron shell (mocked electron)', () => {
   })
 
   it('denies navigation, new windows and permissions; opens only allowlisted links', async () => {
+    // Electron 45: the URL is details.url on the event; the positional argument is deprecated
     const prevent = vi.fn()
-    win.webContents.handlers.get('will-navigate')!({ preventDefault: prevent }, 'https://evil.example/')
+    win.webContents.handlers.get('will-navigate')!({ preventDefault: prevent, url: 'https://evil.example/' })
     expect(prevent).toHaveBeenCalled()
+    const prevent2 = vi.fn()
+    win.webContents.handlers.get('will-navigate')!({ preventDefault: prevent2, url: 'https://github.com/zephyrproject-rtos/zephyr' })
+    expect(prevent2).toHaveBeenCalled()
     expect(win.webContents.windowOpen!({ url: 'https://evil.example/' })).toEqual({ action: 'deny' })
     expect(win.webContents.windowOpen!({ url: 'https://docs.oasis-open.org/virtio/' })).toEqual({ action: 'deny' })
     await new Promise((r) => setTimeout(r, 0))
-    expect(state.opened).toEqual(['https://docs.oasis-open.org/virtio/'])
+    expect(state.opened).toEqual(['https://github.com/zephyrproject-rtos/zephyr', 'https://docs.oasis-open.org/virtio/'])
     const cb = vi.fn()
-    state.permissionRequest!({}, 'media', cb)
+    state.permissionRequest!({}, 'media', cb, { requestingUrl: 'app://lab/index.html' })
     expect(cb).toHaveBeenCalledWith(false)
-    expect(state.permissionCheck!({}, 'geolocation')).toBe(false)
+    expect(state.permissionCheck!({}, 'geolocation', 'app://lab', {})).toBe(false)
   })
 
-  it('adds the CSP to every response', () => {
+  it('allows clipboard writes only to our own page', () => {
+    const ours = vi.fn()
+    state.permissionRequest!({}, 'clipboard-sanitized-write', ours, { requestingUrl: 'app://lab/index.html' })
+    expect(ours).toHaveBeenCalledWith(true)
+    const theirs = vi.fn()
+    state.permissionRequest!({}, 'clipboard-sanitized-write', theirs, { requestingUrl: 'https://evil.example/' })
+    expect(theirs).toHaveBeenCalledWith(false)
+    expect(state.permissionCheck!(null, 'clipboard-sanitized-write', 'app://lab', {})).toBe(true)
+    expect(state.permissionCheck!(null, 'clipboard-sanitized-write', 'https://evil.example', {})).toBe(false)
+  })
+
+  it('a failing shell.openExternal is logged, not an unhandled rejection', async () => {
+    state.openExternalFails = true
+    const warn = vi.spyOn(console, 'warn').mockImplementation(() => {})
+    try {
+      expect(win.webContents.windowOpen!({ url: 'https://www.qemu.org/docs/' })).toEqual({ action: 'deny' })
+      await new Promise((r) => setTimeout(r, 0))
+      expect(warn).toHaveBeenCalledWith(expect.stringContaining('cannot open https://www.qemu.org/docs/'))
+    } finally {
+      state.openExternalFails = false
+      warn.mockRestore()
+    }
+  })
+
+  it('adds the CSP to the responses of our origin, and leaves other responses alone', () => {
     const cb = vi.fn()
-    state.headersHook!({ responseHeaders: { 'content-security-policy': ['x'], 'X-Other': ['1'] } }, cb)
+    state.headersHook!(
+      { url: 'app://lab/assets/index.js', responseHeaders: { 'content-security-policy': ['x'], 'X-Other': ['1'] } },
+      cb
+    )
     const headers = cb.mock.calls[0][0].responseHeaders
     expect(headers['Content-Security-Policy'][0]).toContain("default-src 'self'")
     expect(headers['content-security-policy']).toBeUndefined()
     expect(headers['X-Other']).toEqual(['1'])
+    for (const url of ['devtools://devtools/bundled/devtools_app.html', 'https://example.com/']) {
+      const other = vi.fn()
+      state.headersHook!({ url, responseHeaders: { 'X-Other': ['1'] } }, other)
+      expect(other, url).toHaveBeenCalledWith({})
+    }
+  })
+
+  it('serves the renderer over app://lab with a content type and the security headers', async () => {
+    const handler = state.protocolHandlers.get('app')!
+    // under vitest __dirname is src/main, so the renderer dir is src/renderer (its index.html)
+    for (const u of ['app://lab/index.html', 'app://lab/']) {
+      const res = (await handler({ url: u, method: 'GET' })) as Response
+      expect(res.status, u).toBe(200)
+      expect(res.headers.get('content-type')).toBe('text/html; charset=utf-8')
+      expect(res.headers.get('content-security-policy')).toContain("script-src 'self'")
+      expect(res.headers.get('x-content-type-options')).toBe('nosniff')
+      expect(await res.text()).toContain('<div id="app"></div>')
+    }
   })
 
   it('serves app:// from the renderer dir only', async () => {
@@ -240,5 +340,62 @@ describe('Electron shell (mocked electron)', () => {
     expect(file).toEqual(['Open trace…', 'Save trace…', 'Export console logs…', undefined, 'Quit'])
     const help = state.menuTemplate.find((m: { label?: string }) => m.label === 'Help').submenu.map((i: { label?: string }) => i.label)
     expect(help).toEqual(['About Virtio Serial Lab'])
+  })
+  it('Save trace… still opens the dialog when the documents folder is unknown', async () => {
+    const { dialog } = await import('electron')
+    state.documentsThrows = true
+    try {
+      const file = state.menuTemplate.find((m: { label?: string }) => m.label === 'File').submenu
+      file.find((i: { label?: string }) => i.label === 'Save trace…').click()
+      await vi.waitFor(() => expect(dialog.showSaveDialog).toHaveBeenCalled())
+      const opts = vi.mocked(dialog.showSaveDialog).mock.calls.at(-1)!.at(-1) as { defaultPath: string }
+      expect(opts.defaultPath).toMatch(/^virtio-lab-trace-[\d-T]+\.jsonl$/)
+    } finally {
+      state.documentsThrows = false
+    }
+  })
+
+  // keep last: replaces the main window
+  it('restores a maximized window only when it is ready to show (maximize() would show it early)', async () => {
+    const err = vi.spyOn(console, 'error').mockImplementation(() => {})
+    state.loadFails = true
+    try {
+      win.maximizedNow = true
+      win.events.get('close')!({}) // persists { maximized: true }
+      win.events.get('closed')!()
+      state.windows.length = 0
+      for (const fn of state.appHandlers.get('activate') ?? []) fn({}, false)
+      const again = state.windows[0]
+      expect(again).toBeDefined()
+      expect(again.calls).toEqual([]) // still hidden
+      again.events.get('ready-to-show')!()
+      expect(again.calls).toEqual(['maximize', 'show'])
+      // a failed load is logged, not an unhandled rejection
+      await new Promise((r) => setTimeout(r, 0))
+      expect(err).toHaveBeenCalledWith(expect.stringContaining('cannot load app://lab/index.html'))
+    } finally {
+      state.loadFails = false
+      err.mockRestore()
+    }
+  })
+})
+
+describe('Electron shell startup failure', () => {
+  it('shows an error box and exits instead of lingering without a window', async () => {
+    state.serviceFails = true
+    const warn = vi.spyOn(console, 'warn').mockImplementation(() => {})
+    const err = vi.spyOn(console, 'error').mockImplementation(() => {})
+    try {
+      vi.resetModules()
+      await import('../../src/main/index')
+      await vi.waitFor(() => expect(state.exitCode).toBe(1))
+      expect(state.errorBoxes).toHaveLength(1)
+      expect(state.errorBoxes[0][0]).toBe('Virtio Serial Lab cannot start')
+      expect(state.errorBoxes[0][1]).toContain('cannot allocate shared memory')
+    } finally {
+      state.serviceFails = false
+      warn.mockRestore()
+      err.mockRestore()
+    }
   })
 })

@@ -1,7 +1,7 @@
 // What can be verified of packaging offline: the electron-builder config parses and says what we
 // mean, the afterPack hook flips the fuses (on a fake Electron binary), the icons are real PNGs.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { createRequire } from 'node:module'
 import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
@@ -26,6 +26,15 @@ describe('electron-builder.yml', () => {
     expect(cfg.asarUnpack).toEqual(['**/*.node'])
     expect(cfg.npmRebuild).toBe(false)
     expect(cfg.afterPack).toBe('build/afterPack.cjs')
+  })
+  it("validates against electron-builder's own configuration schema", async () => {
+    const { validateConfiguration } = require('app-builder-lib/out/util/config/config') as {
+      validateConfiguration(c: unknown, log: { isEnabled: boolean; add(k: string, v: unknown): void }): Promise<void>
+    }
+    const log = { isEnabled: false, add: () => {} }
+    await expect(validateConfiguration(structuredClone(cfg), log)).resolves.toBeUndefined()
+    // the validator does reject what electron-builder 26 does not know
+    await expect(validateConfiguration({ ...structuredClone(cfg), linux: { ...cfg.linux, bogus: 1 } }, log)).rejects.toThrow(/configuration\.linux/)
   })
   it('targets AppImage + deb, nsis and dmg', () => {
     expect(cfg.linux.target).toEqual(['AppImage', 'deb'])
@@ -67,6 +76,48 @@ describe('afterPack fuses hook', () => {
     )
     // RunAsNode, CookieEncryption, NodeOptions, NodeCliInspect, AsarIntegrity, OnlyFromAsar, V8Snapshot, FileProtocolPrivileges, WasmTrapHandlers
     expect(wire.join('')).toBe('010011101')
+  })
+})
+
+describe('afterPack on macOS', () => {
+  const SENTINEL = 'dL7pKGdnNz796PbbjQWNKmHXBZaB9tsX'
+  /** a fake .app whose framework binary has a 9-fuse wire, and a fake `codesign` on PATH */
+  function fakeMacApp(name: string): { appOutDir: string; log: string } {
+    const appOutDir = join(dir, name)
+    const fw = join(appOutDir, 'Virtio Serial Lab.app', 'Contents', 'Frameworks', 'Electron Framework.framework')
+    mkdirSync(fw, { recursive: true })
+    writeFileSync(join(fw, 'Electron Framework'), Buffer.concat([Buffer.alloc(64), Buffer.from(SENTINEL), Buffer.from([1, 9]), Buffer.alloc(9, 0x31), Buffer.alloc(64)]))
+    const bin = join(appOutDir, 'bin')
+    mkdirSync(bin)
+    const log = join(appOutDir, 'codesign.log')
+    writeFileSync(join(bin, 'codesign'), `#!/bin/sh\necho "$@" >> '${log}'\n`)
+    chmodSync(join(bin, 'codesign'), 0o755)
+    return { appOutDir, log }
+  }
+  const run = async (name: string, arch: number) => {
+    const hook = require(join(root, 'build/afterPack.cjs')) as { default: (ctx: unknown) => Promise<void> }
+    const { appOutDir, log } = fakeMacApp(name)
+    const path = process.env.PATH
+    process.env.PATH = `${join(appOutDir, 'bin')}:${path}`
+    try {
+      await hook.default({
+        appOutDir,
+        electronPlatformName: 'darwin',
+        arch,
+        packager: { appInfo: { productFilename: 'Virtio Serial Lab' }, executableName: 'virtio-serial-lab' }
+      })
+    } finally {
+      process.env.PATH = path
+    }
+    return existsSync(log) ? readFileSync(log, 'utf8') : ''
+  }
+  it.skipIf(process.platform === 'win32')('re-signs ad hoc the arm64 and universal apps, not the x64 one', async () => {
+    expect(await run('x64', 1)).toBe('')
+    for (const [name, arch] of [['arm64', 3], ['universal', 4]] as const) {
+      const log = await run(name, arch)
+      expect(log, name).toContain('--sign - --force')
+      expect(log, name).toContain(join(dir, name, 'Virtio Serial Lab.app'))
+    }
   })
 })
 

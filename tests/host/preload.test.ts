@@ -1,5 +1,7 @@
 // The preload with 'electron' mocked (the real module is never loaded here).
 import { beforeEach, describe, expect, it, vi } from 'vitest'
+import { existsSync, readFileSync } from 'node:fs'
+import { dirname, resolve } from 'node:path'
 import { LAB_EVENT_CHANNEL, LAB_METHODS, type LabApi, type LabEvent } from '../../src/shared/contract'
 
 const exposed = new Map<string, unknown>()
@@ -73,5 +75,33 @@ describe('preload', () => {
     expect(got).toEqual([ev])
     off()
     expect(listeners.get(LAB_EVENT_CHANNEL)?.size).toBe(0)
+  })
+})
+
+describe('preload bundle constraints', () => {
+  // A sandboxed preload has no Node module loader: require() knows only 'electron' and a few
+  // built-ins ('events', 'timers', 'url'). Everything else must be bundled into the one CJS file,
+  // so the preload's import graph may reach only 'electron' and our own Electron-free modules.
+  it("imports (transitively) nothing at runtime but 'electron' and relative modules", () => {
+    const bare = new Set<string>()
+    const seen = new Set<string>()
+    const visit = (file: string): void => {
+      if (seen.has(file)) return
+      seen.add(file)
+      const src = readFileSync(file, 'utf8')
+      for (const m of src.matchAll(/^\s*(import|export)\s+(type\s+)?[^'"]*?from\s+['"]([^'"]+)['"]|^\s*import\s+['"]([^'"]+)['"]/gm)) {
+        if (m[2]) continue // type-only: erased
+        const spec = m[3] ?? m[4]
+        if (spec.startsWith('.')) {
+          const base = resolve(dirname(file), spec)
+          const next = [base, `${base}.ts`, `${base}/index.ts`].find((f) => existsSync(f) && f.endsWith('.ts'))
+          expect(next, `${file}: ${spec}`).toBeDefined()
+          visit(next!)
+        } else bare.add(spec)
+      }
+    }
+    visit(resolve(__dirname, '../../src/preload/index.ts'))
+    expect([...bare]).toEqual(['electron'])
+    expect(seen.size).toBeGreaterThan(1) // the shared contract is bundled in
   })
 })
