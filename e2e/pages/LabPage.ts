@@ -194,6 +194,21 @@ export class LabPage {
     return this.timeline.locator('[data-testid^="event-"]')
   }
 
+  /** show only these trace kinds in the timeline */
+  async onlyKinds(...kinds: string[]): Promise<void> {
+    await this.page.getByTestId('timeline-kinds-none').click()
+    for (const k of kinds) await this.page.getByTestId('timeline-kind-' + k).check()
+  }
+
+  /** click a button that saves a Blob; returns the suggested file name and the text */
+  async download(testId: string): Promise<{ name: string; text: string }> {
+    const [dl] = await Promise.all([this.page.waitForEvent('download'), this.page.getByTestId(testId).click()])
+    const stream = await dl.createReadStream()
+    const parts: Buffer[] = []
+    for await (const c of stream) parts.push(c as Buffer)
+    return { name: dl.suggestedFilename(), text: Buffer.concat(parts).toString('utf8') }
+  }
+
   shmByte(off: number): Locator {
     return this.page.getByTestId('shm-byte-' + off.toString(16))
   }

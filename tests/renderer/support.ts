@@ -7,7 +7,8 @@ import {
   type LabEvent,
   type LabSnapshot,
   type RegCell,
-  type RingView
+  type RingView,
+  type TraceEvent
 } from '../../src/shared/contract'
 
 export function reg(off: number, name: string, value: number, extra: Partial<RegCell> = {}): RegCell {
@@ -164,7 +165,7 @@ export function fakeApi(snap: LabSnapshot = snapshot()) {
     configure: vi.fn(async (cfg: Partial<LabSnapshot['config']>) => ({ ok: true as const, config: { ...snap.config, ...cfg } })),
     control: vi.fn(async () => snap),
     sendInput: vi.fn(async () => undefined),
-    getTrace: vi.fn(async () => []),
+    getTrace: vi.fn(async (_from: number, _count: number): Promise<TraceEvent[]> => []),
     snapshotAt: vi.fn(async (i: number) => ({ ...snap, atEvent: i })),
     readShm: vi.fn(async (_off: number, len: number) => new Array<number>(len).fill(0)),
     consoleSince: vi.fn(async (_side: string, seq: number) => ({ data: '', seq })),

@@ -239,3 +239,27 @@ export function toLatin1(s: string): string {
   for (let i = 0; i < s.length; i++) out += s.charCodeAt(i) > 0xff ? '?' : s[i]
   return out
 }
+
+// ---- trace export ----------------------------------------------------------------------------------
+
+export const TRACE_CSV_HEADER = 'i,t_ns,kind,side,summary'
+
+/** one CSV field (RFC 4180): quoted when it holds a comma, a quote or a line break */
+export function csvField(v: string | number): string {
+  const s = String(v)
+  return /[",\r\n]/.test(s) ? '"' + s.replace(/"/g, '""') + '"' : s
+}
+
+/** trace events as CSV (RFC 4180, CRLF line ends): i, t_ns, kind, side, summary */
+export function traceToCsv(events: readonly TraceEvent[]): string {
+  const rows = [TRACE_CSV_HEADER]
+  for (const e of events) rows.push([e.i, e.t, e.k, e.side ?? '', summarize(e)].map(csvField).join(','))
+  return rows.join('\r\n') + '\r\n'
+}
+
+/** trace events as JSON Lines (one event object per line, as the service sent it) */
+export function traceToJsonl(events: readonly TraceEvent[]): string {
+  let out = ''
+  for (const e of events) out += JSON.stringify(e) + '\n'
+  return out
+}
