@@ -255,3 +255,23 @@ describe('Timeline against a sliding trace (max speed)', () => {
     w.unmount()
   })
 })
+
+describe('Timeline navigation against live refreshes', () => {
+  it('a live refresh scheduled before "first" does not take the page back to live', async () => {
+    const trace = makeTrace(3000)
+    const { store, w } = await setup(trace)
+    // new events arrive: the timeline schedules a live refresh (250 ms after its last load)
+    const snap = snapshot()
+    snap.counters = { ...snap.counters, traceEvents: trace.length + 1 }
+    trace.push({ i: 3000, t: 3_000_000, k: 'irq', side: 'driver', vector: 0, count: 1 })
+    store.applySnapshot({ ...snap, seq: 999 })
+    await flushPromises()
+    await $(w, 'timeline-first').trigger('click')
+    await idle(w)
+    expect(listed(w)[0]).toBe(0)
+    await new Promise((r) => setTimeout(r, 400)) // past the refresh the snapshot scheduled
+    await idle(w)
+    expect(listed(w)[0]).toBe(0)
+    expect(listed(w)).toHaveLength(200)
+  })
+})

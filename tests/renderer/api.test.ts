@@ -117,3 +117,23 @@ describe('WebSocket LabApi client', () => {
     expect(consoleStart({ data: 'abc', seq: 20 }, 10)).toBe(20)
   })
 })
+
+describe('plainData (the Electron preload path)', () => {
+  it('hands structured-clone-safe copies to window.labApi, so reactive state can be passed', async () => {
+    const { reactive } = await import('vue')
+    const { plainData } = await import('../../src/renderer/src/api')
+    const seen: unknown[] = []
+    // what contextBridge does to every argument
+    const bridge = (v: unknown) => structuredClone(v)
+    const fake = {
+      configure: async (c: unknown) => (seen.push(bridge(c)), { ok: true }),
+      control: async (c: unknown) => (seen.push(bridge(c)), {})
+    } as unknown as import('../../src/shared/contract').LabApi
+    const cfg = reactive({ vectors: 4, restarts: [{ side: 'driver', at: 12 }] })
+    expect(() => structuredClone(cfg)).toThrow() // the failure plainData prevents
+    const api = plainData(fake)
+    await api.configure(cfg as never)
+    await api.control(reactive({ cmd: 'step', count: 2 }) as never)
+    expect(seen).toEqual([{ vectors: 4, restarts: [{ side: 'driver', at: 12 }] }, { cmd: 'step', count: 2 }])
+  })
+})

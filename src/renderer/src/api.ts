@@ -23,9 +23,26 @@ let cached: LabApi | null = null
 
 export function getApi(): LabApi {
   if (cached) return cached
-  if (typeof window !== 'undefined' && window.labApi) cached = window.labApi
+  if (typeof window !== 'undefined' && window.labApi) cached = plainData(window.labApi)
   else cached = createWsApi(defaultRpcUrl())
   return cached
+}
+
+/** Electron's contextBridge and IPC structured-clone every argument, and a Vue reactive proxy
+ *  cannot be cloned ("An object could not be cloned"): hand the preload plain JSON data only. */
+export function plainData(api: LabApi): LabApi {
+  const plain = <T>(v: T): T => JSON.parse(JSON.stringify(v)) as T
+  return {
+    getSnapshot: () => api.getSnapshot(),
+    configure: (cfg) => api.configure(plain(cfg)),
+    control: (c) => api.control(plain(c)),
+    sendInput: (side, data) => api.sendInput(side, String(data)),
+    getTrace: (from, count) => api.getTrace(from, count),
+    snapshotAt: (i) => api.snapshotAt(i),
+    readShm: (off, len) => api.readShm(off, len),
+    consoleSince: (side, seq) => api.consoleSince(side, seq),
+    subscribe: (l) => api.subscribe(l)
+  }
 }
 
 /** for tests */
