@@ -74,13 +74,24 @@ function run(cmd, argv) {
   })
 }
 
+/** Electron 45 downloads its binary lazily (no postinstall): try that once, quietly and bounded,
+ *  as require('electron') would. Offline it fails in well under a second. */
+function downloadElectron() {
+  const install = join(root, 'node_modules', 'electron', 'install.js')
+  if (!existsSync(install) || process.env.VIRTIO_LAB_NO_ELECTRON_DOWNLOAD) return null
+  process.stdout.write('Electron binary not installed yet, downloading it from GitHub… ')
+  const r = spawnSync(process.execPath, [install], { cwd: root, stdio: 'pipe', timeout: 300_000 })
+  const bin = r.status === 0 ? findElectron() : null
+  process.stdout.write(bin ? 'done\n' : 'failed: ')
+  return bin
+}
+
 buildIfStale()
-const electron = findElectron()
+const electron = findElectron() ?? downloadElectron()
 if (electron) {
   run(electron, ['.', ...args])
 } else {
-  console.log(
-    'Electron binary not available on this machine (downloaded from GitHub at first use) — starting the browser host instead'
-  )
+  // one line: the (failed) download attempt and what happens instead
+  console.log('Electron binary not available on this machine — starting the browser host instead')
   run(process.execPath, [join(root, 'bin', 'virtio-lab.js'), 'serve', ...args])
 }
