@@ -43,6 +43,8 @@ export interface Selection {
 
 /** keep at most this many console bytes per side in memory (the terminal keeps its scrollback) */
 export const CONSOLE_LOG_CAP = 32 * 1024 * 1024
+/** pushed snapshots are applied at most this often (ms) */
+export const SNAPSHOT_MIN_MS = 50
 /** trace events kept from push messages (the timeline pages older ones with getTrace) */
 export const TRACE_TAIL_CAP = 4096
 
@@ -116,6 +118,8 @@ export const useLabStore = defineStore('lab', () => {
     unsubscribe?.()
     unsubscribe = null
     api = null
+    if (snapTimer) clearTimeout(snapTimer)
+    snapTimer = null
   }
 
   function requireApi(): LabApi {
@@ -130,7 +134,7 @@ export const useLabStore = defineStore('lab', () => {
   function onEvent(e: LabEvent): void {
     switch (e.type) {
       case 'snapshot':
-        applySnapshot(e.snap)
+        pushedSnapshot(e.snap)
         break
       case 'console':
         ingestConsole(e.side, e.data, e.seq)
@@ -144,7 +148,41 @@ export const useLabStore = defineStore('lab', () => {
     }
   }
 
+  // Pushed snapshots reach the inspectors at most every SNAPSHOT_MIN_MS (the newest one wins):
+  // re-laying out every panel 60 times a second cost the window its frame rate at max speed,
+  // and 20 Hz already reads as live. Replies to the user's own calls apply at once.
+  let lastApplied = -Infinity
+  let heldSnap: LabSnapshot | null = null
+  let snapTimer: ReturnType<typeof setTimeout> | null = null
+  /** virtual time of the newest snapshot seen, unthrottled: console timestamps use it */
+  let latestT = 0
+  let latestSeq = -1
+  function seen(s: LabSnapshot): void {
+    // the acceptance rule of applySnapshot: newer seq, or a restarted service (lower seq, earlier t)
+    if (latestSeq >= 0 && s.seq < latestSeq && s.t >= latestT) return
+    latestSeq = s.seq
+    latestT = s.t
+  }
+  function pushedSnapshot(s: LabSnapshot): void {
+    seen(s)
+    const now = performance.now()
+    if (!snapTimer && now - lastApplied >= SNAPSHOT_MIN_MS) {
+      applySnapshot(s)
+      return
+    }
+    heldSnap = s
+    snapTimer ??= setTimeout(() => {
+      snapTimer = null
+      const h = heldSnap
+      heldSnap = null
+      if (h) applySnapshot(h)
+    }, Math.max(0, SNAPSHOT_MIN_MS - (now - lastApplied)))
+  }
+
   function applySnapshot(s: LabSnapshot): void {
+    lastApplied = performance.now()
+    seen(s)
+    if (heldSnap && heldSnap.seq <= s.seq) heldSnap = null // stale: never apply it after this one
     const cur = snapshot.value
     // accept newer snapshots; a lower seq with an earlier time is a restarted service
     if (cur && s.seq < cur.seq && s.t >= cur.t) return
@@ -152,6 +190,8 @@ export const useLabStore = defineStore('lab', () => {
   }
 
   function onReset(): void {
+    latestT = 0
+    latestSeq = -1
     for (const side of SIDES) {
       const c = consoles[side]
       const sink = c.sink
@@ -171,7 +211,7 @@ export const useLabStore = defineStore('lab', () => {
   // ---- console -------------------------------------------------------------------------------
 
   function nowT(): number {
-    return snapshot.value?.t ?? 0
+    return latestT
   }
 
   /** take bytes at stream offset seq; duplicates are trimmed, gaps are filled via consoleSince */
