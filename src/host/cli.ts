@@ -10,7 +10,7 @@ import type { ScenarioConfig, Side } from '../shared/contract'
 import { DEFAULT_SCENARIO } from '../shared/contract'
 import { LabSession } from '../lab/session'
 import { explain } from '../lab/explain'
-import { ORDERS, parseDuration, parseRestart, parseSize, parseSpeed, resolveScenario } from '../lab/config'
+import { ORDERS, parseAddr, parseDuration, parseRestart, parseSize, parseSpeed, resolveScenario } from '../lab/config'
 
 export class CliError extends Error {}
 
@@ -31,6 +31,9 @@ Scenario options (run and serve):
   --latency TIME                 doorbell delivery latency (default 20us)
   --gap TIME                     time between the first and the second start (default 1s)
   --restart SIDE@TIME            power-cycle a side, e.g. driver@12s (repeatable)
+  --driver-base VA, --device-base VA
+                                 where each guest maps BAR2 (default 0xafa00000 both); the
+                                 seed works only when they are equal (wire-protocol §2.5)
   --speed max|N                  virtual seconds per wall second; 1 = real time
                                  (run: default max; serve: default 1)
 
@@ -52,7 +55,7 @@ TIME: 20s, 1500ms, 250us, 2m, 1h. SIZE: 64K, 4M, 1G or bytes.
 
 type Flags = Map<string, string[]>
 
-const SCENARIO_FLAGS = ['profile', 'order', 'vectors', 'shm-size', 'shm-state', 'latency', 'gap', 'restart', 'speed']
+const SCENARIO_FLAGS = ['profile', 'order', 'vectors', 'shm-size', 'shm-state', 'latency', 'gap', 'restart', 'speed', 'driver-base', 'device-base']
 const RUN_FLAGS = [...SCENARIO_FLAGS, 'until', 'console', 'trace', 'quiet']
 const SERVE_FLAGS = [...SCENARIO_FLAGS, 'port', 'host', 'token']
 const BOOLEAN = new Set(['quiet'])
@@ -112,6 +115,11 @@ export function scenarioFrom(f: Flags, defaults: Partial<ScenarioConfig>): Scena
   if (v('gap') !== undefined) p.gap = need(parseDuration(v('gap')!), `--gap: cannot read '${v('gap')}' as a time (e.g. 1s)`)
   if (v('speed') !== undefined) p.speed = need(parseSpeed(v('speed')!), `--speed must be 'max' or a positive factor, got '${v('speed')}'`)
   if (v('until') !== undefined) p.until = need(parseDuration(v('until')!), `--until: cannot read '${v('until')}' as a time (e.g. 20s)`)
+  for (const [flag, field] of [
+    ['driver-base', 'driverBase'],
+    ['device-base', 'deviceBase']
+  ] as const)
+    if (v(flag) !== undefined) p[field] = need(parseAddr(v(flag)!), `--${flag}: cannot read '${v(flag)}' as an address (e.g. 0xafa00000)`)
   const rs = f.get('restart')
   if (rs) p.restarts = rs.map((r) => need(parseRestart(r), `--restart must be device@TIME or driver@TIME, got '${r}'`))
   const r = resolveScenario(p, DEFAULT_SCENARIO)
@@ -123,7 +131,7 @@ export function scenarioFrom(f: Flags, defaults: Partial<ScenarioConfig>): Scena
 }
 
 function flagOf(field: string): string {
-  return ({ shmSize: 'shm-size', shmState: 'shm-state', restarts: 'restart' } as Record<string, string>)[field] ?? field
+  return ({ shmSize: 'shm-size', shmState: 'shm-state', restarts: 'restart', driverBase: 'driver-base', deviceBase: 'device-base' } as Record<string, string>)[field] ?? field
 }
 
 export interface Io {

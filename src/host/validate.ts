@@ -64,7 +64,9 @@ const scenarioShape = {
   latency: intIn(0, LIMITS.latencyMaxNs),
   gap: intIn(0, LIMITS.gapMaxNs),
   until: intIn(1, LIMITS.timeMaxNs).nullable(),
-  restarts: z.array(restartSchema).max(LIMITS.restartsMax)
+  restarts: z.array(restartSchema).max(LIMITS.restartsMax),
+  driverBase: intIn(1, 2 ** 48),
+  deviceBase: intIn(1, 2 ** 48)
 }
 
 /** A complete ScenarioConfig. */

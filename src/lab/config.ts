@@ -20,6 +20,8 @@ export const MAX_SHM = 1024 * 1024 * 1024 // ivshmem-server cannot go past 1 GiB
 /** the seed driver's vring heap ends at 0x180800: a smaller shm cannot hold its layout */
 export const SEED_MIN_SHM = 0x200000
 export const MAX_TIME_NS = 365 * 24 * 3600 * 1e9
+/** AArch64 48-bit virtual addresses */
+export const MAX_VA = 2 ** 48
 
 const UNITS: Record<string, number> = { ns: 1, us: 1e3, µs: 1e3, ms: 1e6, s: 1e9, m: 60e9, h: 3600e9 }
 
@@ -46,6 +48,13 @@ export function parseSpeed(s: string): Speed | null {
   if (t === 'max') return 'max'
   const v = Number(t)
   return Number.isFinite(v) && v > 0 ? v : null
+}
+
+/** "0xafa00000" | "2946498560" -> number (an address) */
+export function parseAddr(s: string): number | null {
+  const t = s.trim().toLowerCase()
+  const v = /^0x[0-9a-f]+$/.test(t) ? parseInt(t, 16) : /^\d+$/.test(t) ? Number(t) : NaN
+  return Number.isSafeInteger(v) ? v : null
 }
 
 /** "driver@12s" -> { side, at } */
@@ -85,6 +94,11 @@ export function checkScenario(c: ScenarioConfig): ConfigError[] {
   if (!Number.isInteger(c.gap) || c.gap < 0 || c.gap > MAX_TIME_NS) e.push({ field: 'gap', message: `start gap must be a non-negative time, got ${String(c.gap)}` })
   if (c.until !== null && (!Number.isInteger(c.until) || c.until <= 0 || c.until > MAX_TIME_NS))
     e.push({ field: 'until', message: `until must be a positive time up to a year, got ${String(c.until)}` })
+  for (const f of ['driverBase', 'deviceBase'] as const) {
+    const v = c[f]
+    if (!Number.isSafeInteger(v) || v <= 0 || v % 4096 !== 0 || v + c.shmSize > MAX_VA)
+      e.push({ field: f, message: `${f} must be a non-zero 4 KiB-aligned virtual address with the whole shm below 2^48, got ${typeof v === 'number' ? '0x' + v.toString(16) : String(v)}` })
+  }
   if (!Array.isArray(c.restarts)) e.push({ field: 'restarts', message: 'restarts must be a list' })
   else
     for (const r of c.restarts)

@@ -50,6 +50,13 @@ export function explain(s: LabSession): string[] {
     )
   }
   if (d && !d.initialized && d.txDropped) out.push(`The printk hook dropped ${d.txDropped} bytes: the virtio-serial device is not ready.`)
+  const { driverBase, deviceBase } = s.cfg
+  if (driverBase !== deviceBase)
+    out.push(
+      `The guests map BAR2 at different addresses (driver 0x${driverBase.toString(16)}, device 0x${deviceBase.toString(16)}). The driver publishes its own VAs (QueuePFN, desc.addr) and the device dereferences them as its own (Q11, §2.5), so it looks for the rings 0x${Math.abs(driverBase - deviceBase).toString(16)} bytes ${driverBase > deviceBase ? 'too high' : 'too low'}.`
+    )
+  if (d?.initialized && d.txDropped)
+    out.push(`The driver dropped ${d.txDropped} bytes: its transmitq stayed full because the device used nothing, and a full ring drops bytes without a kick (Q16).`)
   if (dev.guest && drv.guest) {
     const adjacent = drv.guest.peer.id === ((dev.guest.peer.id + 1) & 0xffff)
     if (!adjacent)

@@ -8,8 +8,6 @@ import { DriverSideDemo } from '../guest/driver_side_demo'
 
 export interface Profile {
   name: ProfileName
-  /** the VA each guest's ivshmem driver maps BAR2 at (wire-protocol §2.5) */
-  base: number
   device(p: GuestPlatform): DeviceSide & { main(): Thread }
   driver(p: GuestPlatform): DriverSideDemo & { main(): Thread }
 }
@@ -17,7 +15,6 @@ export interface Profile {
 export const PROFILES: Record<ProfileName, Profile> = {
   seed: {
     name: 'seed',
-    base: 0xafa00000,
     device: (p) => new DeviceSide(p),
     driver: (p) => new DriverSideDemo(p)
   }

@@ -14,8 +14,6 @@ import { MMIO_WINDOW } from '../virtio/mmio'
 import { regName } from '../virtio/regs'
 import { fieldAt, ringAt, type RingAddr } from '../virtio/ring'
 
-/** the VA both seed images map the ivshmem BAR2 at (wire-protocol §2.5) */
-export const SEED_BASE = PROFILES.seed.base
 export const INSTANCE: Record<Side, string> = { device: 'instance_1', driver: 'instance_2' }
 
 export interface SessionOptions {
@@ -100,7 +98,8 @@ export class LabSession {
     const slot = this.slots[side]
     if (slot.guest?.alive) return
     const profile = PROFILES[this.cfg.profile]
-    const g = new ZephyrGuest(side, INSTANCE[side], this.sched, this.fabric, this.shm, this.trace, this.hooks, profile.base)
+    const base = side === 'device' ? this.cfg.deviceBase : this.cfg.driverBase
+    const g = new ZephyrGuest(side, INSTANCE[side], this.sched, this.fabric, this.shm, this.trace, this.hooks, base)
     slot.guest = g
     slot.starts++
     slot.ids.push(g.peer.id)

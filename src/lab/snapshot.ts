@@ -18,7 +18,7 @@ import { buildRegCells, regCtxFrom, type RegMeta } from '../virtio/regs'
 import { describeRing, type RingAddr } from '../virtio/ring'
 import { MMIO_WINDOW, VRING_DESC_F } from '../virtio/mmio'
 import { HEAP_LEN, HVL_HEAP_OFF, VMRAM0_OFF, VRING_HEAP_OFF } from '../guest/driver_side_demo'
-import { INSTANCE, SEED_BASE, type LabSession } from './session'
+import { INSTANCE, type LabSession } from './session'
 import { explain } from './explain'
 
 const SIDES: Side[] = ['device', 'driver']
@@ -47,8 +47,8 @@ export function seedRegions(shmSize: number): ShmRegion[] {
 
 /** descriptor ownership from ring contents: in flight = avail entries the device has not used
  *  (seed device consumes at used.idx, Q18); used = entries the driver has not reclaimed */
-export function ringView(shm: ShmAccess, queue: number, addr: RingAddr, usedCons: number, configured: boolean): RingView {
-  const d = describeRing(shm, addr, SEED_BASE, { bytes: 16, maxDesc: 64 })
+export function ringView(shm: ShmAccess, queue: number, addr: RingAddr, usedCons: number, configured: boolean, driverBase: number): RingView {
+  const d = describeRing(shm, addr, driverBase, { bytes: 16, maxDesc: 64 })
   const num = addr.num
   const owner: DescOwner[] = new Array<DescOwner>(d.desc.length).fill('free')
   const head: (number | null)[] = new Array<number | null>(d.desc.length).fill(null)
@@ -77,7 +77,7 @@ export function ringView(shm: ShmAccess, queue: number, addr: RingAddr, usedCons
     descOff: addr.descOff,
     availOff: addr.availOff,
     usedOff: addr.usedOff,
-    guestAddr: '0x' + (SEED_BASE + addr.descOff).toString(16),
+    guestAddr: '0x' + (driverBase + addr.descOff).toString(16),
     desc,
     avail: { flags: d.avail.flags, idx: d.avail.idx, ring: d.avail.ring },
     used: { flags: d.used.flags, idx: d.used.idx, ring: d.used.ring.map((e) => ({ id: e.id, len: e.len })) },
@@ -90,8 +90,9 @@ export function ringView(shm: ShmAccess, queue: number, addr: RingAddr, usedCons
 export function buildSnapshot(s: LabSession, input: SnapshotInput, seq: number, run: { running: boolean; paused: boolean; finished: boolean }): LabSnapshot {
   const { shm } = input
   const read32 = (off: number) => shm.r32(off)
-  const regs: RegCell[] = buildRegCells(read32, regCtxFrom(read32, shm.size, SEED_BASE), input.regMeta)
-  const rings = input.rings.map((r) => ringView(shm, r.queue, r.addr, r.usedCons, true))
+  const base = s.cfg.driverBase
+  const regs: RegCell[] = buildRegCells(read32, regCtxFrom(read32, shm.size, base), input.regMeta)
+  const rings = input.rings.map((r) => ringView(shm, r.queue, r.addr, r.usedCons, true, base))
   const guests = {} as Record<Side, GuestView>
   for (const side of SIDES) {
     const slot = s.slots[side]

@@ -31,6 +31,11 @@ export interface ScenarioConfig {
   /** stop the run at this virtual time (ns); null = run forever */
   until: number | null
   restarts: RestartSpec[]
+  /** virtual address each guest's ivshmem driver maps BAR2 at (wire-protocol §2.5). The seed
+   *  only works because both images use the same VA (0xAFA00000): the device dereferences the
+   *  driver's addresses as its own (Q11). Change one to see why. */
+  driverBase: number
+  deviceBase: number
 }
 
 export type GuestState =
@@ -286,5 +291,7 @@ export const DEFAULT_SCENARIO: ScenarioConfig = {
   latency: 20_000,
   gap: 1_000_000_000,
   until: null,
-  restarts: []
+  restarts: [],
+  driverBase: 0xafa00000,
+  deviceBase: 0xafa00000
 }

@@ -56,6 +56,14 @@ describe('virtio-lab run', () => {
     expect(ev.find((e) => e.k === 'doorbell')).toMatchObject({ side: 'driver', from: 1, to: 0, vector: 0, outcome: 'sent' })
   })
 
+  it('--driver-base different from the device base: the device reads the wrong place (§2.5)', async () => {
+    const r = await cli('run', '--driver-base', '0xafa01000', '--console', 'device', '--until', '12s')
+    expect(r.code).toBe(0)
+    expect(r.out).toContain('vring descriptor: 0xafb02000:')
+    expect(r.out).toContain('Invalid descriptor! ')
+    expect(r.err).toContain('lab: The guests map BAR2 at different addresses (driver 0xafa01000, device 0xafa00000)')
+  })
+
   it('--vectors 1 works (the seed uses vector 0 only)', async () => {
     const r = await cli('run', '--vectors', '1', '--console', 'device', '--until', '10s', '--quiet')
     expect(r.out).toContain('[8010]: Hello World')
@@ -77,6 +85,8 @@ describe('bad input: one line on stderr, exit 2', () => {
     [['run', '--vectors'], 'virtio-lab: --vectors needs a value\n'],
     [['run', '--order', 'a', '--order', 'b'], 'virtio-lab: --order given more than once\n'],
     [['fly'], "virtio-lab: unknown command 'fly' (run, serve or --help)\n"],
+    [['run', '--driver-base', 'high'], "virtio-lab: --driver-base: cannot read 'high' as an address (e.g. 0xafa00000)\n"],
+    [['run', '--device-base', '0xafa00800'], 'virtio-lab: --device-base: deviceBase must be a non-zero 4 KiB-aligned virtual address with the whole shm below 2^48, got 0xafa00800\n'],
     [['serve', '--host', '0.0.0.0'], 'virtio-lab: --host 0.0.0.0 is not loopback: pass --token too\n'],
     [['serve', '--port', '70000'], "virtio-lab: --port must be an integer 0..65535, got '70000'\n"]
   ]

@@ -94,3 +94,34 @@ describe('explanation of a healthy run', () => {
     expect(explain(two).at(-1)).toBe('2 Hello lines reached the device, and the next is arriving (20 ms per byte).')
   })
 })
+
+describe('BAR2 mapped at different VAs in the two guests (§2.5, Q11)', () => {
+  it('equal non-default bases work: every published address follows the base', () => {
+    const { s, ev } = runLab({ driverBase: 0x80000000, deviceBase: 0x80000000 }, 12 * S)
+    const pfn = ev.filter((e) => e.k === 'store' && e.name === 'QueuePFN' && e.side === 'driver').map((e) => e.new)
+    expect(pfn).toEqual(['0x00080101', '0x00080103'])
+    expect(s.consoleText('device')).toContain('vring descriptor: 0x80101000:')
+    expect(s.consoleText('device')).toContain('VIRTIO_MMIO Device Base address: 0x80000000')
+    expect(s.shm.r32(0xb8)).toBe(0x80000000) // SHMBaseLow = the device's own base
+    expect(s.helloLines).toBe(1) // [8010] done at 10.65 s; [9650] ends at 12.29 s
+  })
+
+  it('different bases: the device reads the rings at the wrong place, the driver fills its ring and goes silent', () => {
+    const { s, ev } = runLab({ driverBase: 0xafa01000 }, 12 * S)
+    const dev = s.consoleText('device')
+    expect(dev).toContain('vring descriptor: 0xafb02000:') // the driver's ring 0 is at 0xafb02000 in ITS space
+    expect(dev.split('Invalid descriptor! ').length - 1).toBe(4)
+    expect(dev).not.toContain('Hello World')
+    expect(ev.filter((e) => e.k === 'desc-add')).toHaveLength(4) // then the ring is full (Q16)
+    const why = explain(s).join('\n')
+    expect(why).toContain('driver 0xafa01000, device 0xafa00000')
+    expect(why).toContain('0x1000 bytes too high')
+    expect(why).toMatch(/The driver dropped \d+ bytes: its transmitq stayed full/)
+  })
+
+  it('bases must be non-zero, 4 KiB aligned and keep the shm below 2^48', async () => {
+    const { resolveScenario } = await import('../../src/lab/config')
+    for (const bad of [0, 0xafa00800, 2 ** 48 - 4096])
+      expect(resolveScenario({ deviceBase: bad })).toMatchObject({ ok: false, errors: [{ field: 'deviceBase' }] })
+  })
+})

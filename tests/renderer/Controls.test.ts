@@ -63,6 +63,7 @@ describe('Controls', () => {
     await w.get('[data-testid="ctl-shm-state"]').setValue('leftover')
     await w.get('[data-testid="ctl-latency"]').setValue('35')
     await w.get('[data-testid="ctl-gap"]').setValue('250')
+    await w.get('[data-testid="ctl-driver-base"]').setValue('0xAFA01000')
     await w.get('[data-testid="ctl-apply"]').trigger('submit')
     await flushPromises()
     expect(api.configure).toHaveBeenCalledTimes(1)
@@ -75,9 +76,21 @@ describe('Controls', () => {
       latency: 35_000,
       gap: 250_000_000,
       speed: 1,
-      until: null
+      until: null,
+      driverBase: 0xafa01000,
+      deviceBase: 0xafa00000
     })
     expect(w.find('[data-testid^="error-"]').exists()).toBe(false)
+  })
+
+  it('a BAR2 address that is not 4 KiB aligned gets a message next to its control, nothing is sent', async () => {
+    const { api, w } = await setup()
+    await w.get('[data-testid="ctl-device-base"]').setValue('0xafa00800')
+    await w.get('[data-testid="ctl-apply"]').trigger('submit')
+    await flushPromises()
+    expect(api.configure).not.toHaveBeenCalled()
+    expect(w.get('[data-testid="error-deviceBase"]').text()).toBe('a non-zero 4 KiB-aligned address like 0xafa00000')
+    expect((w.get('[data-testid="ctl-device-base"]').element as HTMLInputElement).value).toBe('0xafa00800')
   })
 
   it('ConfigureResult errors and thrown RPC errors land next to their control', async () => {

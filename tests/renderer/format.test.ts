@@ -20,7 +20,19 @@ describe('format helpers', () => {
     const r = parseForm(formFromConfig(DEFAULT_SCENARIO))
     expect(r.ok).toBe(true)
     if (r.ok) {
-      expect(r.cfg).toEqual({ profile: 'seed', order: 'device-first', vectors: 2, shmSize: 4 << 20, shmState: 'fresh', latency: 20_000, gap: 1_000_000_000, speed: 1, until: null })
+      expect(r.cfg).toEqual({
+        profile: 'seed',
+        order: 'device-first',
+        vectors: 2,
+        shmSize: 4 << 20,
+        shmState: 'fresh',
+        latency: 20_000,
+        gap: 1_000_000_000,
+        speed: 1,
+        until: null,
+        driverBase: 0xafa00000,
+        deviceBase: 0xafa00000
+      })
     }
   })
 

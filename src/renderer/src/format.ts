@@ -102,6 +102,9 @@ export interface ControlForm {
   gapMs: string
   speed: string
   untilS: string
+  /** BAR2 virtual addresses, hex (wire-protocol §2.5) */
+  driverBase: string
+  deviceBase: string
 }
 
 export function formFromConfig(c: ScenarioConfig): ControlForm {
@@ -114,7 +117,9 @@ export function formFromConfig(c: ScenarioConfig): ControlForm {
     latencyUs: trimNum(c.latency / 1000),
     gapMs: trimNum(c.gap / 1e6),
     speed: String(c.speed),
-    untilS: c.until === null ? '' : trimNum(c.until / 1e9)
+    untilS: c.until === null ? '' : trimNum(c.until / 1e9),
+    driverBase: '0x' + c.driverBase.toString(16),
+    deviceBase: '0x' + c.deviceBase.toString(16)
   }
 }
 
@@ -131,7 +136,7 @@ export function parseSpeed(s: string): Speed | null {
   return Number.isFinite(n) && n >= SPEED_MIN && n <= SPEED_MAX ? n : null
 }
 
-const CONFIG_FIELDS = ['profile', 'order', 'vectors', 'shmSize', 'shmState', 'speed', 'latency', 'gap', 'until', 'restarts']
+const CONFIG_FIELDS = ['profile', 'order', 'vectors', 'shmSize', 'shmState', 'speed', 'latency', 'gap', 'until', 'restarts', 'driverBase', 'deviceBase']
 
 /**
  * A thrown RPC error ("configure: vectors must be an integer 1..64 (got 65)", possibly wrapped by
@@ -176,6 +181,13 @@ export function parseForm(f: ControlForm): { ok: true; cfg: Partial<ScenarioConf
     if (!Number.isFinite(u) || u <= 0) errors.until = 'until must be empty (forever) or seconds > 0'
     else until = Math.round(u * 1e9)
   }
+  const bases: Record<'driverBase' | 'deviceBase', number> = { driverBase: 0, deviceBase: 0 }
+  for (const k of ['driverBase', 'deviceBase'] as const) {
+    const t = f[k].trim().toLowerCase()
+    const v = /^0x[0-9a-f]{1,12}$/.test(t) ? parseInt(t, 16) : NaN
+    if (!(v > 0) || v % 4096 !== 0) errors[k] = 'a non-zero 4 KiB-aligned address like 0xafa00000'
+    else bases[k] = v
+  }
   if (!['device-first', 'driver-first', 'device-only', 'driver-only'].includes(f.order)) errors.order = 'unknown start order'
   if (f.profile !== 'seed') errors.profile = 'unknown profile'
   if (f.shmState !== 'fresh' && f.shmState !== 'leftover') errors.shmState = 'fresh or leftover'
@@ -191,7 +203,9 @@ export function parseForm(f: ControlForm): { ok: true; cfg: Partial<ScenarioConf
       latency: Math.round(latencyUs * 1000),
       gap: Math.round(gapMs * 1e6),
       speed: speed as Speed,
-      until
+      until,
+      driverBase: bases.driverBase,
+      deviceBase: bases.deviceBase
     }
   }
 }
