@@ -40,8 +40,7 @@ export const HEAP_LEN = 0x80000
 const METAL_BAD_PHYS = 0xffffffff
 /** sizeof(struct virtqueue) without its vq_descx[] tail (Q13: the tail overflows the chunk) */
 const SIZEOF_VIRTQUEUE = 0x58
-/** driver RAM addresses of chan->rxpoll / chan->txpoll (static struct, §2.4) [model] */
-const RXPOLL_VA = 0x4019b128
+/** driver RAM address of chan->txpoll (static struct, §2.4) [model] */
 const TXPOLL_VA = 0x4019b129
 const BOUNCE_COOKIE = 1 // Q15: one constant cookie for every buffer
 
@@ -389,14 +388,6 @@ export class DriverSideDemo {
     // the console registers no virtqueue callbacks: nothing to call
     p.w32(REG.InterruptACK, isr)
     if (isr) this.ipi()
-  }
-
-  /** console receive is not used by the demo (poll_in never called); kept for completeness (§4.5) */
-  get rxQueue(): number {
-    return CONSOLE_RX
-  }
-  get rxpoll(): number {
-    return RXPOLL_VA
   }
 }
 

@@ -64,9 +64,8 @@ export function explain(s: LabSession): string[] {
         `Peer ids are not adjacent (device ${dev.guest.peer.id}, driver ${drv.guest.peer.id}): both firmwares hard-code their partner as own ± 1, so the doorbells miss. Start the device first, then the driver, with nobody in between (seed README; Q24, Q26).`
       )
   }
-  const text = s.consoleText('device')
-  const ok = text.indexOf('Config Status DRIVER_OK \r\n')
-  const partial = ok >= 0 && !text.endsWith('\n') && text.length > ok + 26
+  // the device's own printk lines end in \r\n, so an open line after DRIVER_OK is forwarded bytes
+  const partial = s.deviceLineOpen && s.slots.device.device?.view.state === 'READY'
   if (helloSeen) out.push(`${helloSeen} Hello line${helloSeen > 1 ? 's' : ''} reached the device${partial ? ', and the next is arriving (20 ms per byte)' : ''}.`)
   else if (partial) out.push('The first Hello line is arriving at the device, one byte every 20 ms (§4.6).')
   else out.push('No Hello line reached the device.')

@@ -187,6 +187,11 @@ export class LabSession {
     return `shm+0x${off.toString(16)}`
   }
 
+  /** the device console has a line in progress (runs per snapshot: no scan of the console) */
+  get deviceLineOpen(): boolean {
+    return this.deviceLine.length > 0
+  }
+
   private countLines(s: string): void {
     let from = 0
     for (let nl = s.indexOf('\n'); nl >= 0; nl = s.indexOf('\n', from)) {

@@ -126,7 +126,6 @@ export class Trace {
 }
 
 export const hex32 = (v: number): string => '0x' + (v >>> 0).toString(16).padStart(8, '0')
-export const hex = (v: number): string => '0x' + v.toString(16)
 
 /** a stored value as the trace shows it: 0x + 2·w hex digits */
 export function hexw(lo: number, hi: number, w: number): string {
