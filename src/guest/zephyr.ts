@@ -8,10 +8,10 @@
 //  - k_uptime_get_32() advances in whole ticks (10 ms);
 //  - k_busy_wait() spins: the CPU is held, other threads (the IPM loop) cannot run.
 
-import type { Scheduler } from '../lab/sched'
-import type { Trace } from '../lab/trace'
+import type { Scheduler } from '../sim/sched'
+import type { Trace } from '../sim/trace'
 import type { Fabric, Peer } from '../ivshmem/fabric'
-import type { ShmAccess } from '../ivshmem/shm'
+import type { ShmAccess } from '../sim/shm'
 import type { GuestState, Side } from '../shared/contract'
 import { OpKind, PollSignal, type GuestPlatform, type IvshmemMem, type Op, type Thread } from './platform'
 

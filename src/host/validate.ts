@@ -3,7 +3,7 @@
 // Electron-free and DOM-free on purpose: src/main, src/host/ws-host and the tests import it.
 
 import { z } from 'zod'
-import { isPow2 } from '../ivshmem/shm'
+import { isPow2 } from '../sim/shm'
 import { LAB_METHODS, type LabApi, type LabMethod, type ScenarioConfig } from '../shared/contract'
 
 // ---- limits ------------------------------------------------------------------------------------

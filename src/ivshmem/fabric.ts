@@ -9,11 +9,11 @@
 //  - joins and leaves are never told to the guests (§1.7).
 // Delivery latency (Doorbell write -> eventfd readable at the peer) is explicit and virtual.
 
-import type { Scheduler } from '../lab/sched'
-import type { Trace } from '../lab/trace'
+import type { Scheduler } from '../sim/sched'
+import type { Trace } from '../sim/trace'
 import type { Side } from '../shared/contract'
-import { hex32 } from '../lab/trace'
-import type { Shm } from './shm'
+import { hex32 } from '../sim/trace'
+import type { Shm } from '../sim/shm'
 
 export const IVSHMEM_MAX_VECTORS = 64 // IVSHMEM_SERVER_MAX_VECTORS
 /** Zephyr's qemu.cmake: -device ivshmem-doorbell,vectors=2 (CONFIG_IVSHMEM_MSI_X_VECTORS) */

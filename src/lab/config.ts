@@ -12,7 +12,7 @@ import {
   type Speed
 } from '../shared/contract'
 import { checkVectors } from '../ivshmem/fabric'
-import { isPow2 } from '../ivshmem/shm'
+import { isPow2 } from '../sim/shm'
 
 export const ORDERS: readonly Order[] = ['device-first', 'driver-first', 'device-only', 'driver-only']
 export const MIN_SHM = 64 * 1024

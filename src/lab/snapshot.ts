@@ -13,11 +13,11 @@ import type {
   ShmRegion,
   Side
 } from '../shared/contract'
-import type { ShmAccess } from '../ivshmem/shm'
+import type { ShmAccess } from '../sim/shm'
 import { buildRegCells, regCtxFrom, type RegMeta } from '../virtio/regs'
 import { describeRing, type RingAddr } from '../virtio/ring'
 import { MMIO_WINDOW, VRING_DESC_F } from '../virtio/mmio'
-import { HEAP_LEN, HVL_HEAP_OFF, VMRAM0_OFF, VRING_HEAP_OFF } from '../guest/driver_side_demo'
+import { HEAP_LEN, HVL_HEAP_OFF, VMRAM0_OFF, VRING_HEAP_OFF } from '../profiles/seed/driver_side_demo'
 import { INSTANCE, type LabSession } from './session'
 import { explain } from './explain'
 

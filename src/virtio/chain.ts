@@ -2,7 +2,7 @@
 // crosvm's split_descriptor_chain: free-running u16 indices, TTL = queue size, every index and
 // buffer checked before use. Returns Results; never throws on ring contents.
 
-import type { ShmAccess } from '../ivshmem/shm'
+import type { ShmAccess } from '../sim/shm'
 import { VRING_DESC_F } from './mmio'
 import { err, ok, type Result, type VirtioError } from './errors'
 import { hex } from './fmt'

@@ -21,7 +21,7 @@ export function ascii4(v: number): string {
   return s
 }
 
-export { isPow2 } from '../ivshmem/shm'
+export { isPow2 } from '../sim/shm'
 
 /** bigint of a number, truncated; 0n for NaN/±Infinity so 64-bit address math never throws */
 export function big(v: number | bigint): bigint {

@@ -2,7 +2,7 @@
 // Typed readers/writers are thin: they use ShmAccess, which throws ShmBoundsError, so call
 // checkRing() first. describeRing() and fieldAt() never throw, whatever the ring contents.
 
-import type { ShmAccess } from '../ivshmem/shm'
+import type { ShmAccess } from '../sim/shm'
 import type { DescRow } from '../shared/contract'
 import { VRING_DESC_F, vringLayout } from './mmio'
 import { err, ok, type Result } from './errors'

@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest'
 import { ZephyrGuest, TICK_NS } from '../../src/guest/zephyr'
 import { EmulatedFabric } from '../../src/ivshmem/fabric'
-import { Shm } from '../../src/ivshmem/shm'
-import { Scheduler } from '../../src/lab/sched'
-import { Trace } from '../../src/lab/trace'
+import { Shm } from '../../src/sim/shm'
+import { Scheduler } from '../../src/sim/sched'
+import { Trace } from '../../src/sim/trace'
 import type { GuestPlatform, Thread } from '../../src/guest/platform'
 
 function guest(bootAt = 0) {

@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest'
 import { EmulatedFabric, FabricConfigError } from '../../src/ivshmem/fabric'
-import { Shm } from '../../src/ivshmem/shm'
-import { Scheduler } from '../../src/lab/sched'
-import { Trace } from '../../src/lab/trace'
+import { Shm } from '../../src/sim/shm'
+import { Scheduler } from '../../src/sim/sched'
+import { Trace } from '../../src/sim/trace'
 import type { TraceEvent } from '../../src/shared/contract'
 
 function fab(vectors = 2, latency = 1000) {

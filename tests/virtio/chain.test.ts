@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { Shm } from '../../src/ivshmem/shm'
+import { Shm } from '../../src/sim/shm'
 import { VRING_DESC_F } from '../../src/virtio/mmio'
 import { addUsed, chainErrors, drainAvail, inspectRing, pendingAvail, popAvail, popUsed, walkChain } from '../../src/virtio/chain'
 import type { Result } from '../../src/virtio/errors'

@@ -3,7 +3,7 @@
 // and every buffer they hand out lies inside shm.
 import { describe, expect, it } from 'vitest'
 import fc from 'fast-check'
-import { Shm } from '../../src/ivshmem/shm'
+import { Shm } from '../../src/sim/shm'
 import { chainErrors, drainAvail, popAvail, walkChain, type DescChain } from '../../src/virtio/chain'
 import { describeRing, fieldAt, ringAt, ringFits, type RingAddr } from '../../src/virtio/ring'
 import { REG_DEFS, buildRegCells, regName } from '../../src/virtio/regs'

@@ -11,7 +11,7 @@ import {
   type RegCtx
 } from '../../src/virtio/regs'
 import type { RegField } from '../../src/shared/contract'
-import { Shm } from '../../src/ivshmem/shm'
+import { Shm } from '../../src/sim/shm'
 
 const ctx: RegCtx = { queueAlign: 4096, guestPageSize: 4096, shmSize: 0x400000, driverBase: 0xafa00000 }
 const field = (fs: RegField[], name: string) => fs.find((f) => f.name === name)?.value

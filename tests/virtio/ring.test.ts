@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { Shm } from '../../src/ivshmem/shm'
+import { Shm } from '../../src/sim/shm'
 import {
   addrHex,
   addrOf,

@@ -3,7 +3,7 @@
 // seeded random gaps so a device cannot get away with assuming contiguous memory, publishes chains
 // to the avail ring and reads the used ring back. A test tool: misuse throws.
 
-import type { ShmAccess } from '../../ivshmem/shm'
+import type { ShmAccess } from '../../sim/shm'
 import { VRING_DESC_F, VQ_RING_DESC_CHAIN_END } from '../mmio'
 import { popUsed } from '../chain'
 import {

@@ -14,10 +14,10 @@ import {
   STATUS,
   VIRTIO_ID_CONSOLE,
   VIRTIO_MMIO_MAGIC
-} from '../virtio/mmio'
-import { inBounds, isPow2 } from '../ivshmem/shm'
-import { hex64 } from '../virtio/fmt'
-import { fmtPtr, type GuestPlatform, type Thread } from './platform'
+} from '../../virtio/mmio'
+import { inBounds, isPow2 } from '../../sim/shm'
+import { hex64 } from '../../virtio/fmt'
+import { fmtPtr, type GuestPlatform, type Thread } from '../../guest/platform'
 
 export const ZEPHYR_BANNER = '*** Booting Zephyr OS build v1.8.99-67522-gc40fbdfc4fcd ***\n'
 /** %p of the device's static backend struct in the README capture */

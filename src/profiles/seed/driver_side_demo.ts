@@ -13,10 +13,10 @@ import {
   VIRTIO_MMIO_MAGIC,
   VQ_RING_DESC_CHAIN_END,
   vringLayout
-} from '../virtio/mmio'
-import { type GuestPlatform, type Thread } from './platform'
+} from '../../virtio/mmio'
+import { type GuestPlatform, type Thread } from '../../guest/platform'
 import { ZEPHYR_BANNER } from './device_side'
-import { ZHeap } from './zheap'
+import { ZHeap } from '../../guest/zheap'
 
 /** reset to POST_KERNEL virtio-mmio init: kernel start + PCIe/ivshmem/IPM probe [model; chosen so
  *  the first line is stamped [8010] as in the README: 12 ms + 2 x 4 s lands in tick 801] */

@@ -3,8 +3,8 @@
 
 import type { ProfileName } from '../shared/contract'
 import type { GuestPlatform, Thread } from '../guest/platform'
-import { DeviceSide } from '../guest/device_side'
-import { DriverSideDemo } from '../guest/driver_side_demo'
+import { DeviceSide } from './seed/device_side'
+import { DriverSideDemo } from './seed/driver_side_demo'
 
 export interface Profile {
   name: ProfileName
