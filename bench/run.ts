@@ -10,7 +10,8 @@ import { monitorEventLoopDelay } from 'node:perf_hooks'
 import { LabSession } from '../src/lab/session'
 import { buildSnapshot, liveInput } from '../src/lab/snapshot'
 import { LabService } from '../src/host/service'
-import { DEFAULT_SCENARIO, type ScenarioConfig } from '../src/shared/contract'
+import { type ScenarioConfig } from '../src/shared/contract'
+import { DEFAULT_SCENARIO } from '../src/shared/scenario'
 import { frameRateRow } from './frame-rate'
 
 const quick = process.argv.includes('--quick')

@@ -13,7 +13,8 @@ import type {
   Side,
   TraceEvent
 } from '../shared/contract'
-import { DEFAULT_SCENARIO } from '../shared/contract'
+import { DEFAULT_SCENARIO } from '../shared/scenario'
+import { validateUntrustedPatch } from '../shared/scenario-check'
 import { LabSession } from '../lab/session'
 import { resolveScenario } from '../lab/config'
 import { buildSnapshot, historicalInput, liveInput } from '../lab/snapshot'
@@ -272,7 +273,11 @@ export class LabService implements LabApi {
   async loadTrace(events: TraceEvent[]): Promise<{ ok: boolean; message: string }> {
     const head = events.find((e) => e.k === 'guest' && e.op === 'scenario')
     if (!head) return { ok: false, message: 'this trace has no scenario header (event 0): it cannot be replayed' }
-    const r = resolveScenario({ ...(head.config as Partial<ScenarioConfig>), speed: this.cfg.speed })
+    // the one scenario schema, strictly, before the current session is touched (a refused file
+    // leaves the lab as it was)
+    const h = validateUntrustedPatch(head.config)
+    if (!h.ok) return { ok: false, message: `the trace's scenario header is refused: ${h.message}` }
+    const r = resolveScenario({ ...h.value, speed: this.cfg.speed }, DEFAULT_SCENARIO)
     if (!r.ok) return { ok: false, message: `the trace's scenario is invalid: ${r.errors.map((e) => e.message).join('; ')}` }
     const planned = new Set(r.config.restarts.map((x) => `${x.side}@${x.at}`))
     this.cfg = r.config

@@ -98,6 +98,8 @@ export class LabSession {
     const slot = this.slots[side]
     if (slot.guest?.alive) return
     const profile = PROFILES[this.cfg.profile]
+    // checkScenario refuses unregistered profiles before a session exists
+    if (!profile) throw new Error(`profile '${this.cfg.profile}' is not built in`)
     const base = side === 'device' ? this.cfg.deviceBase : this.cfg.driverBase
     const g = new ZephyrGuest(side, INSTANCE[side], this.sched, this.fabric, this.shm, this.trace, this.hooks, base)
     slot.guest = g

@@ -20,14 +20,8 @@ import { join, resolve } from 'node:path'
 import { LabService } from '../host/service'
 import { dispatch } from '../host/validate'
 import { readStaticFile, RENDERER_CSP, SECURITY_HEADERS } from '../host/ws-host'
-import {
-  DEFAULT_SCENARIO,
-  LAB_EVENT_CHANNEL,
-  LAB_METHODS,
-  type LabApi,
-  type LabEvent,
-  type ScenarioConfig
-} from '../shared/contract'
+import { LAB_EVENT_CHANNEL, LAB_METHODS, type LabApi, type LabEvent, type ScenarioConfig } from '../shared/contract'
+import { DEFAULT_SCENARIO } from '../shared/scenario'
 import { exportConsoleLogs, readTraceJsonl, writeTraceJsonl } from './exports'
 import { APP_HOST, APP_INDEX_URL, APP_ORIGIN, APP_SCHEME, isAllowedExternalUrl, isTrustedOrigin } from './security'
 import { fitWindowToDisplays, loadSettings, saveSettings, settingsPath, type Settings } from './settings'

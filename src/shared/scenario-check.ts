@@ -166,3 +166,17 @@ export function jsonBounds(v: unknown, maxDepth: number, maxBytes: number): { de
   }
   return { depth, bytes }
 }
+
+/** limits of a scenario read from a file (trace header): checked before anything else is touched */
+export const UNTRUSTED = { maxDepth: 8, maxBytes: 64 * 1024 } as const
+
+/** A scenario patch from an untrusted file: a plain object, bounded in depth and size, then the
+ *  strict schema (unknown keys, > 32 restarts, bad values refused with the schema's messages). */
+export function validateUntrustedPatch(value: unknown): PatchResult {
+  if (value === null || typeof value !== 'object' || Array.isArray(value))
+    return { ok: false, field: null, message: `the scenario must be an object (got ${Array.isArray(value) ? 'an array' : describeValue(value)})` }
+  const b = jsonBounds(value, UNTRUSTED.maxDepth, UNTRUSTED.maxBytes)
+  if (b.depth > UNTRUSTED.maxDepth) return { ok: false, field: null, message: `the scenario is nested more than ${UNTRUSTED.maxDepth} levels deep` }
+  if (b.bytes > UNTRUSTED.maxBytes) return { ok: false, field: null, message: `the scenario is larger than ${UNTRUSTED.maxBytes / 1024} KiB` }
+  return validatePatch(value)
+}

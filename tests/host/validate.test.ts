@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest'
-import { DEFAULT_SCENARIO, LAB_METHODS } from '../../src/shared/contract'
+import { LAB_METHODS } from '../../src/shared/contract'
+import { DEFAULT_SCENARIO } from '../../src/shared/scenario'
 import {
   dispatch,
   LabRequestError,

@@ -3,7 +3,7 @@ import { describe, it, expect } from 'vitest'
 import { parseForm, parseSize, formFromConfig, errorsFromThrown, regTestId, summarize } from '../../src/renderer/src/format'
 import { DisplayFormatter } from '../../src/renderer/src/consoleFormat'
 import { resolveShmOffset } from '../../src/renderer/src/selection'
-import { DEFAULT_SCENARIO } from '../../src/shared/contract'
+import { DEFAULT_SCENARIO } from '../../src/shared/scenario'
 import { snapshot } from './support'
 
 describe('format helpers', () => {
