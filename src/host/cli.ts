@@ -131,10 +131,9 @@ export async function serve(f: Flags, io: Io): Promise<number> {
   try {
     h = await startHost({ service, port: Number(portS), host, token, rendererDir: join(__dirname, '..', 'renderer') })
   } catch (e) {
+    // the address or port given cannot be used: bad input, one line, exit 2
     service.dispose()
-    const code = (e as NodeJS.ErrnoException).code
-    if (code) throw new CliError(`--host ${host} --port ${portS}: cannot listen there (${code})`)
-    throw e
+    throw new CliError((e as Error).message)
   }
   service.start()
   ;(io.text ?? io.out)(`Virtio Serial Lab: ${h.url}\n`)

@@ -23,7 +23,7 @@ export function checkScenario(c: ScenarioConfig): ConfigError[] {
   if (!bad.has('fabric') && FABRICS.includes(c.fabric) && !FABRICS_BUILT.includes(c.fabric))
     e.push({ field: 'fabric', message: `fabric '${c.fabric}' is not built into this version (available: ${FABRICS_BUILT.join(', ')})` })
   if (!bad.has('shmSize') && c.profile === 'seed' && c.shmSize < SEED_MIN_SHM)
-    e.push({ field: 'shmSize', message: `the seed layout needs at least 2M of shm (its vring heap ends at 0x180800), got ${fmtSize(c.shmSize)}` })
+    e.push({ field: 'shmSize', message: `shmSize must be at least 2M for the seed profile (its vring heap ends at 0x180800) (got ${fmtSize(c.shmSize)})` })
   e.push(...combos)
   return e
 }

@@ -339,9 +339,10 @@ export const FIELDS = {
       .max(L.restartsMax, { error: `restarts must have at most ${L.restartsMax} entries` }),
     parse: (t) => {
       const out: RestartSpec[] = []
-      for (const item of t.split(/[\s,]+/).filter(Boolean)) {
+      const items = t.split(/[\s,]+/).filter(Boolean)
+      for (const item of items) {
         const r = parseRestart(item)
-        if (!r) return bad(`restarts must be device@TIME or driver@TIME, like driver@12s ('${item}')`)
+        if (!r) return bad(`restarts must be device@TIME or driver@TIME, like driver@12s${items.length > 1 ? ` ('${item}')` : ''}`)
         out.push(r)
       }
       return ok(out)
