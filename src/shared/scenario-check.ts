@@ -100,16 +100,14 @@ const realFabric = (c: ScenarioConfig): boolean => c.fabric !== 'emulated'
 /** Combinations that make no sense, whatever the profiles built in (DESIGN.md "Modes", "Time"). */
 export function crossCheck(c: ScenarioConfig): ConfigError[] {
   const e: ConfigError[] = []
-  if (realFabric(c)) {
-    if (c.socket === null) e.push({ field: 'socket', message: `socket is required for the ${c.fabric} fabric (the ivshmem-server's Unix socket path)` })
-    for (const k of SCENARIO_KEYS) {
-      const f = FIELDS[k] as { emulatedOnly?: boolean; default: unknown; format(v: unknown): string }
-      if (f.emulatedOnly && c[k] !== f.default)
-        e.push({ field: k, message: `${k} does not apply to the ${c.fabric} fabric: it runs on the wall clock (leave ${k} at ${f.format(f.default)})` })
-    }
-  } else {
-    if (c.socket !== null) e.push({ field: 'socket', message: 'socket applies to the attached and hosted fabrics only; the emulated fabric has no server socket' })
-    if (c.role !== 'both') e.push({ field: 'role', message: 'role applies to the attached and hosted fabrics only; the emulated fabric runs both sides' })
+  const real = realFabric(c)
+  if (real && c.socket === null) e.push({ field: 'socket', message: `socket is required for the ${c.fabric} fabric (the ivshmem-server's Unix socket path)` })
+  for (const k of SCENARIO_KEYS) {
+    const f = FIELDS[k] as { emulatedOnly?: boolean; realFabricOnly?: boolean; default: unknown; format(v: unknown): string }
+    if (real && f.emulatedOnly && c[k] !== f.default)
+      e.push({ field: k, message: `${k} does not apply to the ${c.fabric} fabric: it runs on the wall clock (leave ${k} at ${f.format(f.default)})` })
+    if (!real && f.realFabricOnly && c[k] !== f.default)
+      e.push({ field: k, message: `${k} applies to the attached and hosted fabrics only; the emulated fabric runs both sides in process (leave ${k} ${f.default === null ? 'empty' : `at ${f.format(f.default)}`})` })
   }
   for (const k of ['driverBase', 'deviceBase'] as const)
     if (c[k] + c.shmSize > SCENARIO_LIMITS.vaTop) e.push({ field: k, message: `${k} must leave room for the whole shm below 2^48 (${k} + shmSize)` })

@@ -145,6 +145,10 @@ export interface FieldDesc<T> {
   repeatable?: boolean
   /** meaningful on the emulated fabric only (virtual time); refused on real fabrics (DESIGN "Time") */
   emulatedOnly?: boolean
+  /** meaningful on attached/hosted fabrics only; the form shows it only there */
+  realFabricOnly?: boolean
+  /** values the form offers (a datalist), the text stays free */
+  suggest?: readonly string[]
   default: T
   /** value checks with readable messages that name the field and the limit */
   schema: z.ZodType<T>
@@ -240,6 +244,7 @@ export const FIELDS = {
     metavar: 'PATH',
     label: 'socket',
     control: 'text',
+    realFabricOnly: true,
     default: null,
     help: "the ivshmem-server's Unix socket (attached: join it; hosted: create it)",
     schema: z
@@ -254,6 +259,7 @@ export const FIELDS = {
     flag: 'role',
     label: 'role',
     default: 'both',
+    realFabricOnly: true,
     help: 'which side(s) this process runs on a real fabric (default both)'
   }),
   order: enumField<Order>('order', ORDERS, {
@@ -280,6 +286,7 @@ export const FIELDS = {
     unit: 'bytes',
     label: 'shm size',
     control: 'text',
+    suggest: Array.from({ length: 15 }, (_, i) => fmtSize(L.shmSizeMin << i)),
     default: 4 * 1024 ** 2,
     help: 'ivshmem-server -l: a power of two, 64K..1G, e.g. 4M (default) or 0x400000',
     schema: int('shmSize', L.shmSizeMin, L.shmSizeMax, fmtSize, 'a whole number of bytes').refine((v) => v > 0 && (v & (v - 1)) === 0, {
