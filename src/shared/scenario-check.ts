@@ -5,7 +5,6 @@
 
 import type { z } from 'zod'
 import {
-  DEFAULT_SCENARIO,
   FIELDS,
   SCENARIO_KEYS,
   SCENARIO_LIMITS,
@@ -125,8 +124,9 @@ export function formFromConfig(c: ScenarioConfig): ScenarioForm {
   return f
 }
 
-/** Parses the texts given; the combination check runs when the result is a whole scenario. */
-export function parseForm(f: Partial<ScenarioForm>, base: ScenarioConfig = DEFAULT_SCENARIO): { ok: true; cfg: Partial<ScenarioConfig> } | { ok: false; errors: FieldErrors } {
+/** Parses the texts given, field by field. Combinations are judged by the service's semantic
+ *  check (src/lab/config.ts), whose errors come back per field: one place for them. */
+export function parseForm(f: Partial<ScenarioForm>): { ok: true; cfg: Partial<ScenarioConfig> } | { ok: false; errors: FieldErrors } {
   const errors: FieldErrors = {}
   const cfg: Partial<Record<ScenarioKey, unknown>> = {}
   for (const k of SCENARIO_KEYS) {
@@ -136,8 +136,6 @@ export function parseForm(f: Partial<ScenarioForm>, base: ScenarioConfig = DEFAU
     if (p.ok) cfg[k] = p.value
     else errors[k] = p.message
   }
-  if (Object.keys(errors).length) return { ok: false, errors }
-  for (const x of crossCheck({ ...base, ...(cfg as Partial<ScenarioConfig>) })) errors[x.field] ??= x.message
   return Object.keys(errors).length ? { ok: false, errors } : { ok: true, cfg: cfg as Partial<ScenarioConfig> }
 }
 

@@ -149,6 +149,9 @@ export interface FieldDesc<T> {
   realFabricOnly?: boolean
   /** values the form offers (a datalist), the text stays free */
   suggest?: readonly string[]
+  /** form hint: what to type, and how wide the text box is */
+  placeholder?: string
+  width?: 'short' | 'medium' | 'long'
   default: T
   /** value checks with readable messages that name the field and the limit */
   schema: z.ZodType<T>
@@ -206,6 +209,7 @@ function baseField(key: 'driverBase' | 'deviceBase', d: Pick<FieldDesc<number>, 
     metavar: 'VA',
     unit: 'address',
     control: 'text',
+    width: 'medium',
     default: 0xafa00000,
     schema: int(key, L.baseMin, L.vaTop - L.shmSizeMin, fmtAddr, 'a whole-number address').refine((v) => v % 4096 === 0, {
       error: `${key} must be 4 KiB-aligned (a multiple of 0x1000)`
@@ -245,6 +249,8 @@ export const FIELDS = {
     label: 'socket',
     control: 'text',
     realFabricOnly: true,
+    placeholder: '/tmp/ivshmem_socket',
+    width: 'long',
     default: null,
     help: "the ivshmem-server's Unix socket (attached: join it; hosted: create it)",
     schema: z
@@ -323,6 +329,7 @@ export const FIELDS = {
     unit: 'ns',
     label: 'until',
     control: 'text',
+    placeholder: '∞',
     default: null,
     help: 'stop at this virtual time (run: default 20s; serve and the app: never)',
     schema: time('until', 1, MAX_TIME_NS).nullable(),
@@ -338,6 +345,8 @@ export const FIELDS = {
     metavar: 'SIDE@TIME',
     label: 'restarts',
     control: 'text',
+    placeholder: 'driver@12s, …',
+    width: 'long',
     repeatable: true,
     default: [],
     help: 'power-cycle a side, e.g. driver@12s (repeatable; at most 32)',
