@@ -235,13 +235,13 @@ export const FIELDS = {
     flag: 'profile',
     label: 'profile',
     default: 'seed',
-    help: 'seed: byte-compatible with the Zephyr/OpenAMP demo (default); spec: virtio 1.2'
+    help: 'seed: byte-compatible with the Zephyr/OpenAMP demo (default); spec: virtio 1.2, where built in'
   }),
   fabric: enumField<FabricKind>('fabric', FABRICS, {
     flag: 'fabric',
     label: 'fabric',
     default: 'emulated',
-    help: 'emulated: in process, virtual time (default); attached/hosted: a real ivshmem-server'
+    help: 'emulated: in process, virtual time (default); attached/hosted: a real ivshmem-server (native addon)'
   }),
   socket: field<string | null>({
     flag: 'socket',

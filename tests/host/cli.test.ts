@@ -2,7 +2,7 @@
 import { readFileSync, mkdtempSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { describe, expect, it } from 'vitest'
+import { afterEach, describe, expect, it, vi } from 'vitest'
 import { main, type Io } from '../../src/host/cli'
 
 async function cli(...argv: string[]): Promise<{ code: number; out: string; err: string }> {
@@ -91,7 +91,7 @@ describe('bad input: one line on stderr, exit 2', () => {
     [['run', '--driver-base', '0'], "virtio-lab: --driver-base: driverBase must be at least 0x1000 (got '0')\n"],
     [['run', '--device-base', '0xafa00800'], "virtio-lab: --device-base: deviceBase must be 4 KiB-aligned (a multiple of 0x1000) (got '0xafa00800')\n"],
     [['run', '--profile', 'spec'], "virtio-lab: --profile: profile 'spec' is not built into this version (available: seed)\n"],
-    [['run', '--socket', '/tmp/ivshmem_socket'], 'virtio-lab: --socket: socket applies to the attached and hosted fabrics only; the emulated fabric has no server socket\n'],
+    [['run', '--socket', '/tmp/ivshmem_socket'], 'virtio-lab: --socket: socket applies to the attached and hosted fabrics only; the emulated fabric runs both sides in process (leave socket empty)\n'],
     [['run', '--trace', '/nonexistent-dir/t.jsonl'], "virtio-lab: --trace: cannot open '/nonexistent-dir/t.jsonl': ENOENT\n"],
     [['serve', '--host', '0.0.0.0'], 'virtio-lab: --host 0.0.0.0 is not loopback: pass --token too\n'],
     [['serve', '--host', 'bad host!'], "virtio-lab: --host must be an IP address or a host name, got 'bad host!'\n"],
@@ -135,5 +135,32 @@ describe('bad input: one line on stderr, exit 2', () => {
     expect(code).toBe(2)
     expect(err).toBe("virtio-lab: --trace: cannot write '/dev/full': ENOSPC\n")
     expect(consoled).toBe(false)
+  })
+})
+
+describe('encodings: messages in UTF-8, console bytes raw', () => {
+  afterEach(() => vi.restoreAllMocks())
+
+  it('--help and errors are written as UTF-8, console bytes as latin1 (one byte per char)', async () => {
+    const writes: { fd: 'out' | 'err'; bytes: Buffer }[] = []
+    const spy = (fd: 'out' | 'err') => (chunk: string | Uint8Array, enc?: unknown) => {
+      writes.push({ fd, bytes: typeof chunk === 'string' ? Buffer.from(chunk, (enc as BufferEncoding) ?? 'utf8') : Buffer.from(chunk) })
+      return true
+    }
+    vi.spyOn(process.stdout, 'write').mockImplementation(spy('out') as never)
+    vi.spyOn(process.stderr, 'write').mockImplementation(spy('err') as never)
+    expect(await main(['--help'])).toBe(0)
+    const help = Buffer.concat(writes.filter((w) => w.fd === 'out').map((w) => w.bytes))
+    expect(help.toString('utf8')).toContain('virtio-lab — Virtio Serial Lab')
+    expect(help.includes(Buffer.from([0xe2, 0x80, 0x94]))).toBe(true) // '—' as UTF-8
+    writes.length = 0
+    expect(await main(['run', '--speed', 'fast'])).toBe(2)
+    expect(Buffer.concat(writes.map((w) => w.bytes)).toString('utf8')).toBe("virtio-lab: --speed: speed must be 'max' or a number like 1, 10, ×100 (got 'fast')\n")
+    writes.length = 0
+    // the console: a byte 0xff typed into the device comes back as the single byte 0xff
+    expect(await main(['run', '--console', 'device', '--until', '9s', '--quiet', '--order', 'device-only'])).toBe(0)
+    const out = Buffer.concat(writes.filter((w) => w.fd === 'out').map((w) => w.bytes))
+    expect(out.toString('latin1')).toContain('*** Booting Zephyr OS')
+    expect(out.length).toBe(out.toString('latin1').length)
   })
 })
