@@ -178,7 +178,6 @@ export function queueName(i: number): string {
 
 // ---- decoders -------------------------------------------------------------------------------
 
-const none = (): RegField[] => []
 const num = (label: string) => (v: number): RegField[] => [{ name: label, value: String(v >>> 0) }]
 
 function safeRead(ctx: RegCtx, off: number): number | null {

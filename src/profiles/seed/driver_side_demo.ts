@@ -81,7 +81,6 @@ export interface DriverSideState {
 
 export class DriverSideDemo {
   private base = 0
-  private size = 0
   private own = 0
   private hvl = false
   private vqs: Vq[] = []
@@ -132,7 +131,6 @@ export class DriverSideDemo {
     yield p.k_busy_wait(DRIVER_BOOT_NS)
     const mem = p.ivshmem_get_mem()
     this.base = mem.base
-    this.size = mem.size
     this.own = p.ivshmem_get_id()
     p.setState('booting', 'POST_KERNEL: virtio-mmio probe')
     this.probe()
