@@ -43,7 +43,7 @@ export function explain(s: LabSession): string[] {
     const target = s.fabric.peer(partner)
     const wiped = dev.guest && dev.guest.bootT > drv.guest.bootT
     out.push(
-      `The driver found valid registers at its probe (left over in shm: QEMU's example server keeps its shm object) and configured its queues, but QueuePFN was never acknowledged with 0xAABBAABB: ` +
+      `The driver found valid registers at its probe (left over in the server's shm object, which survives a SIGKILLed or crashed server) and configured its queues, but QueuePFN was never acknowledged with 0xAABBAABB: ` +
         `its doorbells went to peer ${partner}, ${target ? `which is the ${target.side ?? 'host'}, not the device` : 'which does not exist'}` +
         (wiped ? ', and the device booting later wiped the whole shm (Q26)' : '') +
         ' → "HVL mode: configuration failed" (Q3, errata 9.3).'
