@@ -1,6 +1,6 @@
 // The lab's account of a run: who has which peer id, whom each side rang and what became of those
 // doorbells, what the driver saw, and why Hello lines did (or did not) reach the device.
-// Wire-protocol §5.5 and errata §9.3 are the reasoning this encodes.
+// docs/wire-protocol.md#start-order and #driver-first are the reasoning this encodes.
 
 import type { Side } from '../shared/contract'
 import type { LabSession } from './session'

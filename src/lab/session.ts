@@ -111,7 +111,7 @@ export class LabSession {
     this.slots[side].guest?.stop()
   }
 
-  /** power-cycle one side: it rejoins the server and gets the next id (adjacency breaks, §5.5) */
+  /** power-cycle one side: it rejoins the server and gets the next id (adjacency breaks, docs/wire-protocol.md#start-order) */
   restart(side: Side): void {
     if (this.trace.on) this.trace.emit('guest', side, { op: 'restart' })
     this.stopGuest(side)

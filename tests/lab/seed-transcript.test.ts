@@ -34,7 +34,7 @@ describe('seed profile, device-first', () => {
     }
   })
 
-  it('the device own printk lines end in CRLF, forwarded driver bytes in LF only (§3.5)', () => {
+  it('the device own printk lines end in CRLF, forwarded driver bytes in LF only (docs/wire-protocol.md#print-formats)', () => {
     const raw = s.consoleText('device')
     expect(raw.startsWith('*** Booting Zephyr OS build v1.8.99-67522-gc40fbdfc4fcd ***\r\n')).toBe(true)
     expect(raw).toContain('Config Status DRIVER_OK \r\n[8010]: Hello')
@@ -42,7 +42,7 @@ describe('seed profile, device-first', () => {
     expect(raw).not.toContain('Serial Port\r\n')
   })
 
-  it('Hello lines are 1640 ms apart while stamps have 4 digits, 1660 ms after (20 ms per byte, §4.6)', () => {
+  it('Hello lines are 1640 ms apart while stamps have 4 digits, 1660 ms after (20 ms per byte, docs/wire-protocol.md#timing)', () => {
     const stamps = got.map((l) => /^\[(\d+)\]: Hello/.exec(l)?.[1]).filter(Boolean).map(Number)
     expect(stamps.slice(0, 4)).toEqual([8010, 9650, 11290, 12950])
     for (let i = 1; i < stamps.length; i++) {
