@@ -33,7 +33,7 @@ export interface RegField {
   value: string
 }
 
-/** a quirk number (wire-protocol §6) and the spec rule it breaks */
+/** a quirk number (docs/quirks.md) and the spec rule it breaks */
 export interface QuirkRef {
   q: string
   rule: string
