@@ -89,7 +89,7 @@ describe('one side only, and restarts', () => {
 describe('explanation of a healthy run', () => {
   it('counts complete lines and says when one is on its way', () => {
     const partial = runLab({}, 9.7 * S).s
-    expect(explain(partial).at(-1)).toBe('The first Hello line is arriving at the device, one byte every 20 ms (§4.6).')
+    expect(explain(partial).at(-1)).toBe('The first Hello line is arriving at the device, one byte every 20 ms (docs/wire-protocol.md#timing).')
     const two = runLab({}, 12.3 * S).s
     expect(explain(two).at(-1)).toBe('2 Hello lines reached the device, and the next is arriving (20 ms per byte).')
   })
