@@ -2,7 +2,7 @@
 // priority (main and the IPM event loop, both priority 0: no preemption, no time slicing),
 // a 100 Hz system tick, an ivshmem-doorbell device and a UART.
 //
-// Timing rules that the seed's output depends on (wire-protocol §4.6):
+// Timing rules that the seed's output depends on (docs/wire-protocol.md#timing):
 //  - k_sleep(d) rounds up to ticks and Zephyr adds one more tick to relative timeouts, counted
 //    from the current tick boundary: k_sleep(200 us) always ends at the second tick boundary;
 //  - k_uptime_get_32() advances in whole ticks (10 ms);

@@ -138,7 +138,7 @@ export class LabSession {
     this.slots[side].guest?.stop()
   }
 
-  /** power-cycle one side: it rejoins the server and gets the next id (adjacency breaks, §5.5) */
+  /** power-cycle one side: it rejoins the server and gets the next id (adjacency breaks, docs/wire-protocol.md#start-order) */
   restart(side: Side): void {
     if (this.trace.on) this.trace.emit('guest', side, { op: 'restart' })
     this.stopGuest(side)
@@ -265,8 +265,10 @@ export class LabSession {
   }
 }
 
-/** What QEMU's example ivshmem-server leaves in /dev/shm/ivshmem after a good run (errata 9.3):
- *  the device-first seed scenario run past its first Hello lines, then both guests gone. */
+/** What /dev/shm/ivshmem holds after a good run when QEMU's example server did not unlink it (killed
+ *  with SIGKILL or crashed; since QEMU 4.2 SIGTERM/SIGINT unlink it; docs/ivshmem.md#shm-lifetime,
+ *  docs/wire-protocol.md#driver-first): the device-first seed scenario run past its first Hello
+ *  lines, then both guests gone. */
 export function leftoverImage(cfg: ScenarioConfig): Shm {
   const prev = new LabSession({ ...cfg, order: 'device-first', shmState: 'fresh', restarts: [], until: null })
   prev.run(prev.cfg.gap + 10_000_000_000)

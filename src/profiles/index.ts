@@ -1,5 +1,5 @@
 // Profiles: which firmware each side runs. 'seed' is byte-compatible with the Zephyr/OpenAMP demo;
-// a virtio 1.2 conformant 'spec' profile (DESIGN.md) plugs in here with its own two firmwares.
+// a virtio 1.2 conformant 'spec' profile (docs/architecture.md#firmware-seam) plugs in here with its own two firmwares.
 
 import type { ProfileName } from './names'
 import type { GuestPlatform, Thread } from '../guest/platform'

@@ -17,7 +17,7 @@ function guest(bootAt = 0) {
   return { sched, g, fabric }
 }
 
-describe('Zephyr timing model (§4.6)', () => {
+describe('Zephyr timing model (docs/wire-protocol.md#timing)', () => {
   it('k_sleep(200 us) ends at the second tick boundary; from a boundary that is 20 ms', () => {
     const { sched, g } = guest()
     const wakes: number[] = []
