@@ -46,7 +46,8 @@ export function parseFlags(args: readonly string[], options: readonly CliOption[
   for (let i = 0; i < args.length; i++) {
     const a = args[i]!
     if (!a.startsWith('--')) throw new CliError(`unexpected argument '${a}'`)
-    let [name, value] = a.slice(2).split(/=(.*)/s, 2) as [string, string | undefined]
+    const [name, inline] = a.slice(2).split(/=(.*)/s, 2) as [string, string | undefined]
+    let value = inline
     const o = byName.get(name)
     if (!o) throw new CliError(`unknown option --${name}`)
     if (o.boolean) {
@@ -124,4 +125,15 @@ export function readmeTable(): string {
   const cell = (s: string) => s.replace(/\|/g, '\\|')
   const rows = [...SCENARIO_OPTIONS, ...RUN_OPTIONS.map((o) => ({ ...o, help: `run: ${o.help}` })), ...SERVE_OPTIONS.map((o) => ({ ...o, help: `serve: ${o.help}` }))]
   return ['| option | meaning |', '|---|---|', ...rows.map((o) => `| \`--${o.flag}${o.metavar ? ' ' + cell(o.metavar) : ''}\` | ${cell(o.help)} |`)].join('\n') + '\n'
+}
+
+const TABLE_BEGIN = /<!-- cli-table:begin[^>]*-->\n/
+const TABLE_END = '<!-- cli-table:end -->'
+
+/** README with its option table regenerated (scripts/readme-cli.ts writes it back) */
+export function readmeWithTable(readme: string): string {
+  const b = TABLE_BEGIN.exec(readme)
+  const e = readme.indexOf(TABLE_END)
+  if (!b || e < b.index) throw new Error('README.md has no <!-- cli-table:begin --> ... <!-- cli-table:end --> block')
+  return readme.slice(0, b.index + b[0].length) + readmeTable() + readme.slice(e)
 }

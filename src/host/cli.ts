@@ -7,7 +7,7 @@
 import { closeSync, openSync, writeSync } from 'node:fs'
 import { isIP } from 'node:net'
 import { join } from 'node:path'
-import type { ScenarioConfig, Side } from '../shared/contract'
+import type { Side } from '../shared/contract'
 import { LabSession } from '../lab/session'
 import { explain } from '../lab/explain'
 import { CliError, RUN_OPTIONS, SCENARIO_OPTIONS, SERVE_OPTIONS, one, parseFlags, scenarioFrom, usage, type CliOption, type Flags } from './cli-args'

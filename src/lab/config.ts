@@ -8,7 +8,7 @@ import { PROFILES } from '../profiles/index'
 
 /** the seed driver's vring heap ends at 0x180800: a smaller shm cannot hold its layout */
 export const SEED_MIN_SHM = 0x200000
-/** fabrics this build can run; attached/hosted need the native addon (DESIGN.md "Modes") */
+/** fabrics this build can run; attached/hosted need the native addon (docs/architecture.md#fabric-seam) */
 export const FABRICS_BUILT: readonly FabricKind[] = ['emulated']
 
 /** Semantic validation of a whole scenario. Every problem is reported, each on its field. */

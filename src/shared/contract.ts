@@ -2,6 +2,10 @@
 // WebSocket host carry exactly these shapes: plain JSON, no classes, no functions, no bigint.
 // Values wider than 32 bits (desc.addr) travel as hex strings.
 
+import type { Side, GuestState, TraceEvent, TraceKind } from '../sim/types'
+
+// defined in the bottom layer (src/sim), part of the contract too
+export type { Side, GuestState, TraceEvent, TraceKind }
 // The scenario's types come from the one scenario schema (scenario.ts); type-only here so that the
 // preload, which imports this file, stays free of zod at runtime. DEFAULT_SCENARIO lives there too.
 export type {
@@ -14,19 +18,9 @@ export type {
   Role,
   ScenarioConfig,
   ShmState,
-  Side,
   Speed
 } from './scenario'
-import type { ConfigError, ConfigureResult, ScenarioConfig, Side, Speed } from './scenario'
-
-export type GuestState =
-  | 'off' // not started
-  | 'booting'
-  | 'running' // device: waiting for doorbells; driver: in main()
-  | 'negotiating'
-  | 'ready' // device saw DRIVER_OK / driver set DRIVER_OK
-  | 'failed' // driver init failed (Bad magic, HVL configuration failed, ...)
-  | 'stopped'
+import type { ConfigureResult, ScenarioConfig, Speed } from './scenario'
 
 export interface GuestView {
   side: Side
@@ -178,32 +172,7 @@ export interface LabSnapshot {
   atEvent: number | null
 }
 
-// ---- trace ---------------------------------------------------------------------------------
-
-export type TraceKind =
-  | 'store' // shm store by a guest
-  | 'memset'
-  | 'doorbell' // write to BAR0 Doorbell
-  | 'signal' // eventfd signalled at the receiver (merged = counter was already non-zero)
-  | 'irq' // interrupt delivered to the guest (count = merged doorbells)
-  | 'callback' // IPM callback ran / was ignored
-  | 'desc-add'
-  | 'desc-used'
-  | 'reclaim'
-  | 'console'
-  | 'guest' // lifecycle and diagnostics
-  | 'peer' // ivshmem peer joined / left
-  | 'error' // validation error: hostile or inconsistent shared memory
-
-export interface TraceEvent {
-  /** index in the trace, from 0 */
-  i: number
-  /** virtual time, ns */
-  t: number
-  k: TraceKind
-  side?: Side
-  [key: string]: unknown
-}
+// (trace events: TraceKind / TraceEvent, from src/sim/types)
 
 // ---- service events (push) -------------------------------------------------------------------
 

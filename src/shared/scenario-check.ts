@@ -96,7 +96,7 @@ export function parseFieldText<K extends ScenarioKey>(key: K, text: string): Par
 
 const realFabric = (c: ScenarioConfig): boolean => c.fabric !== 'emulated'
 
-/** Combinations that make no sense, whatever the profiles built in (DESIGN.md "Modes", "Time"). */
+/** Combinations that make no sense, whatever the profiles built in (docs/architecture.md#fabric-seam, #time). */
 export function crossCheck(c: ScenarioConfig): ConfigError[] {
   const e: ConfigError[] = []
   const real = realFabric(c)

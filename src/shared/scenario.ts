@@ -5,6 +5,11 @@
 // Runs in the renderer too: zod and plain TypeScript only, no Node imports.
 
 import { z } from 'zod'
+import type { Side } from '../sim/types'
+import { PROFILE_NAMES, type ProfileName } from '../profiles/names'
+
+export { PROFILE_NAMES }
+export type { ProfileName, Side }
 
 // ---- limits (the same everywhere) ----------------------------------------------------------------
 
@@ -13,10 +18,10 @@ export const NS = { us: 1e3, ms: 1e6, s: 1e9, m: 60e9, h: 3600e9 } as const
 export const MAX_TIME_NS = 365 * 24 * NS.h
 export const SCENARIO_LIMITS = {
   vectorsMin: 1,
-  /** ivshmem-server -n and QEMU's ivshmem-doorbell cap (docs/ivshmem.md) */
+  /** ivshmem-server -n and the ivshmem-doorbell cap (docs/ivshmem.md#server-options) */
   vectorsMax: 64,
   shmSizeMin: 64 * 1024,
-  /** ivshmem-server -l cannot go past 1 GiB */
+  /** ivshmem-server -l cannot go past 1 GiB (docs/ivshmem.md#server-options) */
   shmSizeMax: 1024 ** 3,
   speedMin: 0.01,
   speedMax: 10_000,
@@ -32,15 +37,12 @@ export const SCENARIO_LIMITS = {
 } as const
 const L = SCENARIO_LIMITS
 
-export const PROFILE_NAMES = ['seed', 'spec'] as const
 export const ORDERS = ['device-first', 'driver-first', 'device-only', 'driver-only'] as const
 export const SHM_STATES = ['fresh', 'leftover'] as const
 export const FABRICS = ['emulated', 'attached', 'hosted'] as const
 export const ROLES = ['device', 'driver', 'both'] as const
-export const SIDES = ['device', 'driver'] as const
+export const SIDES: readonly Side[] = ['device', 'driver']
 
-export type Side = (typeof SIDES)[number]
-export type ProfileName = (typeof PROFILE_NAMES)[number]
 export type Order = (typeof ORDERS)[number]
 export type ShmState = (typeof SHM_STATES)[number]
 export type FabricKind = (typeof FABRICS)[number]
@@ -143,7 +145,7 @@ export interface FieldDesc<T> {
   choices?: readonly string[]
   /** the flag may repeat; each occurrence is one list item (restarts) */
   repeatable?: boolean
-  /** meaningful on the emulated fabric only (virtual time); refused on real fabrics (DESIGN "Time") */
+  /** meaningful on the emulated fabric only (virtual time); refused on real fabrics (docs/architecture.md#time) */
   emulatedOnly?: boolean
   /** meaningful on attached/hosted fabrics only; the form shows it only there */
   realFabricOnly?: boolean
@@ -273,7 +275,7 @@ export const FIELDS = {
     metavar: 'ORDER',
     label: 'start order',
     default: 'device-first',
-    help: 'device-first (default) | driver-first | device-only | driver-only'
+    help: 'device-first (default, works) | driver-first (fails, as in reality) | device-only | driver-only'
   }),
   vectors: field<number>({
     flag: 'vectors',
@@ -308,7 +310,7 @@ export const FIELDS = {
     flag: 'shm-state',
     label: 'shm state',
     default: 'fresh',
-    help: "leftover = registers an earlier run left (QEMU's example server kept its shm object)"
+    help: "leftover = the registers an earlier run left in the server's shm object (after a SIGKILL or crash)"
   }),
   latency: durationField('latency', 0, L.latencyMaxNs, {
     flag: 'latency',

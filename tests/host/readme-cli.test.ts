@@ -2,7 +2,7 @@
 import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
-import { withTable } from '../../scripts/readme-cli'
+import { readmeWithTable as withTable } from '../../src/host/cli-args'
 import { SCENARIO_OPTIONS } from '../../src/host/cli-args'
 
 describe('README CLI table', () => {

@@ -33,7 +33,7 @@ describe('text forms', () => {
   })
 })
 
-describe('combinations (DESIGN.md "Modes", "Time")', () => {
+describe('combinations (docs/architecture.md#fabric-seam, #time)', () => {
   const real = (p: Partial<ScenarioConfig>): ScenarioConfig => ({ ...DEFAULT_SCENARIO, fabric: 'attached', socket: '/tmp/ivshmem_socket', ...p })
 
   it('a real fabric needs a socket and refuses virtual-time knobs, naming each', () => {
