@@ -232,7 +232,7 @@ describe('Electron shell (mocked electron)', () => {
     const snap = (await state.ipc.get('lab:getSnapshot')!(ok)) as { config: unknown }
     expect(snap.config).toBeTruthy()
     await expect(state.ipc.get('lab:configure')!(ok, { vectors: 65 })).rejects.toThrow(
-      'configure: vectors must be an integer 1..64 (got 65)'
+      'configure: vectors must be at most 64 (got 65)'
     )
     const foreign = [
       { sender: win.webContents, senderFrame: { url: 'https://evil.example/', parent: null } },
