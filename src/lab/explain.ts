@@ -12,20 +12,22 @@ export function explain(s: LabSession): string[] {
   const dev = s.slots.device
   const drv = s.slots.driver
   const helloSeen = s.helloLines
+  const peers = s.fabric.peerList()
   for (const slot of [dev, drv]) {
     const g = slot.guest
-    if (!g) {
+    if (!g?.peer) {
       out.push(`${NAME[slot.side]} was not started.`)
       continue
     }
     const rule = slot.side === 'device' ? 'own + 1' : 'own − 1 as a uint16'
-    const partner = slot.side === 'device' ? (g.peer.id + 1) & 0xffff : (g.peer.id - 1) & 0xffff
+    const id = g.peer.id
+    const partner = slot.side === 'device' ? (id + 1) & 0xffff : (id - 1) & 0xffff
     const ids = slot.ids.length > 1 ? ` (ids over ${slot.starts} starts: ${slot.ids.join(', ')})` : ''
-    out.push(`${NAME[slot.side]} is ivshmem peer ${g.peer.id}${ids} and rings peer ${partner} (${rule}, Q24).`)
-    for (const p of s.fabric.history.filter((h) => h.side === slot.side)) {
+    out.push(`${NAME[slot.side]} is ivshmem peer ${id}${ids} and rings peer ${partner} (${rule}, Q24).`)
+    for (const p of peers.filter((h) => h.side === slot.side)) {
       if (!p.stats.targets.size) out.push(`  as peer ${p.id} it rang nobody.`)
       for (const [dest, t] of p.stats.targets) {
-        const holder = s.fabric.history.find((h) => h.id === dest && h.connected)
+        const holder = peers.find((h) => h.id === dest && h.connected)
         const who = holder ? `peer ${dest} (${holder.side ?? 'host'})` : `peer ${dest}`
         if (t.dropped === t.sent) out.push(`  as peer ${p.id} it rang ${who} ${t.sent}× — all dropped by the hardware: ${t.reason}.`)
         else if (t.dropped) out.push(`  as peer ${p.id} it rang ${who} ${t.sent}×, ${t.dropped} dropped (${t.reason}).`)
@@ -38,9 +40,9 @@ export function explain(s: LabSession): string[] {
     out.push(
       `The driver probed virtio-mmio before any device had published its registers: MagicValue read 0x${(d.magicSeen ?? 0).toString(16).padStart(8, '0')} → "Bad magic value", so virtio-serial never came up (docs/wire-protocol.md#driver-first).`
     )
-  if (d?.failure === 'hvl-config' && drv.guest) {
+  if (d?.failure === 'hvl-config' && drv.guest?.peer) {
     const partner = (drv.guest.peer.id - 1) & 0xffff
-    const target = s.fabric.peer(partner)
+    const target = peers.find((h) => h.id === partner && h.connected)
     const wiped = dev.guest && dev.guest.bootT > drv.guest.bootT
     out.push(
       `The driver found valid registers at its probe (left over in the server's shm object, which survives a SIGKILLed or crashed server) and configured its queues, but QueuePFN was never acknowledged with 0xAABBAABB: ` +
@@ -57,7 +59,7 @@ export function explain(s: LabSession): string[] {
     )
   if (d?.initialized && d.txDropped)
     out.push(`The driver dropped ${d.txDropped} bytes: its transmitq stayed full because the device used nothing, and a full ring drops bytes without a kick (Q16).`)
-  if (dev.guest && drv.guest) {
+  if (dev.guest?.peer && drv.guest?.peer) {
     const adjacent = drv.guest.peer.id === ((dev.guest.peer.id + 1) & 0xffff)
     if (!adjacent)
       out.push(

@@ -13,7 +13,7 @@ import type {
   ShmRegion,
   Side
 } from '../shared/contract'
-import type { ShmAccess } from '../sim/shm'
+import { Shm, type ShmAccess } from '../sim/shm'
 import { buildRegCells, regCtxFrom, type RegCellInfo, type RegMeta } from '../virtio/regs'
 import { describeRing, type RingAddr } from '../virtio/ring'
 import { MMIO_WINDOW, VRING_DESC_F } from '../virtio/mmio'
@@ -93,9 +93,9 @@ export function ringView(shm: ShmAccess, queue: number, addr: RingAddr, usedCons
     flags: r.flags,
     flagNames: r.flagNames,
     next: r.next,
-    chainHead: head[i]!,
+    bytes: r.bytes,
     owner: owner[i]!,
-    bytes: r.bytes
+    chainHead: head[i]!
   }))
   return {
     queue,
@@ -129,14 +129,14 @@ export function buildSnapshot(s: LabSession, input: SnapshotInput, seq: number, 
       side,
       instance: INSTANCE[side],
       state: g ? g.state : 'off',
-      peerId: g?.alive ? g.peer.id : null,
-      partnerId: g?.alive ? (side === 'device' ? (g.peer.id + 1) & 0xffff : (g.peer.id - 1) & 0xffff) : null,
+      peerId: g?.alive && g.peer ? g.peer.id : null,
+      partnerId: g?.alive && g.peer ? (side === 'device' ? (g.peer.id + 1) & 0xffff : (g.peer.id - 1) & 0xffff) : null,
       uptimeMs: g?.alive ? g.uptimeMs : 0,
       detail: g ? g.detail : 'not started',
       consoleBytes: s.consoles[side].total
     }
   }
-  const peers: PeerView[] = s.fabric.history.map((p) => ({
+  const peers: PeerView[] = s.fabric.peerList().map((p) => ({
     id: p.id,
     side: p.side,
     connected: p.connected,
@@ -148,10 +148,10 @@ export function buildSnapshot(s: LabSession, input: SnapshotInput, seq: number, 
     dropped: p.stats.dropped
   }))
   const drv = s.slots.driver.driver?.view
-  const f = s.fabric
+  const f = s.fabric.counters
   return {
     seq,
-    t: s.sched.now,
+    t: s.clock.now,
     running: run.running,
     paused: run.paused,
     finished: run.finished,
@@ -169,7 +169,7 @@ export function buildSnapshot(s: LabSession, input: SnapshotInput, seq: number, 
       consoleBytes: { device: s.consoles.device.total, driver: s.consoles.driver.total },
       txBytes: drv?.txBytes ?? 0,
       txDropped: drv?.txDropped ?? 0,
-      events: s.sched.executed,
+      events: s.executed,
       traceEvents: s.trace.n
     },
     explain: explain(s),
@@ -209,7 +209,7 @@ export function historicalInput(s: LabSession, i: number): SnapshotInput {
   const tr = s.trace
   if (!Number.isInteger(i) || i < tr.first || i >= tr.n)
     throw new TimeTravelError(`event ${i} is not in the kept trace (events ${tr.first}..${tr.n - 1})`)
-  const shm = s.shm.clone()
+  const shm = Shm.copyOf(s.shm)
   for (let k = tr.n - 1; k > i; k--) {
     const e = tr.get(k)!
     if (e.k === 'store') {
