@@ -19,7 +19,8 @@ import { mkdirSync } from 'node:fs'
 import { join, resolve } from 'node:path'
 import { LabService } from '../host/service'
 import { dispatch } from '../host/validate'
-import { readStaticFile, RENDERER_CSP, SECURITY_HEADERS } from '../host/ws-host'
+import { RENDERER_CSP, SECURITY_HEADERS } from '../host/web/headers'
+import { readStaticFile } from '../host/web/static'
 import {
   DEFAULT_SCENARIO,
   LAB_EVENT_CHANNEL,

@@ -5,15 +5,11 @@ import { join } from 'node:path'
 import { request } from 'node:http'
 import { WebSocket } from 'ws'
 import type { LabEvent } from '../../src/shared/contract'
-import {
-  EventChannel,
-  isLoopbackHost,
-  RENDERER_CSP,
-  resolveStaticPath,
-  startHost,
-  type EventSink,
-  type HostHandle
-} from '../../src/host/ws-host'
+import { startHost, type HostHandle } from '../../src/host/ws-host'
+import { EventChannel, type EventSink } from '../../src/host/web/event-channel'
+import { isLoopbackHost } from '../../src/host/web/policy'
+import { RENDERER_CSP } from '../../src/host/web/headers'
+import { resolveStaticPath } from '../../src/host/web/static'
 import { FakeLab } from './fake-lab'
 
 let base: string
@@ -312,7 +308,7 @@ describe('EventChannel backpressure', () => {
   const con = (seq: number): LabEvent => ({ type: 'console', side: 'device', data: 'x', seq })
   const opts = { highWater: 100, lowWater: 10, maxBuffered: 1000, retryMs: 5 }
 
-  it('coalesces snapshots while the client is slow, never console or trace', async () => {
+  it('coalesces snapshots and skips trace batches while the client is slow, never console', async () => {
     const sink = new Sink()
     let overflow = 0
     const ch = new EventChannel(sink, opts, () => overflow++)
@@ -322,11 +318,13 @@ describe('EventChannel backpressure', () => {
     ch.push(snap(2))
     ch.push(con(0))
     ch.push(snap(3))
-    ch.push({ type: 'trace', events: [] })
+    ch.push({ type: 'trace', events: [{ i: 0, t: 5, k: 'doorbell' }, { i: 1, t: 6, k: 'doorbell' }] })
     ch.push(snap(4))
     ch.push(con(1))
     expect(ch.holding).toBe(true)
-    expect(sink.sent.map((e) => e.type)).toEqual(['snapshot', 'console', 'trace', 'console'])
+    // the trace stays complete behind getTrace; the skipped batch is counted
+    expect(sink.sent.map((e) => e.type)).toEqual(['snapshot', 'console', 'console'])
+    expect(ch.traceSkipped).toBe(2)
     expect(ch.coalesced).toBe(2)
     await new Promise((r) => setTimeout(r, 30))
     expect(sink.sent).toHaveLength(4) // still slow
