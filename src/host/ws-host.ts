@@ -17,7 +17,7 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import type { Duplex } from 'node:stream'
 import { resolve } from 'node:path'
 import { WebSocketServer, type RawData, type WebSocket } from 'ws'
-import type { LabApi } from '../shared/contract'
+import type { LabApi, LabEvent } from '../shared/contract'
 import { SECURITY_HEADERS } from './web/headers'
 import { readStaticFile } from './web/static'
 import { formatUrlHost, hostHeaderOk, isLoopbackHost, originOk } from './web/policy'
@@ -147,6 +147,14 @@ export async function startHost(opts: HostOptions): Promise<HostHandle> {
   const queue = new FairQueue(bp.retryMs)
   const conns = new Set<RpcConn>()
   const totals = { cutOff: 0, peakBuffered: 0 }
+  // the service hands every subscriber the same event object: serialise it once for all clients
+  // (lazily: a slow client that skips a trace batch costs nothing), not once per client
+  const wires = new WeakMap<LabEvent, string>()
+  const wireOf = (e: LabEvent) => (): string => {
+    let text = wires.get(e)
+    if (text === undefined) wires.set(e, (text = JSON.stringify({ event: e })))
+    return text
+  }
   const retire = (c: ConnStats, cut: boolean): void => {
     totals.peakBuffered = Math.max(totals.peakBuffered, c.peakBuffered)
     if (cut) totals.cutOff++
@@ -156,7 +164,7 @@ export async function startHost(opts: HostOptions): Promise<HostHandle> {
     let alive = true
     const conn = new RpcConn(ws, service, queue, bp)
     conns.add(conn)
-    const unsubscribe = service.subscribe((e) => conn.push(e))
+    const unsubscribe = service.subscribe((e) => conn.push(e, wireOf(e)))
     let done = false
     const cleanup = (): void => {
       if (done) return
@@ -223,6 +231,7 @@ export async function startHost(opts: HostOptions): Promise<HostHandle> {
     closing = new Promise<void>((done) => {
       queue.close()
       for (const c of [...conns]) c.close()
+
       for (const ws of wss.clients) ws.close(1001, 'host shutting down')
       wss.close()
       server.close(() => done())

@@ -55,10 +55,11 @@ export class EventChannel {
     private readonly onOverflow: () => void = () => {}
   ) {}
 
-  push(e: LabEvent): void {
+  /** `wire` gives the frame text; the host serialises each event once for all its clients */
+  push(e: LabEvent, wire: () => string = () => JSON.stringify({ event: e })): void {
     if (this.closed || this.sink.readyState !== WS_OPEN) return
     if (e.type === 'snapshot') {
-      const msg = JSON.stringify({ event: e })
+      const msg = wire()
       if (this.held !== null) {
         this.held = msg
         this.coalesced++
@@ -75,7 +76,7 @@ export class EventChannel {
       return
     }
     if (e.type === 'reset' && this.held !== null) this.flushHeld()
-    this.write(JSON.stringify({ event: e }))
+    this.write(wire())
     if (this.sink.bufferedAmount > this.opts.maxBuffered) this.onOverflow()
   }
 

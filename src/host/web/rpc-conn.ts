@@ -55,8 +55,8 @@ export class RpcConn implements QueueClient {
     return !this.closed && this.ws.bufferedAmount <= this.bp.highWater
   }
 
-  push(e: LabEvent): void {
-    this.channel.push(e)
+  push(e: LabEvent, wire?: () => string): void {
+    this.channel.push(e, wire)
     this.note()
   }
 
