@@ -14,7 +14,7 @@ import type {
   TraceEvent
 } from '../shared/contract'
 import { DEFAULT_SCENARIO } from '../shared/contract'
-import { LabSession } from '../lab/session'
+import { LabSession, RX_FIFO_MAX } from '../lab/session'
 import { resolveScenario } from '../lab/config'
 import { buildSnapshot, historicalInput, liveInput } from '../lab/snapshot'
 
@@ -30,6 +30,19 @@ export interface ServiceOptions {
 
 /** wall time spent emulating per tick at max speed: half of a 16 ms tick, the rest is for I/O */
 const MAX_SLICE_MS = 8
+
+/** typed input that did not fit the guest's UART receive FIFO (or no guest runs on that side) */
+export class InputDroppedError extends Error {
+  override name = 'InputDroppedError'
+  readonly code = 'INPUT_DROPPED'
+  constructor(side: Side, dropped: number, of: number, noGuest: boolean) {
+    super(
+      noGuest
+        ? `sendInput: no ${side} guest is running: ${dropped} byte(s) dropped`
+        : `sendInput: the ${side} UART receive FIFO is full (${RX_FIFO_MAX} bytes; the guest is not reading): ${dropped} of ${of} byte(s) dropped`
+    )
+  }
+}
 
 export class LabService implements LabApi {
   private cfg: ScenarioConfig
@@ -235,7 +248,8 @@ export class LabService implements LabApi {
   }
 
   async sendInput(side: Side, data: string): Promise<void> {
-    this.s.sendInput(side, data)
+    const r = this.s.sendInput(side, data)
+    if (r.dropped) throw new InputDroppedError(side, r.dropped, data.length, r.accepted === 0 && !this.s.slots[side].guest)
   }
 
   async getTrace(from: number, count: number): Promise<TraceEvent[]> {
