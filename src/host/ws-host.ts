@@ -225,6 +225,14 @@ export async function startHost(opts: HostOptions): Promise<HostHandle> {
     return { clients: conns.size, cutOff: totals.cutOff, peakBuffered: peak, calls: queue.done, maxCallMs: queue.maxJobMs }
   }
 
+  if (process.env.VIRTIO_LAB_DEBUG_HOST) {
+    const dbg = setInterval(() => {
+      const b = [...wss.clients].map((w) => w.bufferedAmount)
+      process.stderr.write(`host: clients ${conns.size} buffered [${b.join(',')}] calls ${queue.done} maxCall ${queue.maxJobMs.toFixed(0)}ms\n`)
+    }, 1000)
+    dbg.unref()
+  }
+
   let closing: Promise<void> | null = null
   const close = (): Promise<void> => {
     if (closing) return closing

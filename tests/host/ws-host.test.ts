@@ -306,7 +306,7 @@ describe('EventChannel backpressure', () => {
   }
   const snap = (seq: number) => ({ type: 'snapshot', snap: { seq } }) as unknown as LabEvent
   const con = (seq: number): LabEvent => ({ type: 'console', side: 'device', data: 'x', seq })
-  const opts = { highWater: 100, lowWater: 10, maxBuffered: 1000, retryMs: 5 }
+  const opts = { highWater: 100, lowWater: 10, holdCalls: 500, maxBuffered: 1000, retryMs: 5 }
 
   it('coalesces snapshots and skips trace batches while the client is slow, never console', async () => {
     const sink = new Sink()

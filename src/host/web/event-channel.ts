@@ -19,15 +19,24 @@ export interface BackpressureOptions {
   highWater: number
   /** a held snapshot goes out once the buffer is at or below this */
   lowWater: number
+  /** above this many buffered bytes the client's RPC calls wait (it gets no CPU) */
+  holdCalls: number
   /** a client this far behind (events and RPC replies alike) is disconnected */
   maxBuffered: number
   /** how often a held snapshot retries, ms */
   retryMs: number
 }
 
+/**
+ * Small water marks on purpose: an RPC reply queues behind whatever is buffered for the client,
+ * so the buffer is its latency. A renderer starved of CPU read ~150 KB/s: with a 1 MiB mark
+ * every reply waited ~7 s behind snapshots (the e2e 10 s RPC timeouts on a busy machine); with
+ * 64 KiB it waits well under a second, and the client simply gets fewer snapshots.
+ */
 export const DEFAULT_BACKPRESSURE: BackpressureOptions = {
-  highWater: 1 << 20,
-  lowWater: 256 << 10,
+  highWater: 64 << 10,
+  lowWater: 16 << 10,
+  holdCalls: 1 << 20,
   maxBuffered: 64 << 20,
   retryMs: 25
 }

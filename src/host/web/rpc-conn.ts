@@ -2,7 +2,7 @@
 // FairQueue (CPU budget), sends replies and pushed events, and cuts it off when it stops reading.
 //
 // Memory bound per client (#11 item 4): everything sent to it — pushed events and RPC replies —
-// counts toward the socket's buffered bytes. While they exceed `highWater` its calls wait (it gets
+// counts toward the socket's buffered bytes. While they exceed `holdCalls` its calls wait (it gets
 // no CPU); once they exceed `maxBuffered` the host closes it with a reason that says so.
 
 import type { LabApi, LabEvent } from '../../shared/contract'
@@ -52,7 +52,7 @@ export class RpcConn implements QueueClient {
   }
 
   ready(): boolean {
-    return !this.closed && this.ws.bufferedAmount <= this.bp.highWater
+    return !this.closed && this.ws.bufferedAmount <= this.bp.holdCalls
   }
 
   push(e: LabEvent, wire?: () => string): void {
