@@ -306,7 +306,7 @@ describe('EventChannel backpressure', () => {
   }
   const snap = (seq: number) => ({ type: 'snapshot', snap: { seq } }) as unknown as LabEvent
   const con = (seq: number): LabEvent => ({ type: 'console', side: 'device', data: 'x', seq })
-  const opts = { highWater: 100, lowWater: 10, holdCalls: 500, maxBuffered: 1000, retryMs: 5 }
+  const opts = { highWater: 100, lowWater: 10, holdCalls: 500, maxBuffered: 1000, snapshotMinMs: 0, retryMs: 5 }
 
   it('coalesces snapshots and skips trace batches while the client is slow, never console', async () => {
     const sink = new Sink()
@@ -348,6 +348,25 @@ describe('EventChannel backpressure', () => {
     expect(sink.sent.at(-1)).toEqual(con(0))
     expect(overflow).toBe(1)
     ch.close()
+  })
+
+  it('sends at most one snapshot per snapshotMinMs, the newest, even when the client keeps up', () => {
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'performance'] })
+    try {
+      const sink = new Sink()
+      const ch = new EventChannel(sink, { ...opts, snapshotMinMs: 50 })
+      for (let k = 1; k <= 10; k++) ch.push(snap(k))
+      ch.push(con(0)) // data is never held back
+      expect(sink.sent).toEqual([snap(1), con(0)])
+      vi.advanceTimersByTime(49)
+      expect(sink.sent).toHaveLength(2)
+      vi.advanceTimersByTime(2)
+      expect(sink.sent).toEqual([snap(1), con(0), snap(10)])
+      expect(ch.coalesced).toBe(8)
+      ch.close()
+    } finally {
+      vi.useRealTimers()
+    }
   })
 
   it('sends nothing to a closed socket', () => {

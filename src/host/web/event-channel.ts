@@ -23,6 +23,8 @@ export interface BackpressureOptions {
   holdCalls: number
   /** a client this far behind (events and RPC replies alike) is disconnected */
   maxBuffered: number
+  /** at most one snapshot per this many ms per client (the renderer applies one per 50 ms) */
+  snapshotMinMs: number
   /** how often a held snapshot retries, ms */
   retryMs: number
 }
@@ -38,12 +40,13 @@ export const DEFAULT_BACKPRESSURE: BackpressureOptions = {
   lowWater: 16 << 10,
   holdCalls: 1 << 20,
   maxBuffered: 64 << 20,
+  snapshotMinMs: 50,
   retryMs: 25
 }
 
 /**
- * Per-client event pump. Snapshots are state: when the client is slow only the latest one is
- * kept. Console events are data: always sent, never dropped or reordered (each carries its byte
+ * Per-client event pump. Snapshots are state: at most one per snapshotMinMs, and when the client
+ * is slow, only the latest one is kept. Console events are data: always sent, never dropped or reordered (each carries its byte
  * offset). Trace batches are a live view of a trace the client pages with getTrace: a slow
  * client skips pushed batches (counted in `traceSkipped`) instead of queueing megabytes that
  * delay its RPC replies. A 'reset' first flushes a held snapshot so order across a reset is kept.
@@ -52,6 +55,7 @@ export class EventChannel {
   private held: string | null = null
   private timer: ReturnType<typeof setTimeout> | null = null
   private closed = false
+  private lastSnap = -Infinity
   /** snapshot events replaced by a newer one before they were sent */
   coalesced = 0
   /** trace events not pushed because the client was behind */
@@ -72,11 +76,11 @@ export class EventChannel {
       if (this.held !== null) {
         this.held = msg
         this.coalesced++
-      } else if (this.sink.bufferedAmount > this.opts.highWater) {
+      } else if (this.sink.bufferedAmount > this.opts.highWater || performance.now() - this.lastSnap < this.opts.snapshotMinMs) {
         this.held = msg
         this.schedule()
       } else {
-        this.write(msg)
+        this.writeSnap(msg)
       }
       return
     }
@@ -106,23 +110,30 @@ export class EventChannel {
     this.sent++
   }
 
+  private writeSnap(msg: string): void {
+    this.lastSnap = performance.now()
+    this.write(msg)
+  }
+
   private flushHeld(): void {
     const msg = this.held
     this.held = null
     if (this.timer) clearTimeout(this.timer)
     this.timer = null
-    if (msg !== null) this.write(msg)
+    if (msg !== null) this.writeSnap(msg)
   }
 
   private schedule(): void {
     if (this.timer || this.closed) return
+    const wait = this.opts.snapshotMinMs - (performance.now() - this.lastSnap)
+    const delay = this.sink.bufferedAmount > this.opts.lowWater ? this.opts.retryMs : Math.max(1, Math.ceil(wait))
     this.timer = setTimeout(() => {
       this.timer = null
       if (this.closed || this.held === null) return
       if (this.sink.readyState !== WS_OPEN) return this.close()
-      if (this.sink.bufferedAmount <= this.opts.lowWater) this.flushHeld()
+      if (this.sink.bufferedAmount <= this.opts.lowWater && performance.now() - this.lastSnap >= this.opts.snapshotMinMs) this.flushHeld()
       else this.schedule()
-    }, this.opts.retryMs)
+    }, delay)
     this.timer.unref?.()
   }
 }
