@@ -27,7 +27,8 @@ import {
   LAB_METHODS,
   type LabApi,
   type LabEvent,
-  type ScenarioConfig
+  type ScenarioConfig,
+  type TraceEvent
 } from '../shared/contract'
 import { exportConsoleLogs, readTraceJsonl, writeTraceJsonl } from './exports'
 import { APP_HOST, APP_INDEX_URL, APP_ORIGIN, APP_SCHEME, isAllowedExternalUrl, isTrustedOrigin } from './security'
@@ -170,6 +171,30 @@ async function info(message: string, detail: string): Promise<void> {
   const opts = { type: 'info' as const, title: PRODUCT, message, detail }
   if (mainWindow && !mainWindow.isDestroyed()) await dialog.showMessageBox(mainWindow, opts)
   else await dialog.showMessageBox(opts)
+}
+
+async function replayWithCancel(svc: LabService, events: TraceEvent[], file: string): Promise<{ ok: boolean; message: string }> {
+  const win = mainWindow
+  const cancel = new AbortController()
+  const closeBox = new AbortController()
+  if (win && !win.isDestroyed()) {
+    void dialog
+      .showMessageBox(win, { type: 'info', title: PRODUCT, message: `Replaying ${events.length} trace events…`, detail: file, buttons: ['Cancel'], cancelId: 0, signal: closeBox.signal })
+      .then(() => {
+        if (!closeBox.signal.aborted) cancel.abort() // the user pressed Cancel (or closed the box)
+      })
+  }
+  try {
+    return await svc.loadTrace(events, {
+      signal: cancel.signal,
+      onProgress: (p) => {
+        if (win && !win.isDestroyed()) win.setProgressBar(p.fraction)
+      }
+    })
+  } finally {
+    closeBox.abort()
+    if (win && !win.isDestroyed()) win.setProgressBar(-1)
+  }
 }
 
 async function openTrace(): Promise<void> {
