@@ -209,8 +209,9 @@ async function openTrace(): Promise<void> {
   try {
     const { events, errors } = await readTraceJsonl(file)
     const skipped = errors.length ? `\n${errors.length} line(s) skipped, first: ${errors[0]}` : ''
-    // the service replays the trace's scenario and user actions, paused at its last event
-    const res = await service.loadTrace(events)
+    // the service replays the trace's scenario and user actions, paused at its last event, in
+    // slices (the window stays live); progress in the taskbar, a Cancel box while it runs
+    const res = await replayWithCancel(service, events, file)
     await info(res.ok ? `Opened ${events.length} trace events` : 'The trace could not be replayed exactly', `${file}${skipped}\n${res.message}`)
   } catch (err) {
     await reportError('Cannot open the trace', err)
