@@ -121,9 +121,9 @@ export class RpcConn implements QueueClient {
   /** the client is not reading: say why, and drop it even if it never reads the close frame */
   private overflow(): void {
     if (this.cutReason !== null) return
-    const mib = (n: number): string => (n / 2 ** 20).toFixed(0)
+    const size = (n: number): string => (n >= 2 ** 20 ? `${Math.round(n / 2 ** 20)} MiB` : `${Math.round(n / 1024)} KiB`)
     // a close reason is at most 123 bytes (RFC 6455 §5.5)
-    this.cutReason = `client not reading: over ${mib(this.bp.maxBuffered)} MiB unsent; reconnect, catch up with consoleSince/getTrace`
+    this.cutReason = `client not reading: over ${size(this.bp.maxBuffered)} unsent; reconnect, catch up with consoleSince/getTrace`
     this.ws.close(CLOSE_NOT_READING, this.cutReason)
     this.close()
     this.cutTimer = setTimeout(() => this.ws.terminate(), 1000)
