@@ -19,6 +19,9 @@ import { MMIO_WINDOW } from '../virtio/mmio'
 import { regName } from '../virtio/regs'
 import { fieldAt, ringAt, type RingAddr } from '../virtio/ring'
 
+
+/** UART receive FIFO depth per guest, bytes (typed input beyond it is dropped, #11 item 8) */
+export const RX_FIFO_MAX = 4096
 export const INSTANCE: Record<Side, string> = { device: 'instance_1', driver: 'instance_2' }
 
 export interface SessionOptions {
@@ -178,12 +181,16 @@ export class LabSession {
     this.startGuest(side)
   }
 
-  /** bytes typed into a console: the guest UART's receive FIFO */
-  sendInput(side: Side, data: string): void {
+  /** bytes typed into a console: the guest UART's receive FIFO, RX_FIFO_MAX deep. What does not
+   *  fit (a guest that never reads, or no guest running) is dropped and counted, never queued. */
+  sendInput(side: Side, data: string): { accepted: number; dropped: number } {
     const g = this.slots[side].guest
-    if (!g) return
-    if (this.trace.on) this.trace.emit('guest', side, { op: 'input', data })
-    for (let i = 0; i < data.length; i++) g.rx.push(data.charCodeAt(i) & 0xff)
+    if (!g) return { accepted: 0, dropped: data.length }
+    const take = data.slice(0, Math.max(0, RX_FIFO_MAX - g.rx.length))
+    const dropped = data.length - take.length
+    if (this.trace.on) this.trace.emit('guest', side, dropped ? { op: 'input', data: take, dropped } : { op: 'input', data: take })
+    for (let i = 0; i < take.length; i++) g.rx.push(take.charCodeAt(i) & 0xff)
+    return { accepted: take.length, dropped }
   }
 
   run(until: number, maxEvents?: number): number {
