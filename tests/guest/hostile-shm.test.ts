@@ -126,9 +126,10 @@ function checkInvariants(s: LabSession, ev: TraceEvent[], until: number): void {
   for (const c of ev.filter((e) => e.k === 'guest' && e.side === 'device' && e.op === 'queue-configured')) {
     const { queue, num, align, desc, avail, used } = c as unknown as Record<string, number>
     const sized = num > 0 && num <= 0x8000
+    expect((c as unknown as { descPtr: string }).descPtr).toBe(desc ? '0x' + (desc < 2 ** 53 ? desc.toString(16) : (c as unknown as { descPtr: string }).descPtr.slice(2)) : '(nil)')
     const fits = inside(desc, 16 * num) && inside(avail, 4 + 2 * num) && inside(used, 4 + 8 * num)
     const reported = messages(ev.filter((e) => e.t === c.t && e.where === 'configure' && e.queue === queue))
-    if (!sized) expect(reported).toEqual([`queue ${queue}: QueueNum ${num} is not in 1..32768; ring ${desc ? '0x' + desc.toString(16) : '(nil)'} not usable (the real device would index it unchecked)`])
+    if (!sized) expect(reported).toEqual([`queue ${queue}: QueueNum ${num} is not in 1..32768; ring ${(c as unknown as { descPtr: string }).descPtr} not usable (the real device would index it unchecked)`])
     else if (!fits) expect(reported).toEqual([expect.stringMatching(new RegExp(`^queue ${queue}: ring .* is not inside`))])
     else if (!pow2(num) || !pow2(align)) expect(reported).toEqual([expect.stringMatching(new RegExp(`^queue ${queue}: Queue(Num|Align) \\d+ is not a power of two`))])
     else expect(reported).toEqual([])
