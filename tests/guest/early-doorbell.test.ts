@@ -4,7 +4,7 @@
 // must not stay deaf (the IPM thread stuck in the ready queue after main finished).
 import { describe, expect, it } from 'vitest'
 import { ZephyrGuest } from '../../src/guest/zephyr'
-import { EmulatedFabric } from '../../src/ivshmem/fabric'
+import { EmulatedFabric } from '../../src/ivshmem/emulated'
 import { Shm } from '../../src/sim/shm'
 import { Scheduler } from '../../src/sim/sched'
 import { Trace } from '../../src/sim/trace'
@@ -17,17 +17,17 @@ function deviceWithThirdPeer() {
   const trace = new Trace({ keep: 100_000 })
   trace.now = () => sched.now
   const shm = new Shm(4 << 20)
-  const fabric = new EmulatedFabric({ shm, vectors: 2, latency: 1000, sched, trace })
-  const hooks = { regStore: () => {}, console: () => {}, state: () => {}, memsetUndo: () => {} }
-  const g = new ZephyrGuest('device', 'instance_1', sched, fabric, shm, trace, hooks, 0xafa00000)
+  const fabric = new EmulatedFabric({ shm, vectors: 2, latency: 1000, clock: sched, trace })
+  const hooks = { regStore: () => {}, console: () => {}, state: () => {}, memsetUndo: () => {}, joined: () => {} }
+  const g = new ZephyrGuest('device', 'instance_1', fabric, trace, hooks, 0xafa00000)
   const fw = new DeviceSide(g)
   g.boot(() => fw.main())
-  const third = fabric.connect(null)
+  const third = fabric.join(null)
   /** the third peer stores an interrupt ack and rings the device, as the driver's ISR would */
   const ackAt = (t: number) =>
     sched.at(t, () => {
       shm.w32(REG.InterruptACK, 1)
-      fabric.doorbell(third, (g.peer.id << 16) | 0)
+      fabric.doorbell(third, (g.peer!.id << 16) | 0)
     })
   return { sched, shm, trace, ackAt }
 }

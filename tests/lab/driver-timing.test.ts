@@ -6,6 +6,7 @@ import { LabSession } from '../../src/lab/session'
 import { PRINTK_CHAR_NS, DRIVER_BOOT_NS, HVL_HEAP_OFF, HEAP_LEN } from '../../src/profiles/seed/driver_side_demo'
 import { MS, S, lines, scenario } from '../helpers'
 import type { TraceEvent } from '../../src/shared/contract'
+import type { Peer } from '../../src/ivshmem/fabric'
 
 const R = { Version: 4, DeviceID: 8, InterruptStatus: 0x60, InterruptACK: 0x64, Status: 0x70, SHMLenLow: 0xb0 }
 
@@ -20,10 +21,11 @@ const driverCallbacks = (ev: TraceEvent[]) => ev.filter((e) => e.k === 'callback
 describe('driver timing and ordering', () => {
   it('a doorbell before the driver IPM thread first ran (main still in its 4 s HVL wait) is lost', () => {
     const { s, ev } = run('device-first', 10 * S, (s) => {
-      const third = s.fabric.connect(null)
+      let third: Peer | null = null
+      s.fabric.connect(null, (p) => (third = p)) // synchronous on the emulated fabric
       s.sched.at(3 * S, () => {
         s.shm.w32(R.InterruptStatus, 1)
-        s.fabric.doorbell(third, (s.slots.driver.guest!.peer.id << 16) | 0)
+        s.fabric.doorbell(third!, (s.slots.driver.guest!.peer!.id << 16) | 0)
       })
     })
     const cb = driverCallbacks(ev)
