@@ -7,9 +7,9 @@ import { Shm } from '../sim/shm'
 import { Scheduler } from '../sim/sched'
 import { Trace, type TraceOptions } from '../sim/trace'
 import { ZephyrGuest } from '../guest/zephyr'
-import type { DeviceSide } from '../profiles/seed/device_side'
-import { type DriverSideDemo, HELLO, HVL_HEAP_OFF, VRING_HEAP_OFF, HEAP_LEN } from '../profiles/seed/driver_side_demo'
-import { PROFILES } from '../profiles/index'
+import { DeviceSide } from '../profiles/seed/device_side'
+import { DriverSideDemo, HELLO, HVL_HEAP_OFF, VRING_HEAP_OFF, HEAP_LEN } from '../profiles/seed/driver_side_demo'
+import { PROFILES, type Firmware } from '../profiles/index'
 import { MMIO_WINDOW } from '../virtio/mmio'
 import { regName } from '../virtio/regs'
 import { fieldAt, ringAt, type RingAddr } from '../virtio/ring'
@@ -27,6 +27,8 @@ export interface GuestSlot {
   guest: ZephyrGuest | null
   device: DeviceSide | null
   driver: DriverSideDemo | null
+  /** the running firmware whatever its profile (device/driver above are the seed's views) */
+  fw: Firmware | null
   /** how many times this side was started */
   starts: number
   /** every peer id this side has held */
@@ -52,8 +54,8 @@ export class LabSession {
   readonly shm: Shm
   readonly fabric: EmulatedFabric
   readonly slots: Record<Side, GuestSlot> = {
-    device: { side: 'device', guest: null, device: null, driver: null, starts: 0, ids: [] },
-    driver: { side: 'driver', guest: null, device: null, driver: null, starts: 0, ids: [] }
+    device: { side: 'device', guest: null, device: null, driver: null, fw: null, starts: 0, ids: [] },
+    driver: { side: 'driver', guest: null, device: null, driver: null, fw: null, starts: 0, ids: [] }
   }
   readonly consoles: Record<Side, ConsoleLog> = { device: { chunks: [], total: 0, trimmed: 0 }, driver: { chunks: [], total: 0, trimmed: 0 } }
   /** complete Hello lines the device printed (counted as they end, so trimming does not lose them) */
@@ -103,7 +105,10 @@ export class LabSession {
     slot.guest = g
     slot.starts++
     slot.ids.push(g.peer.id)
-    const fw = side === 'device' ? (slot.device = profile.device(g)) : (slot.driver = profile.driver(g))
+    const fw = side === 'device' ? profile.device(g) : profile.driver(g)
+    slot.fw = fw
+    if (fw instanceof DeviceSide) slot.device = fw
+    if (fw instanceof DriverSideDemo) slot.driver = fw
     g.boot(() => fw.main())
   }
 

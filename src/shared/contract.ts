@@ -4,7 +4,7 @@
 
 export type Side = 'device' | 'driver'
 export type Order = 'device-first' | 'driver-first' | 'device-only' | 'driver-only'
-export type ProfileName = 'seed'
+export type ProfileName = 'seed' | 'spec'
 export type ShmState = 'fresh' | 'leftover'
 /** 'max' = as fast as the host can go; a number = virtual seconds per wall second (1 = real time). */
 export type Speed = 'max' | number
