@@ -243,7 +243,7 @@ export class MmioTransport {
       [S.DRIVER_OK, S.FEATURES_OK]
     ]
     for (const [b, pre] of need) if (drv & b && !(drv & pre)) return bad(`${hex(b)} set before ${hex(pre)}`)
-    if (drv & ~0xbf) return bad('unknown status bits')
+    if (drv & ~0x8f) return bad('unknown status bits')
     const to = drv | (from & S.NEEDS_RESET)
     if (drv & S.FEATURES_OK && !(kept & S.FEATURES_OK)) {
       const f = this.driverFeatures

@@ -42,3 +42,45 @@ describe('spec profile in a lab', () => {
     })
   }
 })
+
+describe('spec profile: restarts re-handshake (docs/spec-profile.md §3)', () => {
+  it('a restarted device announces a new generation; the driver resets it and the shell works again', () => {
+    const { s, dev, drv, type } = lab({ order: 'device-first', restarts: [{ side: 'device', at: 3 * S }] })
+    s.run(2 * S)
+    expect(drv().stats.handshakes).toBe(1)
+    s.run(5 * S)
+    expect(dev().view.status).toBe(OK)
+    expect(drv().stats.handshakes).toBe(2)
+    expect(drv().view.deviceGen).toBe(2)
+    type('echo again\r')
+    expect(s.consoleText('device').replace(/\r/g, '')).toContain('echo again\nagain\nspec$ ')
+  })
+
+  it('a restarted driver (new peer id) resets the device from DRIVER_OK and takes over', () => {
+    const { s, dev, drv, type } = lab({ order: 'device-first', restarts: [{ side: 'driver', at: 3 * S }] })
+    s.run(5 * S)
+    expect(s.slots.driver.ids.length).toBe(2)
+    expect(drv().phase).toBe('ready')
+    expect(dev().view.status).toBe(OK)
+    type('uptime\r')
+    expect(s.consoleText('device')).toMatch(/uptime\r\nup \d+ ms\r\nspec\$ $/)
+  })
+
+  it('the shell reset command resets the device and handshakes again', () => {
+    const { s, drv, type } = lab()
+    s.run(2 * S)
+    type('reset\r', 500 * MS)
+    expect(drv().stats.handshakes).toBe(2)
+    expect(drv().phase).toBe('ready')
+  })
+
+  it('same scenario, same trace (determinism)', () => {
+    const a = lab({ order: 'driver-first' })
+    const b = lab({ order: 'driver-first' })
+    a.s.run(2 * S)
+    b.s.run(2 * S)
+    a.type('echo x\r')
+    b.type('echo x\r')
+    expect(JSON.stringify(a.s.trace.slice(0, a.s.trace.n))).toBe(JSON.stringify(b.s.trace.slice(0, b.s.trace.n)))
+  })
+})
