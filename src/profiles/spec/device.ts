@@ -68,6 +68,16 @@ export class SpecDevice {
   *main(): Thread {
     const p = this.p
     yield p.k_busy_wait(SPEC_DEVICE_BOOT_NS)
+    this.start()
+    for (;;) {
+      yield p.k_sleep(RX_POLL_NS)
+      if (this.pollRx()) this.ringDriver('used')
+    }
+  }
+
+  /** main() after boot: reset, publish, announce (also the fuzz harness's entry point) */
+  start(): void {
+    const p = this.p
     p.setState('booting', 'main()')
     const { base, size } = p.ivshmem_get_mem()
     this.shm = platformShm(p)
@@ -88,10 +98,6 @@ export class SpecDevice {
     p.printk(`virtio-mmio v2 console device, peer ${p.ivshmem_get_id()}, generation ${gen}\n`)
     p.setState('running', 'waiting for the driver')
     this.ringDriver('announce')
-    for (;;) {
-      yield p.k_sleep(RX_POLL_NS)
-      if (this.pollRx()) this.ringDriver('used')
-    }
   }
 
   /** the driver's peer id from its ready record, or null when there is none (yet) */
@@ -107,7 +113,8 @@ export class SpecDevice {
     this.p.ipm_send(id)
   }
 
-  private callback(): void {
+  /** one (coalesced) doorbell from the driver */
+  callback(): void {
     let wake = false
     const t = this.t
     // 1. the register write log, in order (docs/spec-profile.md §2)
@@ -237,6 +244,11 @@ export class SpecDevice {
     this.stats.interrupts++
     this.t.raise(INT.VRING)
     return true
+  }
+
+  /** poll the UART now (main() does it every tick) */
+  pollRxNow(): void {
+    if (this.pollRx()) this.ringDriver('used')
   }
 
   /** the console pane's size (VIRTIO_CONSOLE_F_SIZE) */
