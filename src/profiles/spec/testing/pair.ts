@@ -5,7 +5,7 @@
 
 import { Shm } from '../../../sim/shm'
 import { OpKind, type GuestPlatform, type IvshmemMem, type Op, type Thread } from '../../../guest/platform'
-import type { GuestState, Side } from '../../../shared/contract'
+import type { GuestState, Side } from '../../../sim/types'
 import { SpecDevice } from '../device'
 import { SpecDriver, type SpecDriverOptions } from '../driver'
 
