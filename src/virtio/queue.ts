@@ -7,11 +7,12 @@
 import type { ShmAccess } from '../sim/shm'
 import { VRING_AVAIL_F_NO_INTERRUPT, VRING_USED_F_NO_NOTIFY } from './mmio'
 import { err, ok, type Result, type VirtioError } from './errors'
-import { addUsed, popAvail, type DescChain } from './chain'
-import { MAX_QUEUE_SIZE, checkRing, ringFromAddrs, ringOff, type Addr64, type RingAddr } from './ring'
+import { popAvail, type DescChain } from './chain'
+import { MAX_QUEUE_SIZE, checkRing, ringFromAddrs, ringOff, setUsedElem, setUsedIdx, type Addr64, type RingAddr } from './ring'
 import { isPow2 } from './fmt'
 
 export type RingPart = 'desc' | 'driver' | 'device'
+const OK: Result<void> = ok(undefined)
 
 /** vring_need_event (virtio 1.2 §2.7.10): has `event` been crossed moving from `old` to `now`? */
 export function needEvent(event: number, now: number, old: number): boolean {
@@ -114,7 +115,7 @@ export class Queue {
   pop(shm: ShmAccess, driverBase: number): Result<DescChain | null> {
     const u = this.usable()
     if (!u.ok) return u
-    const p = popAvail(shm, u.value, this.nextAvail, driverBase, { indirect: this.indirect })
+    const p = popAvail(shm, u.value, this.nextAvail, driverBase, { indirect: this.indirect, ringChecked: true })
     if (!p.ok) return this.fail(p)
     if (p.value === null) return ok(null)
     this.nextAvail = p.value.nextAvail
@@ -125,10 +126,14 @@ export class Queue {
   push(shm: ShmAccess, head: number, len: number): Result<void> {
     const u = this.usable()
     if (!u.ok) return u
-    const r = addUsed(shm, u.value, this.nextUsed, head, len)
-    if (!r.ok) return this.fail(r)
-    this.nextUsed = r.value
-    return ok(undefined)
+    const r = u.value
+    if (!Number.isInteger(head) || head < 0 || head >= r.num)
+      return this.fail(err('InvalidDescriptorIndex', `used id ${head} >= queue size ${r.num}`, { id: head, num: r.num }))
+    // element, then index (§2.7.8.2); the ring was checked at QueueReady
+    setUsedElem(shm, r, this.nextUsed % r.num, { id: head, len: len >>> 0 })
+    this.nextUsed = (this.nextUsed + 1) & 0xffff
+    setUsedIdx(shm, r, this.nextUsed)
+    return OK
   }
 
   /** after pushing used entries: must the driver be interrupted? (§2.7.7 NO_INTERRUPT, §2.7.10 used_event) */
@@ -156,14 +161,22 @@ export class Queue {
 /** the chain's device-readable bytes, in order (bounded by the chain, which lies inside shm) */
 export function readChain(shm: ShmAccess, c: DescChain, max = Infinity): Uint8Array {
   const out = new Uint8Array(Math.min(c.readLen, max))
+  readChainInto(shm, c, out)
+  return out
+}
+
+/** copy the chain's device-readable bytes into `dst` (no allocation over an in-process Shm);
+ *  returns the bytes copied */
+export function readChainInto(shm: ShmAccess, c: DescChain, dst: Uint8Array): number {
+  const u8 = (shm as { u8?: unknown }).u8 instanceof Uint8Array ? (shm as unknown as { u8: Uint8Array }).u8 : null
   let n = 0
   for (const b of c.bufs) {
-    if (b.write || n >= out.length) continue
-    const k = Math.min(b.len, out.length - n)
-    out.set(shm.read(b.off, k), n)
+    if (b.write || n >= dst.length) continue
+    const k = Math.min(b.len, dst.length - n)
+    dst.set(u8 ? u8.subarray(b.off, b.off + k) : shm.read(b.off, k), n)
     n += k
   }
-  return out
+  return n
 }
 
 /** fill the chain's device-writable buffers with `data`; returns the bytes written (used.len) */
