@@ -1,5 +1,6 @@
 // Profiles: which firmware each side runs. 'seed' is byte-compatible with the Zephyr/OpenAMP demo;
-// 'spec' is the virtio 1.2 conformant device and driver (docs/spec-profile.md).
+// 'spec' is the virtio 1.2 conformant device and driver (docs/spec-profile.md); both plug in through
+// the firmware seam (docs/architecture.md#firmware-seam).
 
 import type { ProfileName } from './names'
 import type { GuestPlatform, Thread } from '../guest/platform'

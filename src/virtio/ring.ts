@@ -106,7 +106,7 @@ export function addrOf(v: number | bigint): Addr64 {
   return { lo: Number(b & 0xffffffffn), hi: Number(b >> 32n) }
 }
 
-/** shm offset of [addr, addr + len) (addr a driver VA, wire-protocol §2.5), or null when the
+/** shm offset of [addr, addr + len) (addr a driver VA, docs/wire-protocol.md#addresses), or null when the
  *  whole range is not inside shm (len 0 checks the start only) */
 export function translate(a: Addr64, len: number, driverBase: number | bigint, shmSize: number): number | null {
   if (Number.isNaN(len) || len === Infinity) return null

@@ -115,7 +115,7 @@ describe('Queue data path (§2.7.6, §2.7.8)', () => {
     ['head >= size', (m, shm, r) => (m.addChain([{ len: 1 }]), shm.w16(ringOff.availRing(r, 0), 8)), 'InvalidDescriptorIndex'],
     ['next >= size', (m) => m.pokeDesc(m.addChain([{ len: 1 }, { len: 1 }]).head, { next: 99 }), 'InvalidDescriptorIndex'],
     ['loop (TTL = size, §2.7.5.2)', (m) => { const c = m.addChain([{ len: 1 }, { len: 1 }]); m.pokeDesc(c.descs[1]!, { flags: VRING_DESC_F.NEXT, next: c.head }) }, 'DescriptorChainOverflow'],
-    ['avail.idx - last_avail > size', (m, shm, r) => shm.w16(ringOff.availIdx(r), 9), 'InvalidAvailRingIndex'],
+    ['avail.idx - last_avail > size', (_m, shm, r) => shm.w16(ringOff.availIdx(r), 9), 'InvalidAvailRingIndex'],
     ['addr + len beyond shm (overflow-safe)', (m) => m.pokeDesc(m.addChain([{ len: 1 }]).head, { len: 0xffffffff }), 'AddressOutOfRange'],
     ['addr near 2^64', (m) => m.pokeDesc(m.addChain([{ len: 1 }]).head, { addr: { lo: 0xffffffff, hi: 0xffffffff } }), 'AddressOutOfRange'],
     ['zero-length buffer', (m) => m.pokeDesc(m.addChain([{ len: 1 }]).head, { len: 0 }), 'ZeroLengthBuffer'],
