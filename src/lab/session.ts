@@ -12,9 +12,9 @@ import type { Clock } from '../sim/clock'
 import { Scheduler } from '../sim/sched'
 import { Trace, type TraceOptions, type TraceSink } from '../sim/trace'
 import { ZephyrGuest } from '../guest/zephyr'
-import type { DeviceSide } from '../profiles/seed/device_side'
-import { type DriverSideDemo, HELLO, HVL_HEAP_OFF, VRING_HEAP_OFF, HEAP_LEN } from '../profiles/seed/driver_side_demo'
-import { PROFILES } from '../profiles/index'
+import { DeviceSide } from '../profiles/seed/device_side'
+import { DriverSideDemo, HELLO, HVL_HEAP_OFF, VRING_HEAP_OFF, HEAP_LEN } from '../profiles/seed/driver_side_demo'
+import { PROFILES, type Firmware } from '../profiles/index'
 import { MMIO_WINDOW } from '../virtio/mmio'
 import { regName } from '../virtio/regs'
 import { fieldAt, ringAt, type RingAddr } from '../virtio/ring'
@@ -42,6 +42,8 @@ export interface GuestSlot {
   guest: ZephyrGuest | null
   device: DeviceSide | null
   driver: DriverSideDemo | null
+  /** the running firmware whatever its profile (device/driver above are the seed's views) */
+  fw: Firmware | null
   /** how many times this side was started */
   starts: number
   /** every peer id this side has held */
@@ -71,8 +73,8 @@ export class LabSession {
   /** the fabric our own guests use (observed when the other side is remote) */
   private readonly local: Fabric
   readonly slots: Record<Side, GuestSlot> = {
-    device: { side: 'device', guest: null, device: null, driver: null, starts: 0, ids: [] },
-    driver: { side: 'driver', guest: null, device: null, driver: null, starts: 0, ids: [] }
+    device: { side: 'device', guest: null, device: null, driver: null, fw: null, starts: 0, ids: [] },
+    driver: { side: 'driver', guest: null, device: null, driver: null, fw: null, starts: 0, ids: [] }
   }
   readonly consoles: Record<Side, ConsoleLog> = { device: { chunks: [], total: 0, trimmed: 0 }, driver: { chunks: [], total: 0, trimmed: 0 } }
   /** complete Hello lines the device printed (counted as they end, so trimming does not lose them) */
@@ -166,7 +168,10 @@ export class LabSession {
         : new ZephyrGuest(side, INSTANCE[side], this.local, this.trace, this.hooks, base)
     slot.guest = g
     slot.starts++
-    const fw = side === 'device' ? (slot.device = profile.device(g)) : (slot.driver = profile.driver(g))
+    const fw = side === 'device' ? profile.device(g) : profile.driver(g)
+    slot.fw = fw
+    if (fw instanceof DeviceSide) slot.device = fw
+    if (fw instanceof DriverSideDemo) slot.driver = fw
     g.boot(() => fw.main())
   }
 
