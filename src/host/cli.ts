@@ -124,7 +124,8 @@ export async function serve(f: Flags, io: Io): Promise<number> {
   if (!isHost(host)) throw new CliError(`--host must be an IP address or a host name, got '${host}'`)
   const token = one(f, 'token')
   const { LabService } = await import('./service')
-  const { startHost, isLoopbackHost } = await import('./ws-host')
+  const { startHost } = await import('./ws-host')
+  const { isLoopbackHost } = await import('./web/policy')
   if (!isLoopbackHost(host) && !token) throw new CliError(`--host ${host} is not loopback: pass --token too`)
   const service = new LabService(cfg)
   let h: Awaited<ReturnType<typeof startHost>>
