@@ -18,6 +18,9 @@ import { MMIO_WINDOW } from '../virtio/mmio'
 import { regName } from '../virtio/regs'
 import { fieldAt } from '../virtio/ring'
 
+
+/** UART receive FIFO depth per guest, bytes (typed input beyond it is dropped, #11 item 8) */
+export const RX_FIFO_MAX = 4096
 export const INSTANCE: Record<Side, string> = { device: 'instance_1', driver: 'instance_2' }
 
 export interface SessionOptions {
@@ -38,6 +41,8 @@ export interface GuestSlot {
   guest: ZephyrGuest | null
   device: DeviceFirmware | null
   driver: DriverFirmware | null
+  /** the running firmware, whichever side (= device or driver above) */
+  fw: DeviceFirmware | DriverFirmware | null
   /** how many times this side was started */
   starts: number
   /** every peer id this side has held */
@@ -67,8 +72,8 @@ export class LabSession {
   /** the fabric our own guests use (observed when the other side is remote) */
   private readonly local: Fabric
   readonly slots: Record<Side, GuestSlot> = {
-    device: { side: 'device', guest: null, device: null, driver: null, starts: 0, ids: [] },
-    driver: { side: 'driver', guest: null, device: null, driver: null, starts: 0, ids: [] }
+    device: { side: 'device', guest: null, device: null, driver: null, fw: null, starts: 0, ids: [] },
+    driver: { side: 'driver', guest: null, device: null, driver: null, fw: null, starts: 0, ids: [] }
   }
   readonly consoles: Record<Side, ConsoleLog> = { device: { chunks: [], total: 0, trimmed: 0 }, driver: { chunks: [], total: 0, trimmed: 0 } }
   /** complete Hello lines the device printed (counted as they end, so trimming does not lose them) */
@@ -163,6 +168,7 @@ export class LabSession {
     slot.guest = g
     slot.starts++
     const fw = side === 'device' ? (slot.device = profile.device(g)) : (slot.driver = profile.driver(g))
+    slot.fw = fw
     g.boot(() => fw.main())
   }
 
@@ -170,19 +176,23 @@ export class LabSession {
     this.slots[side].guest?.stop()
   }
 
-  /** power-cycle one side: it rejoins the server and gets the next id (adjacency breaks, §5.5) */
+  /** power-cycle one side: it rejoins the server and gets the next id (adjacency breaks, docs/wire-protocol.md#start-order) */
   restart(side: Side): void {
     if (this.trace.on) this.trace.emit('guest', side, { op: 'restart' })
     this.stopGuest(side)
     this.startGuest(side)
   }
 
-  /** bytes typed into a console: the guest UART's receive FIFO */
-  sendInput(side: Side, data: string): void {
+  /** bytes typed into a console: the guest UART's receive FIFO, RX_FIFO_MAX deep. What does not
+   *  fit (a guest that never reads, or no guest running) is dropped and counted, never queued. */
+  sendInput(side: Side, data: string): { accepted: number; dropped: number } {
     const g = this.slots[side].guest
-    if (!g) return
-    if (this.trace.on) this.trace.emit('guest', side, { op: 'input', data })
-    for (let i = 0; i < data.length; i++) g.rx.push(data.charCodeAt(i) & 0xff)
+    if (!g) return { accepted: 0, dropped: data.length }
+    const take = data.slice(0, Math.max(0, RX_FIFO_MAX - g.rx.length))
+    const dropped = data.length - take.length
+    if (this.trace.on) this.trace.emit('guest', side, dropped ? { op: 'input', data: take, dropped } : { op: 'input', data: take })
+    for (let i = 0; i < take.length; i++) g.rx.push(take.charCodeAt(i) & 0xff)
+    return { accepted: take.length, dropped }
   }
 
   run(until: number, maxEvents?: number): number {
@@ -298,8 +308,10 @@ export class LabSession {
   }
 }
 
-/** What QEMU's example ivshmem-server leaves in /dev/shm/ivshmem after a good run (errata 9.3):
- *  the device-first seed scenario run past its first Hello lines, then both guests gone. */
+/** What /dev/shm/ivshmem holds after a good run when QEMU's example server did not unlink it (killed
+ *  with SIGKILL or crashed; since QEMU 4.2 SIGTERM/SIGINT unlink it; docs/ivshmem.md#shm-lifetime,
+ *  docs/wire-protocol.md#driver-first): the device-first seed scenario run past its first Hello
+ *  lines, then both guests gone. */
 export function leftoverImage(cfg: ScenarioConfig): Shm {
   const prev = new LabSession({ ...cfg, order: 'device-first', shmState: 'fresh', restarts: [], until: null })
   prev.run(prev.cfg.gap + 10_000_000_000)

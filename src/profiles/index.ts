@@ -1,11 +1,14 @@
 // Profiles: which firmware each side runs. 'seed' is byte-compatible with the Zephyr/OpenAMP demo;
-// a virtio 1.2 conformant 'spec' profile (DESIGN.md) plugs in here with its own two firmwares.
+// 'spec' is the virtio 1.2 conformant device and driver (docs/spec-profile.md); both plug in through
+// the firmware seam (profiles/types.ts, docs/architecture.md#firmware-seam).
 
 import type { Profile, ProfileName } from './types'
 import { SEED_PROFILE } from './seed/index'
+import { SPEC_PROFILE } from './spec/index'
 
 export type { Profile, ProfileName }
 
 export const PROFILES: Record<ProfileName, Profile> = {
-  seed: SEED_PROFILE
+  seed: SEED_PROFILE,
+  spec: SPEC_PROFILE
 }

@@ -1,7 +1,7 @@
 // Declarative virtio-mmio register table (v86 style): one row per 32-bit cell, with names for the
 // legacy (Version 1, virtio 1.2 §4.2.4) and modern (Version 2, virtio 1.2 §4.2.2) interfaces, a
-// value decoder for the inspector and the seed quirks (wire-protocol §6) that concern the cell.
-// In the seed the block is plain shared RAM at shm 0x000-0x1FF (wire-protocol §1.1, Q2).
+// value decoder for the inspector and the seed quirks (docs/quirks.md) that concern the cell.
+// In the seed the block is plain shared RAM at shm 0x000-0x1FF (docs/wire-protocol.md#register-block, Q2).
 
 import type { Side } from '../sim/types'
 import { HVL_CFG_ACK, INT, MMIO_WINDOW, REG, STATUS, VIRTIO_MMIO_MAGIC } from './mmio'
@@ -17,7 +17,7 @@ export interface RegCtx {
   queueAlign: number
   guestPageSize: number
   shmSize: number
-  /** driver VA of shm offset 0 (wire-protocol §2.5); number, exact below 2^53 */
+  /** driver VA of shm offset 0 (docs/wire-protocol.md#addresses); number, exact below 2^53 */
   driverBase: number
   /** another cell of the same block, so Low/High halves and selectors can be decoded together */
   read32?: (off: number) => number

@@ -1,4 +1,4 @@
-// The seed's register quirk table: which quirks (wire-protocol §6, docs quirk table) concern which
+// The seed's register quirk table: which quirks (docs/quirks.md) concern which
 // register cell, and what the virtio 1.2 spec says instead. The register table itself
 // (src/virtio/regs.ts) is profile-neutral; the inspector joins the two by offset.
 
