@@ -49,3 +49,21 @@ describe('firmware seam', () => {
     expect(s.nameOf(0x80900)).toBe('heap@526592')
   })
 })
+
+describe('spec profile through the same seam', () => {
+  it('its rings, regions, quirk-free registers and explanation reach the snapshot', () => {
+    const s = new LabSession(scenario({ profile: 'spec' }), { trace: { keep: 100_000 } })
+    s.run(3 * S)
+    const snap = buildSnapshot(s, liveInput(s), 1, RUN)
+    expect(snap.guests.driver.state).toBe('ready')
+    expect(snap.rings.map((r) => [r.name, r.num, r.errors])).toEqual([
+      ['receiveq', 64, []],
+      ['transmitq', 64, []]
+    ])
+    expect(snap.regs.every((r) => r.quirks.length === 0)).toBe(true)
+    expect(snap.guests.device.partnerId).toBeNull()
+    expect(snap.regions.map((r) => r.name)).toContain('register write log')
+    expect(snap.explain.at(-2)).toMatch(/^The driver is ready \(features 0x/)
+    expect(s.nameOf(0x204)).toBe('wlog+0x4')
+  })
+})
