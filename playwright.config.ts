@@ -48,10 +48,7 @@ export default defineConfig({
     url: `http://127.0.0.1:${PORT}`,
     // never attach to a server this run did not start (see above)
     reuseExistingServer: false,
-    // generous limits for a busy machine (2 cores shared with other work): specs wait on conditions,
-  // these only bound how long a condition may take to come true
-  timeout: 120_000,
-  expect: { timeout: 15_000 },
+    timeout: 60_000,
     stdout: 'pipe',
     stderr: 'pipe'
   },
