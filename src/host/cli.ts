@@ -23,6 +23,7 @@ Usage:
 
 Scenario options (run and serve):
   --profile seed                 byte-compatible with the Zephyr/OpenAMP demo (default)
+  --profile spec                 virtio 1.2 conformant device and driver (docs/spec-profile.md)
   --order ORDER                  device-first (default) | driver-first | device-only | driver-only
   --vectors N                    ivshmem-server -n: vectors per peer, 1..64 (default 2)
   --shm-size SIZE                ivshmem-server -l: power of two, e.g. 4M (default), 64K..1G
@@ -95,8 +96,9 @@ export function scenarioFrom(f: Flags, defaults: Partial<ScenarioConfig>): Scena
   const p: Partial<ScenarioConfig> = { ...defaults }
   const v = (n: string) => one(f, n)
   if (v('profile') !== undefined) {
-    if (v('profile') !== 'seed') throw new CliError(`--profile: only 'seed' exists so far, got '${v('profile')}'`)
-    p.profile = 'seed'
+    const prof = v('profile')
+    if (prof !== 'seed' && prof !== 'spec') throw new CliError(`--profile: 'seed' or 'spec', got '${prof}'`)
+    p.profile = prof
   }
   if (v('order') !== undefined) {
     if (!ORDERS.includes(v('order') as never)) throw new CliError(`--order must be one of ${ORDERS.join(', ')}, got '${v('order')}'`)

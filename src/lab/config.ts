@@ -78,7 +78,7 @@ export function fmtSize(n: number): string {
 /** Semantic validation of a whole scenario. Every problem is reported, each on its field. */
 export function checkScenario(c: ScenarioConfig): ConfigError[] {
   const e: ConfigError[] = []
-  if (c.profile !== 'seed') e.push({ field: 'profile', message: `profile must be 'seed' (the spec profile is not built yet), got '${String(c.profile)}'` })
+  if (c.profile !== 'seed' && c.profile !== 'spec') e.push({ field: 'profile', message: `profile must be 'seed' or 'spec', got '${String(c.profile)}'` })
   if (!ORDERS.includes(c.order)) e.push({ field: 'order', message: `order must be one of ${ORDERS.join(', ')}, got '${String(c.order)}'` })
   const v = checkVectors(c.vectors)
   if (v) e.push({ field: 'vectors', message: v })

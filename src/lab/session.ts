@@ -5,14 +5,16 @@
 import type { ScenarioConfig, Side, GuestState } from '../shared/contract'
 import type { Fabric, Peer } from '../ivshmem/fabric'
 import { EmulatedFabric } from '../ivshmem/emulated'
+import { ObservedFabric, ShmObserver } from '../ivshmem/observer'
+import { watchedRegions, withoutStores } from './remote'
 import { Shm, type ShmAccess } from '../sim/shm'
 import type { Clock } from '../sim/clock'
 import { Scheduler } from '../sim/sched'
 import { Trace, type TraceOptions, type TraceSink } from '../sim/trace'
 import { ZephyrGuest } from '../guest/zephyr'
-import type { DeviceSide } from '../profiles/seed/device_side'
-import { type DriverSideDemo, HELLO, HVL_HEAP_OFF, VRING_HEAP_OFF, HEAP_LEN } from '../profiles/seed/driver_side_demo'
-import { PROFILES } from '../profiles/index'
+import { DeviceSide } from '../profiles/seed/device_side'
+import { DriverSideDemo, HELLO, HVL_HEAP_OFF, VRING_HEAP_OFF, HEAP_LEN } from '../profiles/seed/driver_side_demo'
+import { PROFILES, type Firmware } from '../profiles/index'
 import { MMIO_WINDOW } from '../virtio/mmio'
 import { regName } from '../virtio/regs'
 import { fieldAt, ringAt, type RingAddr } from '../virtio/ring'
@@ -29,6 +31,10 @@ export interface SessionOptions {
   /** run on this fabric (its clock, its shm) instead of an emulated one built from the scenario;
    *  a factory gets the session's trace so the fabric's events land in it */
   fabric?: Fabric | ((trace: TraceSink) => Fabric)
+  /** this side's stores are not seen one by one (a real guest behind the fabric writes shm
+   *  directly): a ShmObserver diffs them in at each local doorbell, interrupt and snapshot.
+   *  With the emulated fabric the side still runs in process, its stores hidden from the trace. */
+  remote?: Side
 }
 
 export interface GuestSlot {
@@ -36,6 +42,8 @@ export interface GuestSlot {
   guest: ZephyrGuest | null
   device: DeviceSide | null
   driver: DriverSideDemo | null
+  /** the running firmware whatever its profile (device/driver above are the seed's views) */
+  fw: Firmware | null
   /** how many times this side was started */
   starts: number
   /** every peer id this side has held */
@@ -59,9 +67,14 @@ export class LabSession {
   readonly trace: Trace
   readonly fabric: Fabric
   readonly clock: Clock
+  /** set when a side is remote (SessionOptions.remote) */
+  readonly observer: ShmObserver | null = null
+  readonly remote: Side | null
+  /** the fabric our own guests use (observed when the other side is remote) */
+  private readonly local: Fabric
   readonly slots: Record<Side, GuestSlot> = {
-    device: { side: 'device', guest: null, device: null, driver: null, starts: 0, ids: [] },
-    driver: { side: 'driver', guest: null, device: null, driver: null, starts: 0, ids: [] }
+    device: { side: 'device', guest: null, device: null, driver: null, fw: null, starts: 0, ids: [] },
+    driver: { side: 'driver', guest: null, device: null, driver: null, fw: null, starts: 0, ids: [] }
   }
   readonly consoles: Record<Side, ConsoleLog> = { device: { chunks: [], total: 0, trimmed: 0 }, driver: { chunks: [], total: 0, trimmed: 0 } }
   /** complete Hello lines the device printed (counted as they end, so trimming does not lose them) */
@@ -91,6 +104,25 @@ export class LabSession {
     }
     this.clock = this.fabric.clock
     this.trace.now = () => this.clock.now
+    this.remote = opts.remote ?? null
+    this.local = this.fabric
+    if (this.remote) {
+      const remote = this.remote
+      this.observer = new ShmObserver(this.fabric.shm, {
+        remote,
+        trace: this.trace,
+        regions: () => watchedRegions(this.driverRings()),
+        onStore: (off, _w, ev) => {
+          if (off < MMIO_WINDOW) this.hooks.regStore(off, remote, ev < 0 ? null : ev)
+        }
+      })
+      this.local = new ObservedFabric(this.fabric, this.observer)
+    }
+  }
+
+  /** a snapshot is about to be taken: let the observer diff in the remote side's stores */
+  observe(): void {
+    this.observer?.sync()
   }
 
   /** the fabric's shared memory */
@@ -130,10 +162,16 @@ export class LabSession {
     if (slot.guest?.alive) return
     const profile = PROFILES[this.cfg.profile]
     const base = side === 'device' ? this.cfg.deviceBase : this.cfg.driverBase
-    const g = new ZephyrGuest(side, INSTANCE[side], this.fabric, this.trace, this.hooks, base)
+    const g =
+      side === this.remote
+        ? new ZephyrGuest(side, INSTANCE[side], this.fabric, withoutStores(this.trace), { ...this.hooks, regStore: () => {}, memsetUndo: () => {} }, base)
+        : new ZephyrGuest(side, INSTANCE[side], this.local, this.trace, this.hooks, base)
     slot.guest = g
     slot.starts++
-    const fw = side === 'device' ? (slot.device = profile.device(g)) : (slot.driver = profile.driver(g))
+    const fw = side === 'device' ? profile.device(g) : profile.driver(g)
+    slot.fw = fw
+    if (fw instanceof DeviceSide) slot.device = fw
+    if (fw instanceof DriverSideDemo) slot.driver = fw
     g.boot(() => fw.main())
   }
 
