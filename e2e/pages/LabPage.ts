@@ -62,7 +62,7 @@ export class LabPage {
       ({ method, params }) =>
         new Promise<{ result?: T; error?: { message: string } }>((resolve, reject) => {
           const ws = new WebSocket(`${location.protocol === 'https:' ? 'wss' : 'ws'}://${location.host}/rpc${location.search}`)
-          const timer = setTimeout(() => reject(new Error(`${method}: rpc timeout`)), 10_000)
+          const timer = setTimeout(() => reject(new Error(`${method}: rpc timeout`)), 30_000) // a bound for a busy machine, not a speed check
           ws.onerror = () => reject(new Error(`${method}: websocket error`))
           ws.onopen = () => ws.send(JSON.stringify({ id: 1, method, params }))
           ws.onmessage = (m) => {
