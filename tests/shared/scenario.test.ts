@@ -53,13 +53,14 @@ describe('combinations (docs/architecture.md#fabric-seam, #time)', () => {
 
   it('the semantic check refuses what this build does not have, and reports every problem', () => {
     // a build without the spec profile registered
-    const spec = PROFILES.spec
-    delete PROFILES.spec
+    const reg = PROFILES as Partial<typeof PROFILES>
+    const spec = reg.spec
+    delete reg.spec
     let errors
     try {
       errors = checkScenario({ ...DEFAULT_SCENARIO, profile: 'spec', fabric: 'hosted' })
     } finally {
-      PROFILES.spec = spec
+      reg.spec = spec
     }
     expect(errors).toEqual([
       { field: 'profile', message: "profile 'spec' is not built into this version (available: seed)" },
