@@ -1,4 +1,4 @@
-// The seed's shared-memory map (wire-protocol §2.3, §2.4) and the names of its heap bytes.
+// The seed's shared-memory map (docs/wire-protocol.md#shm-map, #vring-layout, #bounce-buffers) and the names of its heap bytes.
 
 import { MMIO_WINDOW } from '../../virtio/mmio'
 import type { ShmRegionInfo } from '../types'
