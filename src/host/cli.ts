@@ -19,6 +19,9 @@ export const USAGE = `virtio-lab — Virtio Serial Lab, headless
 Usage:
   virtio-lab run   [options]   run a scenario, print console output
   virtio-lab serve [options]   serve the lab UI and service over HTTP/WebSocket
+  virtio-lab server [-S path] [-l size] [-n vectors] [-M name] [-F] [-v]
+                               an ivshmem-server (QEMU's protocol) for QEMU VMs and lab
+                               processes; see virtio-lab server --help
   virtio-lab --help
 
 Scenario options (run and serve):
@@ -243,13 +246,14 @@ export async function main(argv: string[], io: Io = stdio): Promise<number> {
       io.out(USAGE)
       return cmd === undefined ? 2 : 0
     }
-    if (rest.includes('--help') || rest.includes('-h')) {
+    if (cmd !== 'server' && (rest.includes('--help') || rest.includes('-h'))) {
       io.out(USAGE)
       return 0
     }
     if (cmd === 'run') return await run(parseFlags(rest, RUN_FLAGS), io)
     if (cmd === 'serve') return await serve(parseFlags(rest, SERVE_FLAGS), io)
-    throw new CliError(`unknown command '${cmd}' (run, serve or --help)`)
+    if (cmd === 'server') return await (await import('./server-cmd')).serverCmd(rest, io) // own -X flags, as QEMU's
+    throw new CliError(`unknown command '${cmd}' (run, serve, server or --help)`)
   } catch (e) {
     if (e instanceof CliError) {
       io.err(`virtio-lab: ${e.message}\n`)
