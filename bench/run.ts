@@ -12,6 +12,7 @@ import { buildSnapshot, liveInput } from '../src/lab/snapshot'
 import { LabService } from '../src/host/service'
 import { DEFAULT_SCENARIO, type ScenarioConfig } from '../src/shared/contract'
 import { frameRateRow } from './frame-rate'
+import { ivshmemRows } from './ivshmem'
 
 const quick = process.argv.includes('--quick')
 const VIRTUAL = quick ? 60e9 : 3600e9
@@ -96,6 +97,9 @@ async function main(): Promise<void> {
   const fr = await frameRateRow()
   if (fr) row(fr.name, fr.value, fr.unit, fr.note)
   else row('renderer frame rate at max speed (Chromium)', Number.NaN, 'fps', 'skipped: no /usr/bin/chromium or no built renderer (npm run build)')
+
+  // 7. real ivshmem (native addon): doorbell round trip vs C, shm copy bandwidth (skipped without the addon)
+  await ivshmemRows(row, quick)
 
   mkdirSync(join(__dirname), { recursive: true })
   const out = { date: new Date().toISOString(), node: process.version, quick, virtualSeconds: VIRTUAL / S, rows }

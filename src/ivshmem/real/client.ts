@@ -92,7 +92,7 @@ export class IvshmemClient {
   }
 
   on<K extends keyof ClientEvents>(ev: K, fn: ClientEvents[K]): this {
-    ;(this.listeners[ev] ??= []).push(fn)
+    ;((this.listeners[ev] ??= []) as ClientEvents[K][]).push(fn)
     return this
   }
   private emit<K extends keyof ClientEvents>(ev: K, ...args: Parameters<ClientEvents[K]>): void {

@@ -84,7 +84,7 @@ export class IvshmemServer {
   }
 
   on<K extends keyof ServerEvents>(ev: K, fn: ServerEvents[K]): this {
-    ;(this.listeners[ev] ??= []).push(fn)
+    ;((this.listeners[ev] ??= []) as ServerEvents[K][]).push(fn)
     return this
   }
   private emit<K extends keyof ServerEvents>(ev: K, ...args: Parameters<ServerEvents[K]>): void {

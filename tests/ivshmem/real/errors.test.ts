@@ -90,7 +90,7 @@ describe.skipIf(skipReason !== null)('attach errors (real sockets)', () => {
     const srv = new IvshmemServer({ path: join(dir, 's.sock') }).start()
     chmodSync(dir, 0o700)
     chmodSync(t.dir, 0o755)
-    let msg: { code?: unknown; message?: unknown }
+    let msg: { code?: unknown; message?: unknown; ev?: unknown }
     if (process.getuid?.() === 0) {
       // root passes every permission check: try as nobody in a child process
       const c = new ChildPeer({}, { uid: 65534, gid: 65534 })
