@@ -5,7 +5,7 @@
 // Memory is addressed by shm OFFSET (the firmware adds its own base only when it publishes or
 // dereferences a guest virtual address, as the real code does: wire-protocol §2.5).
 
-import type { Side } from '../shared/contract'
+import type { GuestState, Side } from '../sim/types'
 
 export const enum OpKind {
   Sleep,
@@ -71,7 +71,7 @@ export interface GuestPlatform {
   /** a diagnostic line on this guest's console, e.g. libmetal's log output */
   log(line: string): void
   event(k: 'desc-add' | 'desc-used' | 'reclaim' | 'guest' | 'error', fields: Record<string, unknown>): void
-  setState(state: import('../shared/contract').GuestState, detail?: string): void
+  setState(state: GuestState, detail?: string): void
 }
 
 /** Zephyr's %p: 0x + lowercase hex without padding; NULL prints "(nil)" (errata 9.6) */

@@ -8,11 +8,11 @@
 //  - k_uptime_get_32() advances in whole ticks (10 ms);
 //  - k_busy_wait() spins: the CPU is held, other threads (the IPM loop) cannot run.
 
-import type { Scheduler } from '../sim/sched'
-import type { Trace } from '../sim/trace'
+import type { Clock } from '../sim/clock'
+import type { TraceSink } from '../sim/trace'
 import type { Fabric, Peer } from '../ivshmem/fabric'
 import type { ShmAccess } from '../sim/shm'
-import type { GuestState, Side } from '../shared/contract'
+import type { GuestState, Side } from '../sim/types'
 import { OpKind, PollSignal, type GuestPlatform, type IvshmemMem, type Op, type Thread } from './platform'
 
 export const TICK_NS = 10_000_000 // CONFIG_SYS_CLOCK_TICKS_PER_SEC = 100 on QEMU targets
@@ -48,10 +48,10 @@ export class ZephyrGuest implements GuestPlatform {
   constructor(
     readonly side: Side,
     readonly instance: string,
-    private readonly sched: Scheduler,
+    private readonly sched: Clock,
     private readonly fabric: Fabric,
     private readonly shm: ShmAccess,
-    private readonly trace: Trace,
+    private readonly trace: TraceSink,
     private readonly hooks: GuestHooks,
     private readonly memBase: number
   ) {

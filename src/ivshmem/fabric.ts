@@ -9,10 +9,10 @@
 //  - joins and leaves are never told to the guests (§1.7).
 // Delivery latency (Doorbell write -> eventfd readable at the peer) is explicit and virtual.
 
-import type { Scheduler } from '../sim/sched'
-import type { Trace } from '../sim/trace'
-import type { Side } from '../shared/contract'
-import { hex32 } from '../sim/trace'
+import type { Clock } from '../sim/clock'
+import type { TraceSink } from '../sim/trace'
+import type { Side } from '../sim/types'
+import { hex32 } from '../sim/fmt'
 import type { Shm } from '../sim/shm'
 
 export const IVSHMEM_MAX_VECTORS = 64 // IVSHMEM_SERVER_MAX_VECTORS
@@ -71,8 +71,8 @@ export interface FabricOptions {
   vectors: number
   /** Doorbell write -> eventfd signalled at the receiver, ns */
   latency: number
-  sched: Scheduler
-  trace: Trace
+  sched: Clock
+  trace: TraceSink
 }
 
 export class FabricConfigError extends Error {
@@ -103,8 +103,8 @@ export class EmulatedFabric implements Fabric {
   readonly shm: Shm
   readonly vectors: number
   readonly latency: number
-  private readonly sched: Scheduler
-  private readonly trace: Trace
+  private readonly sched: Clock
+  private readonly trace: TraceSink
   private curId = 0 // uint16, ivshmem-server's cur_id
   private readonly peers = new Map<number, Peer>()
   /** every peer that ever joined, in join order (for the BAR0 view) */

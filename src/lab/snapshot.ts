@@ -14,7 +14,7 @@ import type {
   Side
 } from '../shared/contract'
 import type { ShmAccess } from '../sim/shm'
-import { buildRegCells, regCtxFrom, type RegMeta } from '../virtio/regs'
+import { buildRegCells, regCtxFrom, type RegCellInfo, type RegMeta } from '../virtio/regs'
 import { describeRing, type RingAddr } from '../virtio/ring'
 import { MMIO_WINDOW, VRING_DESC_F } from '../virtio/mmio'
 import { HEAP_LEN, HVL_HEAP_OFF, VMRAM0_OFF, VRING_HEAP_OFF } from '../profiles/seed/driver_side_demo'
@@ -45,6 +45,23 @@ export function seedRegions(shmSize: number): ShmRegion[] {
   return r.filter((x) => x.off < shmSize && x.len > 0)
 }
 
+/** src/virtio's register view -> the contract's RegCell (plain JSON) */
+function toRegCell(c: RegCellInfo): RegCell {
+  return {
+    off: c.off,
+    name: c.name,
+    legacy: c.legacy,
+    modern: c.modern,
+    access: c.access,
+    value: c.value,
+    fields: c.fields.map((f) => ({ name: f.name, value: f.value })),
+    lastWriter: c.lastWriter,
+    lastWriteT: c.lastWriteT,
+    lastWriteEvent: c.lastWriteEvent,
+    quirks: c.quirks.map((q) => ({ q: q.q, rule: q.rule }))
+  }
+}
+
 /** descriptor ownership from ring contents: in flight = avail entries the device has not used
  *  (seed device consumes at used.idx, Q18); used = entries the driver has not reclaimed */
 export function ringView(shm: ShmAccess, queue: number, addr: RingAddr, usedCons: number, configured: boolean, driverBase: number): RingView {
@@ -68,7 +85,18 @@ export function ringView(shm: ShmAccess, queue: number, addr: RingAddr, usedCons
   const pending = (d.used.idx - usedCons) & 0xffff
   if (pending <= num) for (let k = 0; k < pending; k++) mark(d.used.ring[(usedCons + k) % num]?.id ?? -1, 'used')
   else errors.push(`used.idx ${d.used.idx} is ${pending} ahead of the driver's consumer index ${usedCons}`)
-  const desc: DescRow[] = d.desc.map((r, i) => ({ ...r, owner: owner[i]!, chainHead: head[i]! }))
+  const desc: DescRow[] = d.desc.map((r, i) => ({
+    i: r.i,
+    addr: r.addr,
+    off: r.off,
+    len: r.len,
+    flags: r.flags,
+    flagNames: r.flagNames,
+    next: r.next,
+    chainHead: head[i]!,
+    owner: owner[i]!,
+    bytes: r.bytes
+  }))
   return {
     queue,
     name: queue === 0 ? 'receiveq' : queue === 1 ? 'transmitq' : `queue ${queue}`,
@@ -91,7 +119,7 @@ export function buildSnapshot(s: LabSession, input: SnapshotInput, seq: number, 
   const { shm } = input
   const read32 = (off: number) => shm.r32(off)
   const base = s.cfg.driverBase
-  const regs: RegCell[] = buildRegCells(read32, regCtxFrom(read32, shm.size, base), input.regMeta)
+  const regs: RegCell[] = buildRegCells(read32, regCtxFrom(read32, shm.size, base), input.regMeta).map(toRegCell)
   const rings = input.rings.map((r) => ringView(shm, r.queue, r.addr, r.usedCons, true, base))
   const guests = {} as Record<Side, GuestView>
   for (const side of SIDES) {

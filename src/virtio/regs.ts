@@ -3,7 +3,7 @@
 // value decoder for the inspector and the seed quirks (wire-protocol §6) that concern the cell.
 // In the seed the block is plain shared RAM at shm 0x000-0x1FF (wire-protocol §1.1, Q2).
 
-import type { QuirkRef, RegCell, RegField, Side } from '../shared/contract'
+import type { Side } from '../sim/types'
 import { HVL_CFG_ACK, INT, MMIO_WINDOW, REG, STATUS, VIRTIO_MMIO_MAGIC } from './mmio'
 import { ascii4, big, hex, hex64, isPow2 } from './fmt'
 
@@ -26,6 +26,33 @@ export interface RegCtx {
 }
 
 export type Access = 'RO' | 'WO' | 'RW'
+
+/** one decoded field of a register value, e.g. {name:'DRIVER_OK', value:'1'} */
+export interface RegField {
+  name: string
+  value: string
+}
+
+/** a quirk number (wire-protocol §6) and the spec rule it breaks */
+export interface QuirkRef {
+  q: string
+  rule: string
+}
+
+/** one register cell decoded for an inspector (src/lab maps it to the contract's RegCell) */
+export interface RegCellInfo {
+  off: number
+  name: string
+  legacy: string
+  modern: string
+  access: Access
+  value: number
+  fields: RegField[]
+  lastWriter: Side | null
+  lastWriteT: number | null
+  lastWriteEvent: number | null
+  quirks: QuirkRef[]
+}
 
 export interface RegDef {
   off: number
@@ -465,7 +492,7 @@ export function regCtxFrom(read32: (off: number) => number, shmSize: number, dri
 
 /** One RegCell per REG_DEFS row, for the inspector. Never throws: a failing read shows value 0
  *  and an 'error' field; a failing decoder shows its message. */
-export function buildRegCells(read32: (off: number) => number, ctx: RegCtx, meta: (off: number) => RegMeta): RegCell[] {
+export function buildRegCells(read32: (off: number) => number, ctx: RegCtx, meta: (off: number) => RegMeta): RegCellInfo[] {
   const c: RegCtx = ctx.read32 ? ctx : { ...ctx, read32 }
   return REG_DEFS.map((def) => {
     let value = 0
