@@ -41,7 +41,10 @@ Scenario options (run and serve):
                                  (run: default max; serve: default 1)
 
 run options:
-  --until TIME                   stop at this virtual time (default 20s)
+  --until TIME                   stop at this virtual time (default 20s; wall time with --attach)
+  --attach SOCKET                join a real ivshmem-server (QEMU's or virtio-lab server) and run
+                                 on its shared memory in wall-clock time
+  --role device|driver|both      the sides this process runs with --attach (default both)
   --console device|driver|both   device: exactly the bytes instance_1's UART emitted;
                                  driver: instance_2's console (its diagnostic log);
                                  both: every line labelled with its side (default)
@@ -59,7 +62,7 @@ TIME: 20s, 1500ms, 250us, 2m, 1h. SIZE: 64K, 4M, 1G or bytes.
 type Flags = Map<string, string[]>
 
 const SCENARIO_FLAGS = ['profile', 'order', 'vectors', 'shm-size', 'shm-state', 'latency', 'gap', 'restart', 'speed', 'driver-base', 'device-base']
-const RUN_FLAGS = [...SCENARIO_FLAGS, 'until', 'console', 'trace', 'quiet']
+const RUN_FLAGS = [...SCENARIO_FLAGS, 'until', 'console', 'trace', 'quiet', 'attach', 'role']
 const SERVE_FLAGS = [...SCENARIO_FLAGS, 'port', 'host', 'token']
 const BOOLEAN = new Set(['quiet'])
 
@@ -165,6 +168,7 @@ export async function run(f: Flags, io: Io): Promise<number> {
   const cfg = scenarioFrom(f, { speed: 'max', until: 20_000_000_000 })
   const mode = one(f, 'console') ?? 'both'
   if (mode !== 'device' && mode !== 'driver' && mode !== 'both') throw new CliError(`--console must be device, driver or both, got '${mode}'`)
+  if (f.has('attach') || f.has('role')) return runAttachedFlags(f, cfg, mode, io)
   const tracePath = one(f, 'trace')
   let fd: number | null = null
   let buf: string[] = []
@@ -214,6 +218,27 @@ export async function run(f: Flags, io: Io): Promise<number> {
   }
   if (!f.has('quiet')) for (const l of explain(s)) io.err(`lab: ${l}\n`)
   return 0
+}
+
+/** run --attach SOCKET --role ROLE: real ivshmem, wall clock (src/host/attach-cmd.ts) */
+async function runAttachedFlags(f: Flags, cfg: ScenarioConfig, mode: string, io: Io): Promise<number> {
+  const { runAttached, ROLES } = await import('./attach-cmd')
+  const socket = one(f, 'attach')
+  if (!socket) throw new CliError('--role needs --attach SOCKET (the ivshmem-server to join)')
+  const role = one(f, 'role') ?? 'both'
+  if (!ROLES.includes(role as never)) throw new CliError(`--role must be device, driver or both, got '${role}'`)
+  const lab = new Labeller(io.out)
+  const code = await runAttached({
+    cfg,
+    socket,
+    role: role as (typeof ROLES)[number],
+    until: cfg.until ?? null,
+    console: (side, data) => (mode === 'both' ? lab.push(side, data) : side === mode && io.out(data)),
+    err: io.err,
+    quiet: f.has('quiet')
+  })
+  if (mode === 'both') lab.end()
+  return code
 }
 
 export async function serve(f: Flags, io: Io): Promise<number> {

@@ -89,7 +89,12 @@ export class WallClock implements Clock {
   }
 
   after(dt: number, fn: () => void): TimerId {
-    return this.at(this.now + Math.max(0, dt), fn)
+    // not at(now + dt): wall time moves between the two reads of `now`, and at() would then see
+    // its target in the past (an eventfd interrupt scheduled with after(0) threw RangeError)
+    if (this.closed) throw new RangeError('clock is closed')
+    const id = this.s.at(this.now + Math.max(0, dt), fn)
+    this.arm()
+    return id
   }
 
   cancel(id: TimerId): void {

@@ -179,3 +179,15 @@ describe('WallClock', () => {
     c.close()
   })
 })
+
+describe('WallClock.after with wall time moving between reads', () => {
+  it('after(0) never lands in the past (external events, e.g. an eventfd interrupt)', () => {
+    let t = 0
+    const fired: number[] = []
+    const c = new WallClock({ source: () => (t += 1000), setTimer: () => null, clearTimer: () => {} })
+    for (let i = 0; i < 5; i++) expect(() => c.after(0, () => fired.push(i))).not.toThrow()
+    c.pump()
+    expect(fired).toEqual([0, 1, 2, 3, 4])
+    c.close()
+  })
+})
