@@ -17,10 +17,10 @@ export function tmpDir(): { dir: string; sock: (name?: string) => string; cleanu
 }
 
 /** wait until `pred` holds (no fixed sleeps: polls on timers, fails with `what` after `ms`) */
-export async function waitFor(pred: () => boolean, what: string, ms = 15_000): Promise<void> {
+export async function waitFor(pred: () => boolean, what: string | (() => string), ms = 15_000): Promise<void> {
   const t0 = Date.now()
   while (!pred()) {
-    if (Date.now() - t0 > ms) throw new Error(`timed out waiting for ${what}`)
+    if (Date.now() - t0 > ms) throw new Error(`timed out waiting for ${typeof what === 'string' ? what : what()}`)
     await new Promise((r) => setTimeout(r, 2))
   }
 }
