@@ -13,6 +13,7 @@ import { LabService } from '../src/host/service'
 import { DEFAULT_SCENARIO, type ScenarioConfig } from '../src/shared/contract'
 import { frameRateRow } from './frame-rate'
 import { ivshmemRows } from './ivshmem'
+import { specRows } from './spec'
 
 const quick = process.argv.includes('--quick')
 const VIRTUAL = quick ? 60e9 : 3600e9
@@ -93,7 +94,10 @@ async function main(): Promise<void> {
   row('service at max speed: snapshots published per second', snaps / secs, 'Hz', 'cap ~60 Hz')
   row('service at max speed: console bytes published = produced', consoleBytes === svc.session.consoles.device.total + svc.session.consoles.driver.total ? 1 : 0, 'bool', `${consoleBytes} bytes`)
 
-  // 6. renderer frame rate at max speed, measured in Debian's Chromium (skipped without one)
+  // 6. the spec profile's data path and fuzzing rate
+  specRows(row, quick)
+
+  // 7. renderer frame rate at max speed, measured in Debian's Chromium (skipped without one)
   const fr = await frameRateRow()
   if (fr) row(fr.name, fr.value, fr.unit, fr.note)
   else row('renderer frame rate at max speed (Chromium)', Number.NaN, 'fps', 'skipped: no /usr/bin/chromium or no built renderer (npm run build)')

@@ -1,4 +1,4 @@
-// The layer rule of DESIGN.md as a test: walk every import of src/ (type-only ones included: a
+// The layer rule of docs/architecture.md#layers as a test: walk every import of src/ (type-only ones included: a
 // type edge is still a design edge) and fail on any that points up.
 import { describe, expect, it } from 'vitest'
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs'
@@ -85,7 +85,7 @@ export function violations(es: Edge[]): string[] {
   return bad
 }
 
-describe('layers (DESIGN.md: one direction of dependency)', () => {
+describe('layers (docs/architecture.md#layers: one direction of dependency)', () => {
   const all = files(SRC)
 
   it('finds the source tree', () => {

@@ -26,6 +26,7 @@ Usage:
 
 Scenario options (run and serve):
   --profile seed                 byte-compatible with the Zephyr/OpenAMP demo (default)
+  --profile spec                 virtio 1.2 conformant device and driver (docs/spec-profile.md)
   --order ORDER                  device-first (default) | driver-first | device-only | driver-only
   --vectors N                    ivshmem-server -n: vectors per peer, 1..64 (default 2)
   --shm-size SIZE                ivshmem-server -l: power of two, e.g. 4M (default), 64K..1G
@@ -71,7 +72,8 @@ function parseFlags(args: string[], allowed: string[]): Flags {
   for (let i = 0; i < args.length; i++) {
     const a = args[i]!
     if (!a.startsWith('--')) throw new CliError(`unexpected argument '${a}'`)
-    let [name, value] = a.slice(2).split(/=(.*)/s, 2) as [string, string | undefined]
+    const [name, inline] = a.slice(2).split(/=(.*)/s, 2) as [string, string | undefined]
+    let value = inline
     if (!allowed.includes(name)) throw new CliError(`unknown option --${name}`)
     if (BOOLEAN.has(name)) {
       if (value !== undefined) throw new CliError(`--${name} takes no value`)
@@ -100,8 +102,9 @@ export function scenarioFrom(f: Flags, defaults: Partial<ScenarioConfig>): Scena
   const p: Partial<ScenarioConfig> = { ...defaults }
   const v = (n: string) => one(f, n)
   if (v('profile') !== undefined) {
-    if (v('profile') !== 'seed') throw new CliError(`--profile: only 'seed' exists so far, got '${v('profile')}'`)
-    p.profile = 'seed'
+    const prof = v('profile')
+    if (prof !== 'seed' && prof !== 'spec') throw new CliError(`--profile: 'seed' or 'spec', got '${prof}'`)
+    p.profile = prof
   }
   if (v('order') !== undefined) {
     if (!ORDERS.includes(v('order') as never)) throw new CliError(`--order must be one of ${ORDERS.join(', ')}, got '${v('order')}'`)
@@ -248,7 +251,8 @@ export async function serve(f: Flags, io: Io): Promise<number> {
   const host = one(f, 'host') ?? '127.0.0.1'
   const token = one(f, 'token')
   const { LabService } = await import('./service')
-  const { startHost, isLoopbackHost } = await import('./ws-host')
+  const { startHost } = await import('./ws-host')
+  const { isLoopbackHost } = await import('./web/policy')
   if (!isLoopbackHost(host) && !token) throw new CliError(`--host ${host} is not loopback: pass --token too`)
   const service = new LabService(cfg)
   const h = await startHost({ service, port: Number(portS), host, token, rendererDir: join(__dirname, '..', 'renderer') })

@@ -43,7 +43,7 @@ const intIn = (min: number, max: number) => z.number().int().min(min).max(max)
 
 export const sideSchema = z.enum(['device', 'driver'])
 export const orderSchema = z.enum(['device-first', 'driver-first', 'device-only', 'driver-only'])
-export const profileSchema = z.enum(['seed'])
+export const profileSchema = z.enum(['seed', 'spec'])
 export const shmStateSchema = z.enum(['fresh', 'leftover'])
 export const speedSchema = z.union([
   z.literal('max'),
@@ -76,7 +76,7 @@ export const scenarioPatchSchema: z.ZodType<Partial<ScenarioConfig>> = z.strictO
 
 const CONFIG_EXPECT: Record<string, string> = {
   '': 'an object with ScenarioConfig fields',
-  profile: "'seed'",
+  profile: "'seed' or 'spec'",
   order: "one of 'device-first', 'driver-first', 'device-only', 'driver-only'",
   vectors: `an integer ${LIMITS.vectorsMin}..${LIMITS.vectorsMax}`,
   shmSize: 'a power of two from 65536 (64 KiB) to 1073741824 (1 GiB)',

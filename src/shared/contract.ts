@@ -34,7 +34,7 @@ export interface ScenarioConfig {
   /** stop the run at this virtual time (ns); null = run forever */
   until: number | null
   restarts: RestartSpec[]
-  /** virtual address each guest's ivshmem driver maps BAR2 at (wire-protocol §2.5). The seed
+  /** virtual address each guest's ivshmem driver maps BAR2 at (docs/wire-protocol.md#addresses). The seed
    *  only works because both images use the same VA (0xAFA00000): the device dereferences the
    *  driver's addresses as its own (Q11). Change one to see why. */
   driverBase: number

@@ -1,7 +1,7 @@
 // Declarative virtio-mmio register table (v86 style): one row per 32-bit cell, with names for the
 // legacy (Version 1, virtio 1.2 §4.2.4) and modern (Version 2, virtio 1.2 §4.2.2) interfaces, a
-// value decoder for the inspector and the seed quirks (wire-protocol §6) that concern the cell.
-// In the seed the block is plain shared RAM at shm 0x000-0x1FF (wire-protocol §1.1, Q2).
+// value decoder for the inspector and the seed quirks (docs/quirks.md) that concern the cell.
+// In the seed the block is plain shared RAM at shm 0x000-0x1FF (docs/wire-protocol.md#register-block, Q2).
 
 import type { Side } from '../sim/types'
 import { HVL_CFG_ACK, INT, MMIO_WINDOW, REG, STATUS, VIRTIO_MMIO_MAGIC } from './mmio'
@@ -17,7 +17,7 @@ export interface RegCtx {
   queueAlign: number
   guestPageSize: number
   shmSize: number
-  /** driver VA of shm offset 0 (wire-protocol §2.5); number, exact below 2^53 */
+  /** driver VA of shm offset 0 (docs/wire-protocol.md#addresses); number, exact below 2^53 */
   driverBase: number
   /** another cell of the same block, so Low/High halves and selectors can be decoded together */
   read32?: (off: number) => number
@@ -33,7 +33,7 @@ export interface RegField {
   value: string
 }
 
-/** a quirk number (wire-protocol §6) and the spec rule it breaks */
+/** a quirk number (docs/quirks.md) and the spec rule it breaks */
 export interface QuirkRef {
   q: string
   rule: string
@@ -72,7 +72,7 @@ export interface RegDef {
 
 // ---- quirks ---------------------------------------------------------------------------------
 
-/** spec-mode rule for each seed quirk referenced by a register (wire-protocol §6) */
+/** spec-mode rule for each seed quirk referenced by a register (docs/quirks.md) */
 export const QUIRK_RULES: Readonly<Record<string, string>> = {
   Q1: 'virtio 1.2 §4.2.2: Version 2 uses QueueDesc/Driver/Device Low/High and QueueReady and negotiates VIRTIO_F_VERSION_1',
   Q2: 'virtio 1.2 §4.2.2: register writes are device events; QueueNumMax/QueueReady read back per QueueSel',
@@ -205,7 +205,6 @@ export function queueName(i: number): string {
 
 // ---- decoders -------------------------------------------------------------------------------
 
-const none = (): RegField[] => []
 const num = (label: string) => (v: number): RegField[] => [{ name: label, value: String(v >>> 0) }]
 
 function safeRead(ctx: RegCtx, off: number): number | null {

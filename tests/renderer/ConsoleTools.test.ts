@@ -9,8 +9,6 @@ import { useLabStore } from '../../src/renderer/src/stores/lab'
 import { fakeApi, snapshot } from './support'
 
 type Pane = VueWrapper<InstanceType<typeof ConsolePane>>
-type Api = ReturnType<typeof fakeApi>
-type Store = ReturnType<typeof useLabStore>
 
 async function setup() {
   const pinia = createPinia()
