@@ -233,8 +233,7 @@ async function runAttachedFlags(f: Flags, cfg: ScenarioConfig, mode: string, io:
   const lab = new Labeller(io.out)
   const code = await runAttached({
     cfg,
-    socket,
-    role: role as (typeof ROLES)[number],
+    spec: { socket, role: role as (typeof ROLES)[number] },
     until: cfg.until ?? null,
     console: (side, data) => (mode === 'both' ? lab.push(side, data) : side === mode && io.out(data)),
     err: io.err,

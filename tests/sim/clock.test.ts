@@ -191,3 +191,18 @@ describe('WallClock.after with wall time moving between reads', () => {
     c.close()
   })
 })
+
+describe('WallClock.at with wall time moving between reads', () => {
+  it('a time wall time has just passed is due, not refused (session start at clock.now)', () => {
+    let t = 0
+    const fired: string[] = []
+    const c = new WallClock({ source: () => (t += 1000), setTimer: () => null, clearTimer: () => {} })
+    const t0 = c.now
+    expect(() => c.at(t0, () => fired.push('start'))).not.toThrow()
+    c.pump()
+    expect(fired).toEqual(['start'])
+    // before an event that already ran: still refused
+    expect(() => c.at(t0 - 1, () => {})).toThrow(RangeError)
+    c.close()
+  })
+})

@@ -100,6 +100,7 @@ export class IvshmemClient {
   }
 
   get shm(): ShmAccess {
+    if (this.borrowed) return this.borrowed.access
     if (!this.mapped) throw new IvshmemError('CLOSED', 'no shared memory (not connected)')
     return this.mapped.access
   }
@@ -252,6 +253,17 @@ export class IvshmemClient {
     this.peers.delete(id)
     this.emit('peer-left', id)
   }
+
+  /** take over the mapping: close() then leaves it mapped (a fabric keeps one mapping for its
+   *  guests across their peers' connections); the caller unmaps it */
+  detachShm(): MappedShm {
+    if (!this.mapped) throw new IvshmemError('CLOSED', 'no shared memory (not connected)')
+    const m = this.mapped
+    this.mapped = null
+    this.borrowed = m
+    return m
+  }
+  private borrowed: MappedShm | null = null
 
   /** host-side Doorbell write: ring `vector` of peer `id`; false when QEMU would drop it */
   ring(id: number, vector: number): boolean {
