@@ -4,7 +4,7 @@
 import { spawn } from 'node:child_process'
 import { join } from 'node:path'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
-import { DEFAULT_SCENARIO } from '../../../src/shared/contract'
+import { DEFAULT_SCENARIO } from '../../../src/shared/scenario'
 import { closeAttached, openAttached } from '../../../src/host/attach-cmd'
 import { IvshmemClient } from '../../../src/ivshmem/real/client'
 import { IvshmemServer } from '../../../src/ivshmem/real/server'
