@@ -257,6 +257,11 @@ export class ZHeap {
     return off
   }
 
+  /** bytes of chunk 0 (struct z_heap and its buckets) */
+  get zHeapBytes(): number {
+    return UNIT * this.size(0)
+  }
+
   /** bytes in used chunks, headers included (chunk 0 and the end marker excluded) */
   get usedBytes(): number {
     let n = 0

@@ -17,7 +17,7 @@ import { Shm, type ShmAccess } from '../sim/shm'
 import { buildRegCells, regCtxFrom, type RegCellInfo, type RegMeta } from '../virtio/regs'
 import { describeRing, type RingAddr } from '../virtio/ring'
 import { MMIO_WINDOW, VRING_DESC_F } from '../virtio/mmio'
-import { HEAP_LEN, HVL_HEAP_OFF, VMRAM0_OFF, VRING_HEAP_OFF } from '../profiles/seed/driver_side_demo'
+import { seedRegions as profileRegions, type DriverLayout } from '../profiles/seed/regions'
 import { INSTANCE, type LabSession } from './session'
 import { explain } from './explain'
 
@@ -31,18 +31,9 @@ export interface SnapshotInput {
   atEvent: number | null
 }
 
-export function seedRegions(shmSize: number): ShmRegion[] {
-  const r: ShmRegion[] = [
-    { off: 0, len: MMIO_WINDOW, name: 'virtio-mmio registers', note: 'virtio_mmio@0: plain shared RAM, no trap (Q2, docs/wire-protocol.md#register-block)' },
-    { off: 0x200, len: 0x600, name: 'unused', note: 'zero' },
-    { off: VMRAM0_OFF, len: 0x80000, name: 'vmram_ivshmem0', note: "OpenAMP shm I/O region base; nothing is allocated here (Q12: its length overruns shm by 0x600)" },
-    { off: HVL_HEAP_OFF, len: HEAP_LEN, name: 'hvl_shmem heap', note: 'HVL bounce buffers + 40-byte bookkeeping records (Q13, Q14, docs/wire-protocol.md#bounce-buffers)' },
-    { off: VRING_HEAP_OFF, len: 0x800, name: 'vring heap: driver private', note: 'heap metadata and struct virtqueue objects (Q13)' },
-    { off: 0x101000, len: 0x1026, name: 'vring q0 (receiveq)', note: 'desc +0x0, avail +0x40, used +0x1000 (docs/wire-protocol.md#vring-layout)' },
-    { off: 0x103000, len: 0x1026, name: 'vring q1 (transmitq)', note: 'desc +0x0, avail +0x40, used +0x1000 (docs/wire-protocol.md#vring-layout)' },
-    { off: VRING_HEAP_OFF + HEAP_LEN, len: Math.max(0, shmSize - (VRING_HEAP_OFF + HEAP_LEN)), name: 'unused', note: 'never touched' }
-  ]
-  return r.filter((x) => x.off < shmSize && x.len > 0)
+/** the profile's region list (fixed DT regions, plus the driver's structures once it has them) */
+export function seedRegions(shmSize: number, drv?: DriverLayout | null): ShmRegion[] {
+  return profileRegions(shmSize, drv)
 }
 
 /** src/virtio's register view -> the contract's RegCell (plain JSON) */
@@ -160,7 +151,7 @@ export function buildSnapshot(s: LabSession, input: SnapshotInput, seq: number, 
     peers,
     regs,
     rings,
-    regions: seedRegions(shm.size),
+    regions: seedRegions(shm.size, s.slots.driver.driver?.layout()),
     counters: {
       doorbellsSent: f.doorbells,
       doorbellsDropped: f.dropped,

@@ -6,6 +6,7 @@
 // not taken from the implementation.
 import { describe, expect, it } from 'vitest'
 import { MS, runLab } from '../helpers'
+import { seedRegions } from '../../src/profiles/seed/regions'
 import { BOUNCE_LIST_VA, NOTIFY_FN_VA, SHM_IO_VA, VDEV_VA, VQ_NAME_VA } from '../../src/profiles/seed/openamp'
 
 const BASE = 0xafa00000
@@ -78,6 +79,25 @@ describe('driver-private bytes in shm after two Hello bytes', () => {
     expect([u64(0x80868), u64(0x80870), u64(0x80878), u64(0x80880), u32(0x80888)]).toEqual([BASE + 0x808a8, BOUNCE_LIST_VA, 1, TXPOLL_VA, 1])
     // record 1: the tail: next -> head, prev -> record 0
     expect([u64(0x808a8), u64(0x808b0)]).toEqual([BOUNCE_LIST_VA, BASE + 0x80868])
+  })
+
+  it('the snapshot regions name each structure at its real offset', () => {
+    const regs = seedRegions(s.shm.size, s.slots.driver.driver!.layout())
+    const at = (name: string) => regs.filter((r) => r.name === name).map((r) => [r.off, r.len])
+    expect(at('struct virtqueue vqin')).toEqual([[0x100850, 0x70]])
+    expect(at('struct virtqueue vqout')).toEqual([[0x1008c0, 0x70]])
+    expect(at('vqout vq_descx[4] (overflow)')).toEqual([[0x100930, 0x40]])
+    expect(at('vqin vq_descx[4] (overflow)')).toEqual([]) // receiveq never posted a buffer
+    expect(at('bounce buffer')).toEqual([
+      [0x80850, 9],
+      [0x80890, 9]
+    ])
+    expect(at('bounce record')).toEqual([
+      [0x80860, 48],
+      [0x808a0, 48]
+    ])
+    expect(at('vring_shmem: struct z_heap')).toEqual([[0x100801, 0x4f]])
+    expect(at('hvl_shmem: end marker chunk')).toEqual([[0x1007f8, 8]])
   })
 
   it('desc.addr is briefly METAL_BAD_PHYS during an add (the store before the bounce address)', () => {

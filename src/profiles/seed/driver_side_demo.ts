@@ -41,11 +41,8 @@ export const GUEST_PAGE_SIZE = 4096
 export const VQ_SIZE = 4 // VQIN_SIZE = VQOUT_SIZE
 export const HELLO = "Hello World I'm qemu_cortex_a53 sending data over Virtio-MMIO Serial Port"
 
-/** DT regions (driver overlay, docs/wire-protocol.md#shm-map) */
-export const VMRAM0_OFF = 0x000800 // OpenAMP shm I/O region base
-export const HVL_HEAP_OFF = 0x080800 // vmram_ivshmem1 -> k_heap "hvl_shmem"
-export const VRING_HEAP_OFF = 0x100800 // vring_ivshmem -> k_heap "vring_shmem"
-export const HEAP_LEN = 0x80000
+import { HEAP_LEN, HVL_HEAP_OFF, VRING_HEAP_OFF, type DriverLayout } from './regions'
+export { HEAP_LEN, HVL_HEAP_OFF, VMRAM0_OFF, VRING_HEAP_OFF } from './regions'
 /** libmetal: no physical address for a buffer outside the shm I/O region */
 const METAL_BAD_PHYS = 0xffffffff
 /** driver RAM address of chan->txpoll (static struct, docs/wire-protocol.md#bounce-buffers) [model] */
@@ -66,6 +63,8 @@ interface Vq {
   queued: number
   cookies: number[]
   ndescs: number[]
+  /** a vq_descx entry was ever stored (they lie past the struct's chunk) */
+  descxTouched: boolean
   ringOff: number
   desc: number
   avail: number
@@ -122,6 +121,16 @@ export class DriverSideDemo {
       txDropped: this.txDropped,
       linesStarted: this.linesStarted,
       bounceLive: this.bounce?.recs.length ?? 0
+    }
+  }
+
+  /** what this driver has placed in shm, for region labels (null before its heaps exist) */
+  layout(): DriverLayout | null {
+    if (!this.hvlHeap || !this.bounce) return null
+    return {
+      zHeapLen: this.hvlHeap.zHeapBytes,
+      vqs: this.vqs.map((v) => ({ name: v.name, off: v.off, ringOff: v.ringOff, ringLen: v.used + 6 + 8 * v.num - v.ringOff, descxUsed: v.descxTouched })),
+      bounce: this.bounce.recs.map((r) => ({ rec: r.rec, buf: r.buf, len: r.len }))
     }
   }
 
@@ -263,6 +272,7 @@ export class DriverSideDemo {
         queued: 0,
         cookies: Array<number>(VQ_SIZE).fill(0),
         ndescs: Array<number>(VQ_SIZE).fill(0),
+        descxTouched: false,
         ringOff,
         desc: ringOff + lay.desc,
         avail: ringOff + lay.avail,
@@ -429,6 +439,7 @@ export class DriverSideDemo {
     p.w16(dx + 8, 1)
     vq.cookies[head] = BOUNCE_COOKIE
     vq.ndescs[head] = 1
+    vq.descxTouched = true
     const d = vq.desc + 16 * head
     p.w64(d, METAL_BAD_PHYS, METAL_BAD_PHYS) // virt->phys of driver RAM fails first
     p.w32(d + 8, 1)
