@@ -40,7 +40,8 @@ Scenario options (run and serve):
 run options:
   --until TIME                   stop at this virtual time (default 20s)
   --console device|driver|both   device: exactly the bytes instance_1's UART emitted;
-                                 driver: instance_2's console (its diagnostic log);
+                                 driver: the lab's diagnostic log for instance_2 (the real
+                                 one has no console), every line starting with [lab];
                                  both: every line labelled with its side (default)
   --trace FILE                   write every event as JSON Lines
   --quiet                        do not print the lab's explanation on stderr

@@ -19,6 +19,10 @@ import { describeRing, type RingAddr } from '../virtio/ring'
 import { MMIO_WINDOW, VRING_DESC_F } from '../virtio/mmio'
 import { seedRegions as profileRegions, type DriverLayout } from '../profiles/seed/regions'
 import { INSTANCE, type LabSession } from './session'
+import { DEVICE_CONSOLE } from '../profiles/seed/device_side'
+import { DRIVER_CONSOLE } from '../profiles/seed/driver_side_demo'
+
+const CONSOLE = { device: DEVICE_CONSOLE, driver: DRIVER_CONSOLE }
 import { explain } from './explain'
 
 const SIDES: Side[] = ['device', 'driver']
@@ -124,7 +128,9 @@ export function buildSnapshot(s: LabSession, input: SnapshotInput, seq: number, 
       partnerId: g?.alive && g.peer ? (side === 'device' ? (g.peer.id + 1) & 0xffff : (g.peer.id - 1) & 0xffff) : null,
       uptimeMs: g?.alive ? g.uptimeMs : 0,
       detail: g ? g.detail : 'not started',
-      consoleBytes: s.consoles[side].total
+      consoleBytes: s.consoles[side].total,
+      consoleKind: CONSOLE[side].kind,
+      consoleNote: CONSOLE[side].note
     }
   }
   const peers: PeerView[] = s.fabric.peerList().map((p) => ({

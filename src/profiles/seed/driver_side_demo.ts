@@ -17,9 +17,15 @@ import {
   vringLayout
 } from '../../virtio/mmio'
 import { hex64 } from '../../virtio/fmt'
-import { type GuestPlatform, type Thread } from '../../guest/platform'
+import { type ConsoleKind, type GuestPlatform, type Thread } from '../../guest/platform'
 import { ZHeap } from '../../guest/zheap'
 import { BounceList, NOTIFY_FN_VA, SHM_IO_VA, SIZEOF_DESCX, SIZEOF_VIRTQUEUE, VDEV_VA, VQ, VQ_NAME_VA, wPtr } from './openamp'
+
+/** instance_2's console pane: CONFIG_CONSOLE=n and CONFIG_BOOT_BANNER=n (driver_side_demo/prj.conf) */
+export const DRIVER_CONSOLE: ConsoleKind = {
+  kind: 'lab',
+  note: "instance_2 has no console (CONFIG_CONSOLE=n): this pane is the lab's diagnostic log, every line marked [lab]; 'metal:' lines are the texts libmetal would log"
+}
 
 /** reset to POST_KERNEL virtio-mmio init: kernel start + PCIe/ivshmem/IPM probe [model; chosen so
  *  the first line is stamped [8010] as in the README: 12 ms + 2 x 4 s lands in tick 801] */
@@ -173,7 +179,7 @@ export class DriverSideDemo {
     if (this.halted) for (;;) yield p.k_busy_wait(HALT_SLICE_NS)
     yield p.k_busy_wait(DRIVER_MAIN_NS)
     if (this.ready) p.setState('ready', 'main(): printk -> virtio-serial')
-    else p.log('[lab] virtio-serial is not ready: arch_printk_char_out returns at once, main() spins in its printk loop without sleeping')
+    else p.log('virtio-serial is not ready: arch_printk_char_out returns at once, main() spins in its printk loop without sleeping')
     yield* this.helloLoop()
   }
 
@@ -211,10 +217,10 @@ export class DriverSideDemo {
     const shmLen = p.r32(REG.SHMLenHigh) * 2 ** 32 + p.r32(REG.SHMLenLow)
     this.hvl = shmBase !== 0 && shmLen !== 0 // Q10: "SHM regs non-zero" = HVL mode
     if (this.hvl) {
-      p.log(`[lab] HVL mode: SHMBase 0x${shmBase.toString(16)} SHMLen 0x${shmLen.toString(16)}; peer ${this.own}, rings peer ${this.partner}`)
+      p.log(`HVL mode: SHMBase 0x${shmBase.toString(16)} SHMLen 0x${shmLen.toString(16)}; peer ${this.own}, rings peer ${this.partner}`)
       this.hvlInit()
       this.hvlCb = true // virtio_mmio_hvl_cb_set(virtio_mmio_isr)
-    } else p.log('[lab] SHMBase/SHMLen are zero: not HVL mode; no doorbells, no heaps (virtio_mmio_hvl_init is not called)')
+    } else p.log('SHMBase/SHMLen are zero: not HVL mode; no doorbells, no heaps (virtio_mmio_hvl_init is not called)')
     p.w32(REG.Status, STATUS.ACKNOWLEDGE)
     this.ipi()
     p.w32(REG.GuestPageSize, GUEST_PAGE_SIZE) // no IPI
@@ -295,7 +301,7 @@ export class DriverSideDemo {
     p.w32(REG.DriverFeatures, 0 & devFeatures)
     this.ipi()
     p.w32(REG.DeviceFeaturesSel, 0)
-    p.r32(REG.DeviceFeatures)
+    p.log(`metal: debug: features: ${hex8(p.r32(REG.DeviceFeatures) & 0)}`)
     // steps 9-12
     for (const vq of this.vqs) {
       // virtio_mmio_setup_virtqueue
