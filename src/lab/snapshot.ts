@@ -10,19 +10,15 @@ import type {
   PeerView,
   RegCell,
   RingView,
-  ShmRegion,
   Side
 } from '../shared/contract'
 import { Shm, type ShmAccess } from '../sim/shm'
+import type { StoreCell } from '../sim/trace'
 import { buildRegCells, regCtxFrom, type RegCellInfo, type RegMeta } from '../virtio/regs'
-import { describeRing, type RingAddr } from '../virtio/ring'
+import { describeRing } from '../virtio/ring'
 import { MMIO_WINDOW, VRING_DESC_F } from '../virtio/mmio'
-import { seedRegions as profileRegions, type DriverLayout } from '../profiles/seed/regions'
+import type { DriverRing } from '../profiles/types'
 import { INSTANCE, type LabSession } from './session'
-import { DEVICE_CONSOLE } from '../profiles/seed/device_side'
-import { DRIVER_CONSOLE } from '../profiles/seed/driver_side_demo'
-
-const CONSOLE = { device: DEVICE_CONSOLE, driver: DRIVER_CONSOLE }
 import { explain } from './explain'
 
 const SIDES: Side[] = ['device', 'driver']
@@ -31,13 +27,8 @@ export interface SnapshotInput {
   shm: ShmAccess
   regMeta: (off: number) => RegMeta
   /** the driver's rings and its used consumer index per queue */
-  rings: { queue: number; addr: RingAddr; usedCons: number }[]
+  rings: DriverRing[]
   atEvent: number | null
-}
-
-/** the profile's region list (fixed DT regions, plus the driver's structures once it has them) */
-export function seedRegions(shmSize: number, drv?: DriverLayout | null): ShmRegion[] {
-  return profileRegions(shmSize, drv)
 }
 
 /** src/virtio's register view -> the contract's RegCell (plain JSON) */
@@ -59,7 +50,8 @@ function toRegCell(c: RegCellInfo): RegCell {
 
 /** descriptor ownership from ring contents: in flight = avail entries the device has not used
  *  (seed device consumes at used.idx, Q18); used = entries the driver has not reclaimed */
-export function ringView(shm: ShmAccess, queue: number, addr: RingAddr, usedCons: number, configured: boolean, driverBase: number): RingView {
+export function ringView(shm: ShmAccess, ring: DriverRing, configured: boolean, driverBase: number): RingView {
+  const { queue, addr, usedCons } = ring
   const d = describeRing(shm, addr, driverBase, { bytes: 16, maxDesc: 64 })
   const num = addr.num
   const owner: DescOwner[] = new Array<DescOwner>(d.desc.length).fill('free')
@@ -94,7 +86,7 @@ export function ringView(shm: ShmAccess, queue: number, addr: RingAddr, usedCons
   }))
   return {
     queue,
-    name: queue === 0 ? 'receiveq' : queue === 1 ? 'transmitq' : `queue ${queue}`,
+    name: ring.name,
     configured,
     num,
     descOff: addr.descOff,
@@ -114,8 +106,9 @@ export function buildSnapshot(s: LabSession, input: SnapshotInput, seq: number, 
   const { shm } = input
   const read32 = (off: number) => shm.r32(off)
   const base = s.cfg.driverBase
-  const regs: RegCell[] = buildRegCells(read32, regCtxFrom(read32, shm.size, base), input.regMeta).map(toRegCell)
-  const rings = input.rings.map((r) => ringView(shm, r.queue, r.addr, r.usedCons, true, base))
+  const profile = s.profile
+  const regs: RegCell[] = buildRegCells(read32, regCtxFrom(read32, shm.size, base), input.regMeta, profile.regQuirks).map(toRegCell)
+  const rings = input.rings.map((r) => ringView(shm, r, true, base))
   const guests = {} as Record<Side, GuestView>
   for (const side of SIDES) {
     const slot = s.slots[side]
@@ -125,12 +118,12 @@ export function buildSnapshot(s: LabSession, input: SnapshotInput, seq: number, 
       instance: INSTANCE[side],
       state: g ? g.state : 'off',
       peerId: g?.alive && g.peer ? g.peer.id : null,
-      partnerId: g?.alive && g.peer ? (side === 'device' ? (g.peer.id + 1) & 0xffff : (g.peer.id - 1) & 0xffff) : null,
+      partnerId: g?.alive && g.peer ? profile.partnerOf(side, g.peer.id) : null,
       uptimeMs: g?.alive ? g.uptimeMs : 0,
       detail: g ? g.detail : 'not started',
       consoleBytes: s.consoles[side].total,
-      consoleKind: CONSOLE[side].kind,
-      consoleNote: CONSOLE[side].note
+      consoleKind: profile.consoles?.[side].kind,
+      consoleNote: profile.consoles?.[side].note
     }
   }
   const peers: PeerView[] = s.fabric.peerList().map((p) => ({
@@ -157,7 +150,7 @@ export function buildSnapshot(s: LabSession, input: SnapshotInput, seq: number, 
     peers,
     regs,
     rings,
-    regions: seedRegions(shm.size, s.slots.driver.driver?.layout()),
+    regions: profile.regions(shm.size, s.slots.driver.driver).map((r) => ({ off: r.off, len: r.len, name: r.name, note: r.note })),
     counters: {
       doorbellsSent: f.doorbells,
       doorbellsDropped: f.dropped,
@@ -176,7 +169,7 @@ export function buildSnapshot(s: LabSession, input: SnapshotInput, seq: number, 
 
 /** the live input: current shm, last writers as tracked by the session */
 export function liveInput(s: LabSession): SnapshotInput {
-  const drv = s.slots.driver.driver?.view
+  s.observe()
   return {
     shm: s.shm,
     regMeta: (off) => {
@@ -188,7 +181,7 @@ export function liveInput(s: LabSession): SnapshotInput {
         lastWriteEvent: s.regEv[i]! < 0 ? null : s.regEv[i]!
       }
     },
-    rings: (drv?.vqs ?? []).map((v) => ({ queue: v.idx, addr: s.driverRings().find((r) => r.queue === v.idx)!.addr, usedCons: v.usedCons })),
+    rings: s.driverRings(),
     atEvent: null
   }
 }
@@ -207,7 +200,14 @@ export function historicalInput(s: LabSession, i: number): SnapshotInput {
   if (!Number.isInteger(i) || i < tr.first || i >= tr.n)
     throw new TimeTravelError(`event ${i} is not in the kept trace (events ${tr.first}..${tr.n - 1})`)
   const shm = Shm.copyOf(s.shm)
+  // stores, the bulk of the events, straight from the trace's columns: no event objects, no
+  // BigInt (snapshotAt(oldest) over a full 200k ring went from ~1 s to a few tens of ms)
+  const st: StoreCell = { off: 0, w: 0, side: undefined, t: 0, oldLo: 0, oldHi: 0 }
   for (let k = tr.n - 1; k > i; k--) {
+    if (tr.readStore(k, st)) {
+      for (let b = 0; b < st.w; b++) shm.w8(st.off + b, (b < 4 ? st.oldLo >>> (8 * b) : st.oldHi >>> (8 * (b - 4))) & 0xff)
+      continue
+    }
     const e = tr.get(k)!
     if (e.k === 'store') {
       const off = e.off as number
@@ -227,6 +227,15 @@ export function historicalInput(s: LabSession, i: number): SnapshotInput {
   const ev = new Float64Array(MMIO_WINDOW / 4).fill(-1)
   const cons = new Map<number, number>()
   for (let k = tr.first; k <= i; k++) {
+    if (tr.readStore(k, st)) {
+      if (st.off < MMIO_WINDOW) {
+        const c = st.off >> 2
+        side[c] = st.side === 'device' ? 0 : 1
+        t[c] = st.t
+        ev[c] = k
+      }
+      continue
+    }
     const e = tr.get(k)!
     if (e.k === 'store' && (e.off as number) < MMIO_WINDOW) {
       const c = (e.off as number) >> 2

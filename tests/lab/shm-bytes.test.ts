@@ -6,6 +6,7 @@
 // not taken from the implementation.
 import { describe, expect, it } from 'vitest'
 import { MS, runLab } from '../helpers'
+import type { DriverSideDemo } from '../../src/profiles/seed/driver_side_demo'
 import { seedRegions } from '../../src/profiles/seed/regions'
 import { BOUNCE_LIST_VA, NOTIFY_FN_VA, SHM_IO_VA, VDEV_VA, VQ_NAME_VA } from '../../src/profiles/seed/openamp'
 
@@ -82,7 +83,7 @@ describe('driver-private bytes in shm after two Hello bytes', () => {
   })
 
   it('the snapshot regions name each structure at its real offset', () => {
-    const regs = seedRegions(s.shm.size, s.slots.driver.driver!.layout())
+    const regs = seedRegions(s.shm.size, (s.slots.driver.driver as DriverSideDemo).layout())
     const at = (name: string) => regs.filter((r) => r.name === name).map((r) => [r.off, r.len])
     expect(at('struct virtqueue vqin')).toEqual([[0x100850, 0x70]])
     expect(at('struct virtqueue vqout')).toEqual([[0x1008c0, 0x70]])
@@ -115,6 +116,6 @@ describe('reclaim: records unlinked and freed, addresses reused first-fit', () =
     expect([s.shm.r32(0x80868), s.shm.r32(0x80870)]).toEqual([BOUNCE_LIST_VA, BASE + 0x80928])
     // record 1 (second byte) is the new first: prev -> head
     expect(s.shm.r32(0x808b0)).toBe(BOUNCE_LIST_VA)
-    expect(s.slots.driver.driver!.view.bounceLive).toBe(4)
+    expect((s.slots.driver.driver as DriverSideDemo).view.bounceLive).toBe(4)
   })
 })

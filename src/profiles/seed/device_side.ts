@@ -19,6 +19,7 @@ import {
 import { inBounds, isPow2 } from '../../sim/shm'
 import { hex64 } from '../../virtio/fmt'
 import { fmtPtr, type ConsoleKind, type GuestPlatform, type Thread } from '../../guest/platform'
+import type { DeviceFirmware, DeviceView } from '../types'
 
 /** instance_1's console pane: its UART, byte for byte (CONFIG_CONSOLE=y, boot banner on) */
 export const DEVICE_CONSOLE: ConsoleKind = { kind: 'guest', note: "instance_1's UART: the bytes the guest emitted, its own printk lines and the driver's forwarded bytes" }
@@ -44,12 +45,12 @@ interface VringSlot {
   off: { desc: number; avail: number; used: number } | null
 }
 
-export interface DeviceSideState {
+export interface DeviceSideState extends DeviceView {
   state: 'UNKNOWN' | 'READY'
   vrings: (VringSlot | null)[]
 }
 
-export class DeviceSide {
+export class DeviceSide implements DeviceFirmware {
   private st = DevState.UNKNOWN
   private readonly vrings: (VringSlot | null)[] = [null, null]
   private base = 0
@@ -58,7 +59,7 @@ export class DeviceSide {
   constructor(private readonly p: GuestPlatform) {}
 
   get view(): DeviceSideState {
-    return { state: this.st === DevState.READY ? 'READY' : 'UNKNOWN', vrings: this.vrings.map((v) => (v ? { ...v } : null)) }
+    return { ready: this.st === DevState.READY, state: this.st === DevState.READY ? 'READY' : 'UNKNOWN', vrings: this.vrings.map((v) => (v ? { ...v } : null)) }
   }
 
   *main(): Thread {

@@ -19,6 +19,8 @@ import {
 import { hex64 } from '../../virtio/fmt'
 import { type ConsoleKind, type GuestPlatform, type Thread } from '../../guest/platform'
 import { ZHeap } from '../../guest/zheap'
+import { ringAt } from '../../virtio/ring'
+import type { DriverFirmware, DriverRing } from '../types'
 import { BounceList, NOTIFY_FN_VA, SHM_IO_VA, SIZEOF_DESCX, SIZEOF_VIRTQUEUE, VDEV_VA, VQ, VQ_NAME_VA, wPtr } from './openamp'
 
 /** instance_2's console pane: CONFIG_CONSOLE=n and CONFIG_BOOT_BANNER=n (driver_side_demo/prj.conf) */
@@ -94,7 +96,7 @@ export interface DriverSideState {
   bounceLive: number
 }
 
-export class DriverSideDemo {
+export class DriverSideDemo implements DriverFirmware {
   private base = 0
   private size = 0
   private own = 0
@@ -138,6 +140,13 @@ export class DriverSideDemo {
       vqs: this.vqs.map((v) => ({ name: v.name, off: v.off, ringOff: v.ringOff, ringLen: v.used + 6 + 8 * v.num - v.ringOff, descxUsed: v.descxTouched })),
       bounce: this.bounce.recs.map((r) => ({ rec: r.rec, buf: r.buf, len: r.len }))
     }
+  }
+
+  /** the rings laid out so far: legacy contiguous layout at ringOff (vring_init, §2.3) */
+  rings(): DriverRing[] {
+    // the spec's names for console queues 0 and 1 (virtio 1.2 §5.3.2), not OpenAMP's vqin/vqout
+    const name = (i: number) => (i === CONSOLE_RX ? 'receiveq' : i === CONSOLE_TX ? 'transmitq' : `queue ${i}`)
+    return this.vqs.map((v) => ({ queue: v.idx, name: name(v.idx), addr: ringAt(v.ringOff, v.num), usedCons: v.usedCons }))
   }
 
   /** the driver's partner: own IVPosition - 1 as a uint16 (Q24) */

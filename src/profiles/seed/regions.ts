@@ -6,6 +6,7 @@
 // with the last region, by start, that contains it).
 
 import { MMIO_WINDOW } from '../../virtio/mmio'
+import type { DriverFirmware, ShmRegionInfo } from '../types'
 import { SIZEOF_BOUNCE_BUF, SIZEOF_DESCX, SIZEOF_VIRTQUEUE } from './openamp'
 
 export const VMRAM0_OFF = 0x000800 // OpenAMP shm I/O region base
@@ -13,12 +14,7 @@ export const HVL_HEAP_OFF = 0x080800 // vmram_ivshmem1 -> k_heap "hvl_shmem"
 export const VRING_HEAP_OFF = 0x100800 // vring_ivshmem -> k_heap "vring_shmem"
 export const HEAP_LEN = 0x80000
 
-export interface Region {
-  off: number
-  len: number
-  name: string
-  note: string
-}
+type Region = ShmRegionInfo
 
 /** what the driver has placed in shm (shm offsets of payloads) */
 export interface DriverLayout {
@@ -29,7 +25,16 @@ export interface DriverLayout {
 
 const HDR = 8
 
-export function seedRegions(shmSize: number, drv?: DriverLayout | null): Region[] {
+/** a seed driver firmware exposes its layout; any other firmware (or none) gives the fixed map */
+function layoutOf(d: DriverFirmware | DriverLayout | null | undefined): DriverLayout | null {
+  if (!d) return null
+  if ('zHeapLen' in d) return d
+  const f = (d as { layout?: () => DriverLayout | null }).layout
+  return typeof f === 'function' ? f.call(d) : null
+}
+
+export function seedRegions(shmSize: number, driver?: DriverFirmware | DriverLayout | null): Region[] {
+  const drv = layoutOf(driver)
   const r: Region[] = [
     { off: 0, len: MMIO_WINDOW, name: 'virtio-mmio registers', note: 'virtio_mmio@0: plain shared RAM, no trap (Q2, docs/wire-protocol.md#register-block)' },
     { off: 0x200, len: 0x600, name: 'unused', note: 'zero' },
@@ -60,4 +65,11 @@ export function seedRegions(shmSize: number, drv?: DriverLayout | null): Region[
     }
   }
   return r.filter((x) => x.off < shmSize && x.len > 0)
+}
+
+/** trace name of a heap byte, or null */
+export function seedHeapName(off: number): string | null {
+  if (off >= HVL_HEAP_OFF && off < HVL_HEAP_OFF + HEAP_LEN) return `hvl_shmem+0x${(off - HVL_HEAP_OFF).toString(16)}`
+  if (off >= VRING_HEAP_OFF && off < VRING_HEAP_OFF + HEAP_LEN) return `vring_shmem+0x${(off - VRING_HEAP_OFF).toString(16)}`
+  return null
 }
