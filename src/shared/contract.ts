@@ -35,6 +35,10 @@ export interface GuestView {
   /** one human line, e.g. 'HVL mode: configuration failed' */
   detail: string
   consoleBytes: number
+  /** what the console pane shows: 'guest' = the guest's UART bytes, 'lab' = the lab's diagnostic
+   *  log (instance_2 has no console), with one line for the pane's label */
+  consoleKind?: 'guest' | 'lab'
+  consoleNote?: string
 }
 
 export interface PeerView {

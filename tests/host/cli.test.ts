@@ -32,7 +32,7 @@ describe('virtio-lab run', () => {
     const r = await cli('run', '--until', '10s')
     expect(r.code).toBe(0)
     expect(r.out).toContain('device | Config Status DRIVER_OK')
-    expect(r.out).toContain('driver | [virtio_mmio] HVL: queue 1 configuration acknowledged')
+    expect(r.out).toContain('driver | [lab] [virtio_mmio] HVL: queue 1 configuration acknowledged')
     expect(r.out.split('\n').filter(Boolean).every((l) => /^(device|driver) \| /.test(l))).toBe(true)
     expect(r.err).toContain('lab: device (instance_1) is ivshmem peer 0 and rings peer 1')
   })
