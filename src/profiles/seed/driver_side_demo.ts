@@ -118,7 +118,7 @@ export class DriverSideDemo implements DriverFirmware {
     }
   }
 
-  /** the rings laid out so far: legacy contiguous layout at ringOff (vring_init, §2.3) */
+  /** the rings laid out so far: legacy contiguous layout at ringOff (vring_init, docs/wire-protocol.md#vring-layout) */
   rings(): DriverRing[] {
     // the spec's names for console queues 0 and 1 (virtio 1.2 §5.3.2), not OpenAMP's vqin/vqout
     const name = (i: number) => (i === CONSOLE_RX ? 'receiveq' : i === CONSOLE_TX ? 'transmitq' : `queue ${i}`)
