@@ -7,10 +7,10 @@
 import { closeSync, openSync, writeSync } from 'node:fs'
 import { join } from 'node:path'
 import type { ScenarioConfig, Side } from '../shared/contract'
-import { DEFAULT_SCENARIO } from '../shared/contract'
+import { DEFAULT_SCENARIO, FAULT_KINDS } from '../shared/contract'
 import { LabSession } from '../lab/session'
 import { explain } from '../lab/explain'
-import { ORDERS, parseAddr, parseDuration, parseRestart, parseSize, parseSpeed, resolveScenario } from '../lab/config'
+import { ORDERS, parseAddr, parseDuration, parseFault, parseRestart, parseSize, parseSpeed, resolveScenario } from '../lab/config'
 
 export class CliError extends Error {}
 
@@ -32,6 +32,10 @@ Scenario options (run and serve):
   --latency TIME                 doorbell delivery latency (default 20us)
   --gap TIME                     time between the first and the second start (default 1s)
   --restart SIDE@TIME            power-cycle a side, e.g. driver@12s (repeatable)
+  --fault KIND@TIME              inject a fault at a virtual time, e.g. bad-head@3s (repeatable):
+                                 drop-doorbell merge-doorbells delay-irq bad-head next-out-of-range
+                                 desc-loop avail-jump len-beyond-shm zero-len tx-write-flag
+                                 stale-used-id device-stall (docs/spec-profile.md §7)
   --driver-base VA, --device-base VA
                                  where each guest maps BAR2 (default 0xafa00000 both); the
                                  seed works only when they are equal (wire-protocol §2.5)
@@ -56,7 +60,7 @@ TIME: 20s, 1500ms, 250us, 2m, 1h. SIZE: 64K, 4M, 1G or bytes.
 
 type Flags = Map<string, string[]>
 
-const SCENARIO_FLAGS = ['profile', 'order', 'vectors', 'shm-size', 'shm-state', 'latency', 'gap', 'restart', 'speed', 'driver-base', 'device-base']
+const SCENARIO_FLAGS = ['profile', 'order', 'vectors', 'shm-size', 'shm-state', 'latency', 'gap', 'restart', 'speed', 'driver-base', 'device-base', 'fault']
 const RUN_FLAGS = [...SCENARIO_FLAGS, 'until', 'console', 'trace', 'quiet']
 const SERVE_FLAGS = [...SCENARIO_FLAGS, 'port', 'host', 'token']
 const BOOLEAN = new Set(['quiet'])
@@ -83,7 +87,7 @@ function parseFlags(args: string[], allowed: string[]): Flags {
 
 function one(f: Flags, name: string): string | undefined {
   const v = f.get(name)
-  if (v && v.length > 1 && name !== 'restart') throw new CliError(`--${name} given more than once`)
+  if (v && v.length > 1 && name !== 'restart' && name !== 'fault') throw new CliError(`--${name} given more than once`)
   return v?.[0]
 }
 
@@ -124,6 +128,8 @@ export function scenarioFrom(f: Flags, defaults: Partial<ScenarioConfig>): Scena
   ] as const)
     if (v(flag) !== undefined) p[field] = need(parseAddr(v(flag)!), `--${flag}: cannot read '${v(flag)}' as an address (e.g. 0xafa00000)`)
   const rs = f.get('restart')
+  const fs = f.get('fault')
+  if (fs) p.faults = fs.map((x) => need(parseFault(x), `--fault must be KIND@TIME (e.g. bad-head@3s), KIND one of ${FAULT_KINDS.join(', ')}; got '${x}'`))
   if (rs) p.restarts = rs.map((r) => need(parseRestart(r), `--restart must be device@TIME or driver@TIME, got '${r}'`))
   const r = resolveScenario(p, DEFAULT_SCENARIO)
   if (!r.ok) {
@@ -134,7 +140,7 @@ export function scenarioFrom(f: Flags, defaults: Partial<ScenarioConfig>): Scena
 }
 
 function flagOf(field: string): string {
-  return ({ shmSize: 'shm-size', shmState: 'shm-state', restarts: 'restart', driverBase: 'driver-base', deviceBase: 'device-base' } as Record<string, string>)[field] ?? field
+  return ({ shmSize: 'shm-size', shmState: 'shm-state', restarts: 'restart', faults: 'fault', driverBase: 'driver-base', deviceBase: 'device-base' } as Record<string, string>)[field] ?? field
 }
 
 export interface Io {

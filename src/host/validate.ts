@@ -4,7 +4,7 @@
 
 import { z } from 'zod'
 import { isPow2 } from '../sim/shm'
-import { LAB_METHODS, type LabApi, type LabMethod, type ScenarioConfig } from '../shared/contract'
+import { FAULT_KINDS, LAB_METHODS, type LabApi, type LabMethod, type ScenarioConfig } from '../shared/contract'
 
 // ---- limits ------------------------------------------------------------------------------------
 
@@ -54,6 +54,11 @@ export const restartSchema = z.strictObject({
   at: intIn(0, LIMITS.timeMaxNs)
 })
 
+export const faultSchema = z.strictObject({
+  kind: z.enum(FAULT_KINDS),
+  at: intIn(0, LIMITS.timeMaxNs)
+})
+
 const scenarioShape = {
   profile: profileSchema,
   order: orderSchema,
@@ -65,6 +70,7 @@ const scenarioShape = {
   gap: intIn(0, LIMITS.gapMaxNs),
   until: intIn(1, LIMITS.timeMaxNs).nullable(),
   restarts: z.array(restartSchema).max(LIMITS.restartsMax),
+  faults: z.array(faultSchema).max(64).optional(),
   driverBase: intIn(1, 2 ** 48),
   deviceBase: intIn(1, 2 ** 48)
 }
@@ -87,6 +93,8 @@ const CONFIG_EXPECT: Record<string, string> = {
   until: `null or an integer number of ns 1..${LIMITS.timeMaxNs}`,
   restarts: `an array of at most ${LIMITS.restartsMax} { side, at } entries`,
   'restarts.*': 'an object { side, at }',
+  faults: 'an array of at most 64 { kind, at } entries',
+  'faults.*': `an object { kind, at } with kind one of ${FAULT_KINDS.join(', ')}`,
   'restarts.*.side': "'device' or 'driver'",
   'restarts.*.at': `an integer number of ns 0..${LIMITS.timeMaxNs}`
 }

@@ -3,6 +3,9 @@
 
 import {
   DEFAULT_SCENARIO,
+  FAULT_KINDS,
+  type FaultKind,
+  type FaultSpec,
   type ConfigError,
   type ConfigureResult,
   type Order,
@@ -57,6 +60,14 @@ export function parseAddr(s: string): number | null {
   return Number.isSafeInteger(v) ? v : null
 }
 
+/** "bad-head@3s" -> { kind, at } */
+export function parseFault(s: string): FaultSpec | null {
+  const m = /^([a-z-]+)@(.+)$/.exec(s.trim())
+  if (!m || !(FAULT_KINDS as readonly string[]).includes(m[1]!)) return null
+  const at = parseDuration(m[2]!)
+  return at === null ? null : { kind: m[1] as FaultKind, at }
+}
+
 /** "driver@12s" -> { side, at } */
 export function parseRestart(s: string): RestartSpec | null {
   const m = /^(device|driver)@(.+)$/.exec(s.trim())
@@ -104,12 +115,21 @@ export function checkScenario(c: ScenarioConfig): ConfigError[] {
     for (const r of c.restarts)
       if (!r || (r.side !== 'device' && r.side !== 'driver') || !Number.isInteger(r.at) || r.at < 0 || r.at > MAX_TIME_NS)
         e.push({ field: 'restarts', message: `restart must be device@TIME or driver@TIME, got ${JSON.stringify(r)}` })
+  if (c.faults !== undefined) {
+    if (!Array.isArray(c.faults) || c.faults.length > 64) e.push({ field: 'faults', message: 'faults must be a list of at most 64 { kind, at }' })
+    else
+      for (const f of c.faults)
+        if (!f || !(FAULT_KINDS as readonly string[]).includes(f.kind) || !Number.isInteger(f.at) || f.at < 0 || f.at > MAX_TIME_NS)
+          e.push({ field: 'faults', message: `fault must be KIND@TIME with KIND one of ${FAULT_KINDS.join(', ')}, got ${JSON.stringify(f)}` })
+  }
   return e
 }
 
 /** merge a partial onto a base scenario and validate it */
 export function resolveScenario(partial: Partial<ScenarioConfig>, base: ScenarioConfig = DEFAULT_SCENARIO): ConfigureResult {
   const config: ScenarioConfig = { ...base, ...partial, restarts: [...(partial.restarts ?? base.restarts)] }
+  const faults = partial.faults ?? base.faults
+  if (faults) config.faults = [...faults]
   const errors = checkScenario(config)
   return errors.length ? { ok: false, errors } : { ok: true, config }
 }

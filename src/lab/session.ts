@@ -13,6 +13,7 @@ import { ZephyrGuest } from '../guest/zephyr'
 import { DeviceSide } from '../profiles/seed/device_side'
 import { DriverSideDemo, HELLO, HVL_HEAP_OFF, VRING_HEAP_OFF, HEAP_LEN } from '../profiles/seed/driver_side_demo'
 import { PROFILES, type Firmware } from '../profiles/index'
+import { applyFault } from './faults'
 import { MMIO_WINDOW } from '../virtio/mmio'
 import { regName } from '../virtio/regs'
 import { fieldAt, ringAt, type RingAddr } from '../virtio/ring'
@@ -122,6 +123,7 @@ export class LabSession {
     c.at(t0, () => this.startGuest(first))
     if (second) c.at(t0 + gap, () => this.startGuest(second))
     for (const r of this.cfg.restarts) c.at(t0 + r.at, () => this.restart(r.side))
+    for (const f of this.cfg.faults ?? []) c.at(t0 + f.at, () => applyFault(this, f))
   }
 
   startGuest(side: Side): void {

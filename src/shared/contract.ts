@@ -12,6 +12,28 @@ export type ShmState = 'fresh' | 'leftover'
 /** 'max' = as fast as the host can go; a number = virtual seconds per wall second (1 = real time). */
 export type Speed = 'max' | number
 
+/** fault injection kinds (docs/spec-profile.md §7) */
+export const FAULT_KINDS = [
+  'drop-doorbell',
+  'merge-doorbells',
+  'delay-irq',
+  'bad-head',
+  'next-out-of-range',
+  'desc-loop',
+  'avail-jump',
+  'len-beyond-shm',
+  'zero-len',
+  'tx-write-flag',
+  'stale-used-id',
+  'device-stall'
+] as const
+export type FaultKind = (typeof FAULT_KINDS)[number]
+export interface FaultSpec {
+  kind: FaultKind
+  /** virtual time, ns */
+  at: number
+}
+
 export interface RestartSpec {
   side: Side
   /** virtual time of the restart, ns */
@@ -34,6 +56,8 @@ export interface ScenarioConfig {
   /** stop the run at this virtual time (ns); null = run forever */
   until: number | null
   restarts: RestartSpec[]
+  /** injected faults (--fault KIND@TIME); absent = none */
+  faults?: FaultSpec[]
   /** virtual address each guest's ivshmem driver maps BAR2 at (docs/wire-protocol.md#addresses). The seed
    *  only works because both images use the same VA (0xAFA00000): the device dereferences the
    *  driver's addresses as its own (Q11). Change one to see why. */

@@ -12,6 +12,7 @@ import { OpKind, PollSignal, type GuestPlatform, type Thread } from '../../guest
 import { MAGIC, QUEUE_MAX, REC, RING, RX_BUFS, RX_LEN, RX_POOL, TX_LEN, TX_POOL, WLOG, WLOG_SYNC, readRec, validRec, wlogEntry } from './layout'
 import { platformShm } from './pshm'
 import { PROMPT, Shell } from './shell'
+import { RING_FAULTS, layRogue, type RingFault } from './rogue'
 
 export const SPEC_DRIVER_BOOT_NS = 10_000_000
 /** descriptors per transmitq chain (multi-buffer chains, §2.7.4) */
@@ -151,6 +152,27 @@ export class SpecDriver {
     const r = readRec(this.p, REC.device)
     if (this.devGen >= 0 && validRec(r, 'device') && r.gen !== this.devGen) this.restart = true
     this.sig.raise()
+  }
+
+  // ---- fault injection (docs/spec-profile.md §7) ----------------------------------------------
+
+  /** lay a corrupt transmitq chain and notify; null when not applicable (no ready queue, log full) */
+  injectRing(kind: RingFault): string | null {
+    const tx = this.tx
+    const p = this.p
+    if (!tx || this.phase !== 'ready' || tx.freeCount < 2) return null
+    if (((this.wseq - p.r32(WLOG.off + WLOG.aseq)) >>> 0) >= WLOG.n) return null
+    const [d0, d1] = tx.peek(2) as [number, number]
+    const idx = layRogue(kind, this.shm, tx.ring, tx.availIdx, d0, d1, p.ivshmem_get_mem().base, TX_POOL + d0 * TX_LEN)
+    p.w16(tx.ring.availOff + 2, idx)
+    const e = wlogEntry(this.wseq)
+    p.w32(REG.QueueNotify, CONSOLE_TX)
+    p.w32(e, REG.QueueNotify)
+    p.w32(e + 4, CONSOLE_TX)
+    this.wseq = (this.wseq + 1) >>> 0
+    p.w32(WLOG.off + WLOG.wseq, this.wseq)
+    this.doorbell()
+    return `${kind} on transmitq (desc ${d0}), expect ${RING_FAULTS[kind]}`
   }
 
   // ---- initialization (§3.1.1, §4.2.3.1) ------------------------------------------------------
