@@ -10,6 +10,7 @@ import type { ScenarioConfig, Side } from '../shared/contract'
 import { DEFAULT_SCENARIO, FAULT_KINDS } from '../shared/contract'
 import { LabSession } from '../lab/session'
 import { explain } from '../lab/explain'
+import { compareProfiles, formatComparison } from '../lab/compare'
 import { ORDERS, parseAddr, parseDuration, parseFault, parseRestart, parseSize, parseSpeed, resolveScenario } from '../lab/config'
 
 export class CliError extends Error {}
@@ -19,6 +20,7 @@ export const USAGE = `virtio-lab — Virtio Serial Lab, headless
 Usage:
   virtio-lab run   [options]   run a scenario, print console output
   virtio-lab serve [options]   serve the lab UI and service over HTTP/WebSocket
+  virtio-lab compare [options] the scenario in the seed and the spec profile: where they diverge
   virtio-lab --help
 
 Scenario options (run and serve):
@@ -222,6 +224,13 @@ export async function run(f: Flags, io: Io): Promise<number> {
   return 0
 }
 
+/** the same scenario in the seed and the spec profile, divergences with their quirk numbers */
+export function compare(f: Flags, io: Io): number {
+  const cfg = scenarioFrom(f, { speed: 'max', until: 20_000_000_000 })
+  for (const l of formatComparison(compareProfiles(cfg, cfg.until!))) io.out(l + '\n')
+  return 0
+}
+
 export async function serve(f: Flags, io: Io): Promise<number> {
   const cfg = scenarioFrom(f, { speed: 1, until: null })
   const portS = one(f, 'port') ?? '4173'
@@ -258,7 +267,8 @@ export async function main(argv: string[], io: Io = stdio): Promise<number> {
     }
     if (cmd === 'run') return await run(parseFlags(rest, RUN_FLAGS), io)
     if (cmd === 'serve') return await serve(parseFlags(rest, SERVE_FLAGS), io)
-    throw new CliError(`unknown command '${cmd}' (run, serve or --help)`)
+    if (cmd === 'compare') return compare(parseFlags(rest, RUN_FLAGS), io)
+    throw new CliError(`unknown command '${cmd}' (run, serve, compare or --help)`)
   } catch (e) {
     if (e instanceof CliError) {
       io.err(`virtio-lab: ${e.message}\n`)

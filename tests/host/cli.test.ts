@@ -84,7 +84,7 @@ describe('bad input: one line on stderr, exit 2', () => {
     [['run', '--bogus'], 'virtio-lab: unknown option --bogus\n'],
     [['run', '--vectors'], 'virtio-lab: --vectors needs a value\n'],
     [['run', '--order', 'a', '--order', 'b'], 'virtio-lab: --order given more than once\n'],
-    [['fly'], "virtio-lab: unknown command 'fly' (run, serve or --help)\n"],
+    [['fly'], "virtio-lab: unknown command 'fly' (run, serve, compare or --help)\n"],
     [['run', '--driver-base', 'high'], "virtio-lab: --driver-base: cannot read 'high' as an address (e.g. 0xafa00000)\n"],
     [['run', '--device-base', '0xafa00800'], 'virtio-lab: --device-base: deviceBase must be a non-zero 4 KiB-aligned virtual address with the whole shm below 2^48, got 0xafa00800\n'],
     [['serve', '--host', '0.0.0.0'], 'virtio-lab: --host 0.0.0.0 is not loopback: pass --token too\n'],

@@ -59,7 +59,7 @@ describe('validateCall: configure', () => {
 
   it('enums and restarts', () => {
     expect(msg('configure', [{ order: 'both' }])).toMatch(/^configure: order must be one of 'device-first'/)
-    expect(msg('configure', [{ profile: 'spec' }])).toBe("configure: profile must be 'seed' (got \"spec\")")
+    expect(msg('configure', [{ profile: 'nope' }])).toBe("configure: profile must be 'seed' or 'spec' (got \"nope\")")
     expect(msg('configure', [{ shmState: 'dirty' }])).toMatch(/shmState must be 'fresh' or 'leftover'/)
     expect(msg('configure', [{ restarts: [{ side: 'driver', at: 1 }, { side: 'x', at: 1 }] }])).toBe(
       "configure: restarts[1].side must be 'device' or 'driver' (got \"x\")"
