@@ -75,6 +75,6 @@ export interface GuestPlatform {
 }
 
 /** Zephyr's %p: 0x + lowercase hex without padding; NULL prints "(nil)" (docs/wire-protocol.md#print-formats) */
-export function fmtPtr(v: number): string {
-  return v === 0 ? '(nil)' : '0x' + v.toString(16)
+export function fmtPtr(v: number | bigint): string {
+  return v === 0 || v === 0n ? '(nil)' : '0x' + v.toString(16)
 }

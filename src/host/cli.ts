@@ -238,7 +238,8 @@ export async function serve(f: Flags, io: Io): Promise<number> {
   const host = one(f, 'host') ?? '127.0.0.1'
   const token = one(f, 'token')
   const { LabService } = await import('./service')
-  const { startHost, isLoopbackHost } = await import('./ws-host')
+  const { startHost } = await import('./ws-host')
+  const { isLoopbackHost } = await import('./web/policy')
   if (!isLoopbackHost(host) && !token) throw new CliError(`--host ${host} is not loopback: pass --token too`)
   const service = new LabService(cfg)
   const h = await startHost({ service, port: Number(portS), host, token, rendererDir: join(__dirname, '..', 'renderer') })

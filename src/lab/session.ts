@@ -5,6 +5,8 @@
 import type { ScenarioConfig, Side, GuestState } from '../shared/contract'
 import type { Fabric, Peer } from '../ivshmem/fabric'
 import { EmulatedFabric } from '../ivshmem/emulated'
+import { ObservedFabric, ShmObserver } from '../ivshmem/observer'
+import { watchedRegions, withoutStores } from './remote'
 import { Shm, type ShmAccess } from '../sim/shm'
 import type { Clock } from '../sim/clock'
 import { Scheduler } from '../sim/sched'
@@ -18,6 +20,9 @@ import { MMIO_WINDOW } from '../virtio/mmio'
 import { regName } from '../virtio/regs'
 import { fieldAt, ringAt, type RingAddr } from '../virtio/ring'
 
+
+/** UART receive FIFO depth per guest, bytes (typed input beyond it is dropped, #11 item 8) */
+export const RX_FIFO_MAX = 4096
 export const INSTANCE: Record<Side, string> = { device: 'instance_1', driver: 'instance_2' }
 
 export interface SessionOptions {
@@ -27,6 +32,10 @@ export interface SessionOptions {
   /** run on this fabric (its clock, its shm) instead of an emulated one built from the scenario;
    *  a factory gets the session's trace so the fabric's events land in it */
   fabric?: Fabric | ((trace: TraceSink) => Fabric)
+  /** this side's stores are not seen one by one (a real guest behind the fabric writes shm
+   *  directly): a ShmObserver diffs them in at each local doorbell, interrupt and snapshot.
+   *  With the emulated fabric the side still runs in process, its stores hidden from the trace. */
+  remote?: Side
 }
 
 export interface GuestSlot {
@@ -59,6 +68,11 @@ export class LabSession {
   readonly trace: Trace
   readonly fabric: Fabric
   readonly clock: Clock
+  /** set when a side is remote (SessionOptions.remote) */
+  readonly observer: ShmObserver | null = null
+  readonly remote: Side | null
+  /** the fabric our own guests use (observed when the other side is remote) */
+  private readonly local: Fabric
   readonly slots: Record<Side, GuestSlot> = {
     device: { side: 'device', guest: null, device: null, driver: null, fw: null, starts: 0, ids: [] },
     driver: { side: 'driver', guest: null, device: null, driver: null, fw: null, starts: 0, ids: [] }
@@ -91,6 +105,25 @@ export class LabSession {
     }
     this.clock = this.fabric.clock
     this.trace.now = () => this.clock.now
+    this.remote = opts.remote ?? null
+    this.local = this.fabric
+    if (this.remote) {
+      const remote = this.remote
+      this.observer = new ShmObserver(this.fabric.shm, {
+        remote,
+        trace: this.trace,
+        regions: () => watchedRegions(this.driverRings()),
+        onStore: (off, _w, ev) => {
+          if (off < MMIO_WINDOW) this.hooks.regStore(off, remote, ev < 0 ? null : ev)
+        }
+      })
+      this.local = new ObservedFabric(this.fabric, this.observer)
+    }
+  }
+
+  /** a snapshot is about to be taken: let the observer diff in the remote side's stores */
+  observe(): void {
+    this.observer?.sync()
   }
 
   /** the fabric's shared memory */
@@ -131,7 +164,10 @@ export class LabSession {
     if (slot.guest?.alive) return
     const profile = PROFILES[this.cfg.profile]
     const base = side === 'device' ? this.cfg.deviceBase : this.cfg.driverBase
-    const g = new ZephyrGuest(side, INSTANCE[side], this.fabric, this.trace, this.hooks, base)
+    const g =
+      side === this.remote
+        ? new ZephyrGuest(side, INSTANCE[side], this.fabric, withoutStores(this.trace), { ...this.hooks, regStore: () => {}, memsetUndo: () => {} }, base)
+        : new ZephyrGuest(side, INSTANCE[side], this.local, this.trace, this.hooks, base)
     slot.guest = g
     slot.starts++
     const fw = side === 'device' ? profile.device(g) : profile.driver(g)
@@ -152,12 +188,16 @@ export class LabSession {
     this.startGuest(side)
   }
 
-  /** bytes typed into a console: the guest UART's receive FIFO */
-  sendInput(side: Side, data: string): void {
+  /** bytes typed into a console: the guest UART's receive FIFO, RX_FIFO_MAX deep. What does not
+   *  fit (a guest that never reads, or no guest running) is dropped and counted, never queued. */
+  sendInput(side: Side, data: string): { accepted: number; dropped: number } {
     const g = this.slots[side].guest
-    if (!g) return
-    if (this.trace.on) this.trace.emit('guest', side, { op: 'input', data })
-    for (let i = 0; i < data.length; i++) g.rx.push(data.charCodeAt(i) & 0xff)
+    if (!g) return { accepted: 0, dropped: data.length }
+    const take = data.slice(0, Math.max(0, RX_FIFO_MAX - g.rx.length))
+    const dropped = data.length - take.length
+    if (this.trace.on) this.trace.emit('guest', side, dropped ? { op: 'input', data: take, dropped } : { op: 'input', data: take })
+    for (let i = 0; i < take.length; i++) g.rx.push(take.charCodeAt(i) & 0xff)
+    return { accepted: take.length, dropped }
   }
 
   run(until: number, maxEvents?: number): number {

@@ -179,6 +179,7 @@ export function buildSnapshot(s: LabSession, input: SnapshotInput, seq: number, 
 
 /** the live input: current shm, last writers as tracked by the session */
 export function liveInput(s: LabSession): SnapshotInput {
+  s.observe()
   const drv = s.slots.driver.driver?.view
   return {
     shm: s.shm,

@@ -11,12 +11,12 @@ import {
   HVL_CFG_ACK,
   REG,
   STATUS,
+  VIRTIO_ID_CONSOLE,
   VIRTIO_MMIO_MAGIC,
   VQ_RING_DESC_CHAIN_END,
   vringLayout
 } from '../../virtio/mmio'
 import { type GuestPlatform, type Thread } from '../../guest/platform'
-import { ZEPHYR_BANNER } from './device_side'
 import { ZHeap } from '../../guest/zheap'
 
 /** reset to POST_KERNEL virtio-mmio init: kernel start + PCIe/ivshmem/IPM probe [model; chosen so
@@ -28,6 +28,13 @@ export const DRIVER_MAIN_NS = 100_000
 export const HVL_WAIT_NS = 4_000_000_000
 /** the demo's printk hook sleeps after each byte (docs/wire-protocol.md#timing) */
 export const PRINTK_SLEEP_NS = 200_000
+/** printk of one char when the hook returns at once (serial device not ready): cbprintf's
+ *  formatting step plus arch_printk_char_out's device_is_ready() test, ~1 us on QEMU TCG [model] */
+export const PRINTK_CHAR_NS = 1_000
+/** the not-ready printk loop is simulated in slices of this much CPU time (no observable effect) */
+const SPIN_SLICE_NS = 100_000_000
+/** arch_system_halt after a fatal error: the CPU never comes back; modelled in slices */
+const HALT_SLICE_NS = 3_600_000_000_000
 export const GUEST_PAGE_SIZE = 4096
 export const VQ_SIZE = 4 // VQIN_SIZE = VQOUT_SIZE
 export const HELLO = "Hello World I'm qemu_cortex_a53 sending data over Virtio-MMIO Serial Port"
@@ -43,9 +50,11 @@ const METAL_BAD_PHYS = 0xffffffff
 const SIZEOF_VIRTQUEUE = 0x58
 /** driver RAM address of chan->txpoll (static struct, docs/wire-protocol.md#bounce-buffers) [model] */
 const TXPOLL_VA = 0x4019b129
+/** virtio_mmio.c: the SCMI device id, the one id Version 2 is accepted for */
+const VIRTIO_ID_SCMI = 0x20
 const BOUNCE_COOKIE = 1 // Q15: one constant cookie for every buffer
 
-export type DriverFailure = 'bad-magic' | 'bad-version' | 'no-device' | 'hvl-config' | 'no-memory'
+export type DriverFailure = 'bad-magic' | 'bad-version' | 'no-device' | 'not-console' | 'hvl-config' | 'no-memory' | 'fault'
 
 interface Vq {
   idx: number
@@ -84,13 +93,17 @@ export class DriverSideDemo {
   private base = 0
   private own = 0
   private hvl = false
+  /** virtio_mmio_isr is on the HVL callback list */
+  private hvlCb = false
+  private devid = 0
+  private halted = false
   private vqs: Vq[] = []
   private ready = false
   private failure: DriverFailure | null = null
   private magicSeen: number | null = null
   private bounce: BounceRec[] = []
-  private hvlHeap!: ZHeap
-  private vringHeap!: ZHeap
+  private hvlHeap: ZHeap | null = null
+  private vringHeap: ZHeap | null = null
   private txInuse = false
   txBytes = 0
   txDropped = 0
@@ -116,15 +129,19 @@ export class DriverSideDemo {
     return (this.own - 1) & 0xffff
   }
 
+  /** vmdev->ipi: set by virtio_mmio_hvl_init only, so no doorbell at all outside HVL mode */
   private ipi(): void {
-    this.p.ipm_send(this.partner)
+    if (this.hvl) this.p.ipm_send(this.partner)
   }
 
-  private fail(f: DriverFailure, msg: string): void {
+  /** a failed init step. `metal` is the exact metal_log text the real code logs (null: it returns
+   *  silently); `detail` is the lab's own account of it. */
+  private fail(f: DriverFailure, metal: string | null, detail = metal ?? ''): void {
     this.failure = f
-    this.p.log(`metal: error: ${msg}`)
-    this.p.event('error', { where: f === 'hvl-config' || f === 'no-memory' ? 'serial-init' : 'probe', failure: f, message: msg })
-    this.p.setState('failed', msg)
+    if (metal !== null) this.p.log(`metal: error: ${metal}`)
+    const where = f === 'bad-magic' || f === 'bad-version' || f === 'no-device' ? 'probe' : 'serial-init'
+    this.p.event('error', { where, failure: f, message: detail })
+    this.p.setState('failed', detail)
   }
 
   *main(): Thread {
@@ -134,50 +151,85 @@ export class DriverSideDemo {
     this.base = mem.base
     this.own = p.ivshmem_get_id()
     p.setState('booting', 'POST_KERNEL: virtio-mmio probe')
-    this.probe()
-    // CONFIG_BOOT_BANNER: printed between POST_KERNEL and APPLICATION init
-    p.printk(ZEPHYR_BANNER)
-    if (!this.failure) yield* this.serialInit()
+    // init_ivshmem_backend (POST_KERNEL): the IPM callback runs the HVL callback list
+    p.ipm_register_callback(() => {
+      if (this.hvlCb) this.isr()
+    })
+    const busReady = this.probe()
+    // no boot banner: CONFIG_BOOT_BANNER=n in driver_side_demo/prj.conf
+    // vtio_serial_init (APPLICATION) returns -1 at once when the virtio-mmio bus did not init
+    if (busReady) yield* this.serialInit()
+    if (this.halted) for (;;) yield p.k_busy_wait(HALT_SLICE_NS)
     yield p.k_busy_wait(DRIVER_MAIN_NS)
     if (this.ready) p.setState('ready', 'main(): printk -> virtio-serial')
-    else p.log('[virtio_serial] device not ready: printk bytes are dropped')
+    else p.log('[lab] virtio-serial is not ready: arch_printk_char_out returns at once, main() spins in its printk loop without sleeping')
     yield* this.helloLoop()
   }
 
   // ---- virtio_mmio_device_init (POST_KERNEL), docs/wire-protocol.md#driver-boot steps 1-4 ----
 
-  private probe(): void {
+  /** OpenAMP virtio_mmio_device_init; true when it returned 0 (the bus device is ready) */
+  private probe(): boolean {
     const p = this.p
     const magic = p.r32(REG.MagicValue)
     this.magicSeen = magic
-    if (magic !== VIRTIO_MMIO_MAGIC) return this.fail('bad-magic', `Bad magic value ${hex8(magic)}`)
+    if (magic !== VIRTIO_MMIO_MAGIC) {
+      this.fail('bad-magic', `Bad magic value ${hex8(magic)}`)
+      return false
+    }
+    // Version and DeviceID are both read before either is checked; DeviceID 0 first, silently
     const version = p.r32(REG.Version)
-    if (version !== 1) return this.fail('bad-version', `Bad version value ${version}`) // Q1: legacy only
     const devid = p.r32(REG.DeviceID)
-    if (devid === 0) return this.fail('no-device', 'Device ID is 0: no device behind this transport')
+    this.devid = devid
+    if (devid === 0) {
+      this.fail('no-device', null, 'DeviceID is 0: virtio_mmio_device_init returns -1 without a message')
+      return false
+    }
+    if (devid === VIRTIO_ID_SCMI && version !== 2) {
+      // the real message prints vdev->id.version, which is still 0 here
+      this.fail('bad-version', 'VIRTIO SCMI: Version 0 not supported!', `VIRTIO SCMI: Version ${version} not supported`)
+      return false
+    }
+    if (version !== 1) {
+      this.fail('bad-version', `Bad version ${hex8(version)}`) // Q1: legacy only
+      return false
+    }
     const vendor = p.r32(REG.VendorID)
+    p.log(`metal: debug: VIRTIO ${hex8(vendor)}:${hex8(devid)}`)
     const shmBase = p.r32(REG.SHMBaseHigh) * 2 ** 32 + p.r32(REG.SHMBaseLow)
     const shmLen = p.r32(REG.SHMLenHigh) * 2 ** 32 + p.r32(REG.SHMLenLow)
     this.hvl = shmBase !== 0 && shmLen !== 0 // Q10: "SHM regs non-zero" = HVL mode
-    p.log(`[virtio_mmio] MagicValue 0x${hex8(magic)} Version ${version} DeviceID ${devid} VendorID 0x${hex8(vendor)}`)
     if (this.hvl) {
-      p.log(`[virtio_mmio] HVL mode: SHMBase 0x${shmBase.toString(16)} SHMLen 0x${shmLen.toString(16)}; peer ${this.own}, rings peer ${this.partner}`)
-      p.ipm_register_callback(() => this.isr())
-    }
+      p.log(`[lab] HVL mode: SHMBase 0x${shmBase.toString(16)} SHMLen 0x${shmLen.toString(16)}; peer ${this.own}, rings peer ${this.partner}`)
+      this.hvlInit()
+      this.hvlCb = true // virtio_mmio_hvl_cb_set(virtio_mmio_isr)
+    } else p.log('[lab] SHMBase/SHMLen are zero: not HVL mode; no doorbells, no heaps (virtio_mmio_hvl_init is not called)')
     p.w32(REG.Status, STATUS.ACKNOWLEDGE)
     this.ipi()
     p.w32(REG.GuestPageSize, GUEST_PAGE_SIZE) // no IPI
     p.setState('negotiating', 'Status = ACKNOWLEDGE')
+    return true
+  }
+
+  /** virtio_mmio_hvl_init -> virtio_mmio_shm_pool_init: k_heap_init of both shm heaps */
+  private hvlInit(): void {
+    this.hvlHeap = new ZHeap(this.p, 'hvl_shmem', HVL_HEAP_OFF, HEAP_LEN)
+    this.vringHeap = new ZHeap(this.p, 'vring_shmem', VRING_HEAP_OFF, HEAP_LEN)
+    this.hvlHeap.init()
+    this.vringHeap.init()
   }
 
   // ---- virtio-serial init (APPLICATION), docs/wire-protocol.md#driver-boot steps 5-14 --
 
   private *serialInit(): Thread {
     const p = this.p
-    this.hvlHeap = new ZHeap(p, 'hvl_shmem', HVL_HEAP_OFF, HEAP_LEN)
-    this.vringHeap = new ZHeap(p, 'vring_shmem', VRING_HEAP_OFF, HEAP_LEN)
-    this.hvlHeap.init()
-    this.vringHeap.init()
+    if (!this.vringHeap) {
+      // k_heap_alloc on a k_heap nobody initialized: its z_heap pointer is NULL, sys_heap_alloc
+      // reads end_chunk through it -> data abort -> fatal error -> arch_system_halt [inferred]
+      this.halted = true
+      this.fail('fault', null, 'fatal: virtio_mmio_virtqueue_alloc used the vring k_heap, which only virtio_mmio_hvl_init initializes (not HVL mode): NULL z_heap dereference, the kernel halts')
+      return
+    }
     // step 5: two virtqueues and their vrings, zeroed
     const lay = vringLayout(VQ_SIZE, GUEST_PAGE_SIZE)
     for (const [idx, name] of [
@@ -186,7 +238,7 @@ export class DriverSideDemo {
     ] as const) {
       const vqOff = this.vringHeap.alloc(SIZEOF_VIRTQUEUE)
       const ringOff = this.vringHeap.alloc(lay.size, GUEST_PAGE_SIZE)
-      if (vqOff === null || ringOff === null) return this.fail('no-memory', `virtqueue ${name}: vring heap exhausted`)
+      if (vqOff === null || ringOff === null) return this.fail('no-memory', null, `virtqueue ${name}: vring heap exhausted`)
       p.memset(ringOff, lay.size, 0)
       this.vqs.push({
         idx,
@@ -203,6 +255,8 @@ export class DriverSideDemo {
         broken: null
       })
     }
+    // virtio_serial_init: the id cached at probe must be the console
+    if (this.devid !== VIRTIO_ID_CONSOLE) return this.fail('not-console', `Expected devid 0003, got ${hex4(this.devid)}`)
     // step 6: Q9, not cumulative
     p.w32(REG.Status, STATUS.DRIVER)
     this.ipi()
@@ -227,13 +281,13 @@ export class DriverSideDemo {
       p.w32(REG.QueuePFN, pfn)
       p.log(`[virtio_mmio] queue ${vq.idx} (${vq.name}): ${vq.num} entries, vring 0x${(this.base + vq.ringOff).toString(16)}, QueuePFN 0x${pfn.toString(16)}`)
       this.ipi()
-      // virtio_mmio_hvl_wait_cfg: check, wait 4 s, check (Q3, Q34)
-      if (p.r32(REG.QueuePFN) !== HVL_CFG_ACK) {
+      // virtio_mmio_hvl_wait_cfg: check, wait 4 s, check (Q3, Q34); HVL mode only
+      if (this.hvl && p.r32(REG.QueuePFN) !== HVL_CFG_ACK) {
         p.log(`[virtio_mmio] HVL: QueuePFN not acknowledged yet, waiting ${HVL_WAIT_NS / 1000} us`)
         yield p.k_busy_wait(HVL_WAIT_NS)
         const v = p.r32(REG.QueuePFN)
         if (v !== HVL_CFG_ACK) {
-          return this.fail('hvl-config', `HVL mode: configuration failed (QueuePFN reads 0x${hex8(v)}, expected 0xaabbaabb)`)
+          return this.fail('hvl-config', 'HVL mode: configuration failed', `HVL mode: configuration failed (QueuePFN reads 0x${hex8(v)}, expected 0xaabbaabb)`)
         }
       }
       p.log(`[virtio_mmio] HVL: queue ${vq.idx} configuration acknowledged`)
@@ -258,6 +312,7 @@ export class DriverSideDemo {
 
   private *helloLoop(): Thread {
     const p = this.p
+    if (!this.ready) yield* this.spin()
     for (;;) {
       const line = `[${p.k_uptime_get_32()}]: ${HELLO}\n`
       this.linesStarted++
@@ -265,6 +320,23 @@ export class DriverSideDemo {
         this.pollOut(line.charCodeAt(i))
         yield p.k_sleep(PRINTK_SLEEP_NS)
       }
+    }
+  }
+
+  /** main()'s printk loop when arch_printk_char_out returns before k_sleep (device not ready):
+   *  no pacing, the CPU never yields, so the IPM thread never runs. Simulated in slices. */
+  private *spin(): Thread {
+    const p = this.p
+    for (;;) {
+      let spent = 0
+      while (spent < SPIN_SLICE_NS) {
+        const stamp = (p.k_uptime_get_32() + Math.floor(spent / 10_000_000) * 10) >>> 0
+        const n = `[${stamp}]: ${HELLO}\n`.length
+        this.linesStarted++
+        this.txDropped += n
+        spent += n * PRINTK_CHAR_NS
+      }
+      yield p.k_busy_wait(spent)
     }
   }
 
@@ -304,10 +376,12 @@ export class DriverSideDemo {
     p.w64(d, METAL_BAD_PHYS, METAL_BAD_PHYS) // virt->phys of driver RAM fails first
     p.w32(d + 8, 1)
     p.w16(d + 12, 0) // readable, no NEXT (flags WRITE for rx)
-    const buf = this.hvlHeap.alloc(1)
-    const rec = this.hvlHeap.alloc(40)
+    const heap = this.hvlHeap
+    if (!heap) return false // not HVL mode: the driver halted before any buffer (serialInit)
+    const buf = heap.alloc(1)
+    const rec = heap.alloc(40)
     if (buf === null || rec === null) {
-      if (buf !== null) this.hvlHeap.free(buf)
+      if (buf !== null) heap.free(buf)
       this.txDropped++
       p.event('error', { where: 'bounce', message: 'hvl_shmem heap exhausted' })
       return false
@@ -367,8 +441,8 @@ export class DriverSideDemo {
       const prevRec = i > 0 ? this.bounce[i - 1]!.rec : undefined
       if (prevRec !== undefined) p.w64(prevRec, nextRec !== undefined ? (this.base + nextRec) >>> 0 : 0, 0)
       if (nextRec !== undefined) p.w64(nextRec + 8, prevRec !== undefined ? (this.base + prevRec) >>> 0 : 0, 0)
-      this.hvlHeap.free(r.buf)
-      this.hvlHeap.free(r.rec)
+      this.hvlHeap?.free(r.buf)
+      this.hvlHeap?.free(r.rec)
     }
     p.event('reclaim', { queue: vq.idx, id, len, usedCons: vq.usedCons })
   }
@@ -388,6 +462,10 @@ export class DriverSideDemo {
     p.w32(REG.InterruptACK, isr)
     if (isr) this.ipi()
   }
+}
+
+function hex4(v: number): string {
+  return (v >>> 0).toString(16).padStart(4, '0')
 }
 
 function hex8(v: number): string {
