@@ -11,7 +11,7 @@ import { regName } from '../../virtio/regs'
 import { VirtioError } from '../../virtio/errors'
 import type { ShmAccess } from '../../sim/shm'
 import type { GuestPlatform, Thread } from '../../guest/platform'
-import { MAGIC, QUEUE_MAX, REC, WLOG, WLOG_SYNC, readRec, validRec, wlogEntry } from './layout'
+import { MAGIC, QUEUE_MAX, REC, TX_VECTOR, WLOG, WLOG_SYNC, readRec, txVector, validRec, wlogEntry } from './layout'
 import { platformShm } from './pshm'
 
 export const DEVICE_FEATURES =
@@ -120,6 +120,8 @@ export class SpecDevice {
     const gen = old.magic === MAGIC.device ? (old.gen + 1) >>> 0 : 1
     p.w32(REC.device + REC.id, p.ivshmem_get_id())
     p.w32(REC.device + REC.gen, gen)
+    p.w32(REC.device + REC.vectors, p.ivshmem_get_vectors())
+    if (p.ivshmem_get_vectors() >= 2) p.ivshmem_register_handler(TX_VECTOR)
     p.w32(REC.device + REC.magic, MAGIC.device)
     p.ipm_register_callback(() => this.callback())
     p.printk(`virtio-mmio v2 console device, peer ${p.ivshmem_get_id()}, generation ${gen}\n`)
@@ -133,11 +135,11 @@ export class SpecDevice {
     return validRec(r, 'driver') && r.id !== this.p.ivshmem_get_id() ? r.id : null
   }
 
-  private ringDriver(why: string): void {
+  private ringDriver(why: string, vector = 0): void {
     const id = this.driverId()
     if (id === null) return
-    this.p.event('guest', { op: 'notify-driver', why, peer: id })
-    this.p.ipm_send(id)
+    this.p.event('guest', { op: 'notify-driver', why, peer: id, vector })
+    this.p.ivshmem_int_peer(id, vector)
   }
 
   /** fault injection (docs/spec-profile.md §7) ------------------------------------------------- */
@@ -201,7 +203,11 @@ export class SpecDevice {
     }
     p.w32(WLOG.off + WLOG.aseq, aseq)
     // 2. every notified queue, drained (bounded by its size)
-    if (notified.has(CONSOLE_TX)) wake = this.serveTx() || wake
+    if (notified.has(CONSOLE_TX) && this.serveTx()) {
+      const v = txVector(p)
+      if (v) this.ringDriver('used', v)
+      else wake = true
+    }
     if (notified.has(CONSOLE_RX)) wake = this.pollRx() || wake
     if (t.failure && t.interruptStatus & INT.CONFIG) wake = true
     if (wake) this.ringDriver('log-ack')

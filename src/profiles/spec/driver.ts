@@ -9,7 +9,7 @@ import { DriverQueue, type DBuf } from '../../virtio/driver-queue'
 import { ringSizes } from '../../virtio/ring'
 import type { ShmAccess } from '../../sim/shm'
 import { OpKind, PollSignal, type GuestPlatform, type Thread } from '../../guest/platform'
-import { MAGIC, QUEUE_MAX, REC, RING, RX_BUFS, RX_LEN, RX_POOL, TX_LEN, TX_POOL, WLOG, WLOG_SYNC, readRec, validRec, wlogEntry } from './layout'
+import { MAGIC, QUEUE_MAX, REC, TX_VECTOR, txVector, RING, RX_BUFS, RX_LEN, RX_POOL, TX_LEN, TX_POOL, WLOG, WLOG_SYNC, readRec, validRec, wlogEntry } from './layout'
 import { platformShm } from './pshm'
 import { PROMPT, Shell } from './shell'
 import { RING_FAULTS, layRogue, type RingFault } from './rogue'
@@ -79,6 +79,8 @@ export class SpecDriver {
     this.wseq = p.r32(WLOG.off + WLOG.wseq)
     p.w32(REC.driver + REC.id, p.ivshmem_get_id())
     p.w32(REC.driver + REC.gen, gen)
+    p.w32(REC.driver + REC.vectors, p.ivshmem_get_vectors())
+    if (p.ivshmem_get_vectors() >= 2) p.ivshmem_register_handler(TX_VECTOR)
     p.w32(REC.driver + REC.magic, MAGIC.driver)
     p.ipm_register_callback(() => this.callback())
     p.log(`spec driver: peer ${p.ivshmem_get_id()}, generation ${gen}`)
@@ -117,9 +119,9 @@ export class SpecDriver {
     const r = readRec(this.p, REC.device)
     return validRec(r, 'device') && r.id !== this.p.ivshmem_get_id() ? r.id : null
   }
-  private doorbell(): void {
+  private doorbell(vector = 0): void {
     const id = this.deviceId()
-    if (id !== null) this.p.ipm_send(id)
+    if (id !== null) this.p.ivshmem_int_peer(id, vector)
   }
 
   /** a register store: into the window (for the inspectors) and the log, in order */
@@ -252,7 +254,7 @@ export class SpecDriver {
     }
     this.stats.notifies++
     yield* this.reg(REG.QueueNotify, index)
-    this.doorbell()
+    this.doorbell(index === CONSOLE_TX ? txVector(this.p) : 0)
   }
 
   private send(s: string): void {

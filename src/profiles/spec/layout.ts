@@ -17,7 +17,18 @@ export const WLOG = {
 export const WLOG_SYNC = 0x8000_0000
 
 /** ready/role records (§3): magic, peer id, generation (boots so far) */
-export const REC = { device: 0x300, driver: 0x310, magic: 0x0, id: 0x4, gen: 0x8 } as const
+export const REC = { device: 0x300, driver: 0x310, magic: 0x0, id: 0x4, gen: 0x8, vectors: 0xc } as const
+/** vector of each direction and queue once both records say >= 2 vectors (docs/spec-profile.md §9):
+ *  driver -> device: write log and receiveq notifications on 0, transmitq notifications on 1;
+ *  device -> driver: log acks, config and receiveq used on 0, transmitq used on 1 */
+export const TX_VECTOR = 1
+
+/** the vector for transmitq traffic: 1 when both sides have two, else 0 */
+export function txVector(shm: Pick<ShmAccess, 'r32'>): number {
+  const a = shm.r32(REC.device + REC.vectors)
+  const b = shm.r32(REC.driver + REC.vectors)
+  return a >= 2 && b >= 2 ? TX_VECTOR : 0
+}
 export const MAGIC = { device: 0x44505356 /* 'VSPD' */, driver: 0x52505356 /* 'VSPR' */ } as const
 
 /** rings: QueueNumMax 64 each, modern layout (three separately placed parts, §2.7.2 alignment) */
