@@ -16,6 +16,7 @@ import { DeviceSide } from '../profiles/seed/device_side'
 import { DriverSideDemo, HELLO, HVL_HEAP_OFF, VRING_HEAP_OFF, HEAP_LEN } from '../profiles/seed/driver_side_demo'
 import { PROFILES, type Firmware } from '../profiles/index'
 import { applyFault } from './faults'
+import { SPEC_RINGS, specName } from '../profiles/spec/layout'
 import { MMIO_WINDOW } from '../virtio/mmio'
 import { regName } from '../virtio/regs'
 import { fieldAt, ringAt, type RingAddr } from '../virtio/ring'
@@ -228,6 +229,7 @@ export class LabSession {
 
   /** the rings the driver set up (for naming stores and for the inspectors) */
   driverRings(): { queue: number; addr: RingAddr }[] {
+    if (this.cfg.profile === 'spec') return SPEC_RINGS
     const d = this.slots.driver.driver
     if (!d) return []
     return d.view.vqs.map((v) => ({ queue: v.idx, addr: ringAt(v.ringOff, v.num) }))
@@ -256,6 +258,7 @@ export class LabSession {
     if (off < MMIO_WINDOW) return regName(off)
     const f = fieldAt(off, this.driverRings())
     if (f) return f
+    if (this.cfg.profile === 'spec') return specName(off) ?? `shm+0x${off.toString(16)}`
     if (off >= HVL_HEAP_OFF && off < HVL_HEAP_OFF + HEAP_LEN) return `hvl_shmem+0x${(off - HVL_HEAP_OFF).toString(16)}`
     if (off >= VRING_HEAP_OFF && off < VRING_HEAP_OFF + HEAP_LEN) return `vring_shmem+0x${(off - VRING_HEAP_OFF).toString(16)}`
     return `shm+0x${off.toString(16)}`

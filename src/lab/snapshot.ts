@@ -18,6 +18,8 @@ import { buildRegCells, regCtxFrom, type RegCellInfo, type RegMeta } from '../vi
 import { describeRing, type RingAddr } from '../virtio/ring'
 import { MMIO_WINDOW, VRING_DESC_F } from '../virtio/mmio'
 import { HEAP_LEN, HVL_HEAP_OFF, VMRAM0_OFF, VRING_HEAP_OFF } from '../profiles/seed/driver_side_demo'
+import { specRegions } from '../profiles/spec/layout'
+import { SpecDriver } from '../profiles/spec/driver'
 import { INSTANCE, type LabSession } from './session'
 import { explain } from './explain'
 
@@ -160,7 +162,7 @@ export function buildSnapshot(s: LabSession, input: SnapshotInput, seq: number, 
     peers,
     regs,
     rings,
-    regions: seedRegions(shm.size),
+    regions: s.cfg.profile === 'spec' ? specRegions(shm.size) : seedRegions(shm.size),
     counters: {
       doorbellsSent: f.doorbells,
       doorbellsDropped: f.dropped,
@@ -175,6 +177,16 @@ export function buildSnapshot(s: LabSession, input: SnapshotInput, seq: number, 
     explain: explain(s),
     atEvent: input.atEvent
   }
+}
+
+/** the spec driver's rings with its used consumer indices (none before its handshake) */
+function specRings(s: LabSession): SnapshotInput['rings'] {
+  const d = s.slots.driver.fw
+  if (!(d instanceof SpecDriver) || !d.rx || !d.tx) return []
+  return [
+    { queue: 0, addr: d.rx.ring, usedCons: d.rx.lastUsed },
+    { queue: 1, addr: d.tx.ring, usedCons: d.tx.lastUsed }
+  ]
 }
 
 /** the live input: current shm, last writers as tracked by the session */
@@ -192,7 +204,9 @@ export function liveInput(s: LabSession): SnapshotInput {
         lastWriteEvent: s.regEv[i]! < 0 ? null : s.regEv[i]!
       }
     },
-    rings: (drv?.vqs ?? []).map((v) => ({ queue: v.idx, addr: s.driverRings().find((r) => r.queue === v.idx)!.addr, usedCons: v.usedCons })),
+    rings: drv
+      ? drv.vqs.map((v) => ({ queue: v.idx, addr: s.driverRings().find((r) => r.queue === v.idx)!.addr, usedCons: v.usedCons }))
+      : specRings(s),
     atEvent: null
   }
 }

@@ -111,3 +111,21 @@ describe('spec profile: a vector per queue (docs/spec-profile.md §9)', () => {
     expect(s.consoleText('device').replace(/\r/g, '')).toContain('echo w\nw\n')
   })
 })
+
+describe('spec profile in the inspectors and the trace', () => {
+  it('snapshot: spec regions, both rings decoded, registers of version 2; trace names the write log', async () => {
+    const { buildSnapshot, liveInput } = await import('../../src/lab/snapshot')
+    const { s } = lab()
+    s.run(2 * S)
+    const snap = buildSnapshot(s, liveInput(s), 1, { running: true, paused: false, finished: false })
+    expect(snap.regions.map((r) => r.name)).toContain('register write log')
+    expect(snap.rings.length).toBe(2)
+    expect(JSON.stringify(snap.regs)).toContain('"Version"')
+    const ev = s.trace.slice(0, s.trace.n)
+    expect(ev.some((e) => e.k === 'store' && e.name === 'wlog.wseq' && e.side === 'driver')).toBe(true)
+    expect(ev.some((e) => e.k === 'store' && e.name === 'wlog.aseq' && e.side === 'device')).toBe(true)
+    expect(ev.some((e) => e.k === 'store' && e.name === 'q1.avail.idx')).toBe(true)
+    const rw = ev.filter((e) => e.op === 'reg-write').map((e) => e.reg)
+    expect(rw.slice(0, 4)).toEqual(['Status', 'Status', 'Status', 'DeviceFeaturesSel'])
+  })
+})
