@@ -4,10 +4,12 @@
 
 import type { Side } from '../shared/contract'
 import type { LabSession } from './session'
+import { explainSpec } from './explain-spec'
 
 const NAME: Record<Side, string> = { device: 'device (instance_1)', driver: 'driver (instance_2)' }
 
 export function explain(s: LabSession): string[] {
+  if (s.cfg.profile === 'spec') return explainSpec(s)
   const out: string[] = []
   const dev = s.slots.device
   const drv = s.slots.driver
