@@ -189,7 +189,7 @@ export function parseForm(f: ControlForm): { ok: true; cfg: Partial<ScenarioConf
     else bases[k] = v
   }
   if (!['device-first', 'driver-first', 'device-only', 'driver-only'].includes(f.order)) errors.order = 'unknown start order'
-  if (f.profile !== 'seed') errors.profile = 'unknown profile'
+  if (f.profile !== 'seed' && f.profile !== 'spec') errors.profile = 'unknown profile'
   if (f.shmState !== 'fresh' && f.shmState !== 'leftover') errors.shmState = 'fresh or leftover'
   if (Object.keys(errors).length > 0) return { ok: false, errors }
   return {
