@@ -54,7 +54,9 @@ export function applyFault(s: LabSession, f: FaultSpec): { applied: boolean; det
         // hold it; the following doorbell to the same peer delivers both as one interrupt
         let done = false
         const timer = s.clock.after(MERGE_WINDOW_NS, () => {
-          if (!done) ((done = true), orig(from, v))
+          if (done) return
+          done = true
+          orig(from, v)
         })
         const fab = s.fabric
         const cur = fab.doorbell
