@@ -2,7 +2,7 @@
 // doorbell whatever the profile; ring and device faults ask the spec firmwares to misbehave
 // once. A kind that does not apply to the running profile says so in the trace instead.
 
-import type { FaultSpec } from '../shared/contract'
+import type { FaultSpec } from '../shared/scenario'
 import type { Fabric, Peer } from '../ivshmem/fabric'
 import type { LabSession } from './session'
 import { SpecDevice } from '../profiles/spec/device'

@@ -3,67 +3,26 @@
 // Values wider than 32 bits (desc.addr) travel as hex strings.
 
 import type { Side, GuestState, TraceEvent, TraceKind } from '../sim/types'
-import type { ProfileName } from '../profiles/names'
 
 // defined in the bottom layer (src/sim), part of the contract too
-export type { Side, GuestState, TraceEvent, TraceKind, ProfileName }
-export type Order = 'device-first' | 'driver-first' | 'device-only' | 'driver-only'
-export type ShmState = 'fresh' | 'leftover'
-/** 'max' = as fast as the host can go; a number = virtual seconds per wall second (1 = real time). */
-export type Speed = 'max' | number
-
-/** fault injection kinds (docs/spec-profile.md §7) */
-export const FAULT_KINDS = [
-  'drop-doorbell',
-  'merge-doorbells',
-  'delay-irq',
-  'bad-head',
-  'next-out-of-range',
-  'desc-loop',
-  'avail-jump',
-  'len-beyond-shm',
-  'zero-len',
-  'tx-write-flag',
-  'stale-used-id',
-  'device-stall'
-] as const
-export type FaultKind = (typeof FAULT_KINDS)[number]
-export interface FaultSpec {
-  kind: FaultKind
-  /** virtual time, ns */
-  at: number
-}
-
-export interface RestartSpec {
-  side: Side
-  /** virtual time of the restart, ns */
-  at: number
-}
-
-export interface ScenarioConfig {
-  profile: ProfileName
-  order: Order
-  /** ivshmem-server -n: vectors per peer, 1..64 */
-  vectors: number
-  /** ivshmem-server -l: bytes, a power of two */
-  shmSize: number
-  shmState: ShmState
-  speed: Speed
-  /** doorbell delivery latency (write to Doorbell -> eventfd signalled at the peer), ns */
-  latency: number
-  /** virtual time between the first and the second guest's start, ns */
-  gap: number
-  /** stop the run at this virtual time (ns); null = run forever */
-  until: number | null
-  restarts: RestartSpec[]
-  /** injected faults (--fault KIND@TIME); absent = none */
-  faults?: FaultSpec[]
-  /** virtual address each guest's ivshmem driver maps BAR2 at (docs/wire-protocol.md#addresses). The seed
-   *  only works because both images use the same VA (0xAFA00000): the device dereferences the
-   *  driver's addresses as its own (Q11). Change one to see why. */
-  driverBase: number
-  deviceBase: number
-}
+export type { Side, GuestState, TraceEvent, TraceKind }
+// The scenario's types come from the one scenario schema (scenario.ts); type-only here so that the
+// preload, which imports this file, stays free of zod at runtime. DEFAULT_SCENARIO lives there too.
+export type {
+  ConfigError,
+  ConfigureResult,
+  FabricKind,
+  Order,
+  ProfileName,
+  RestartSpec,
+  FaultKind,
+  FaultSpec,
+  Role,
+  ScenarioConfig,
+  ShmState,
+  Speed
+} from './scenario'
+import type { ConfigureResult, ScenarioConfig, Speed } from './scenario'
 
 export interface GuestView {
   side: Side
@@ -235,13 +194,6 @@ export type ControlCommand =
   | { cmd: 'restart'; side: Side }
   | { cmd: 'speed'; speed: Speed }
 
-export interface ConfigError {
-  field: keyof ScenarioConfig | 'restarts'
-  message: string
-}
-
-export type ConfigureResult = { ok: true; config: ScenarioConfig } | { ok: false; errors: ConfigError[] }
-
 export interface LabApi {
   getSnapshot(): Promise<LabSnapshot>
   /** validate and apply a scenario; resets the lab when ok */
@@ -273,18 +225,3 @@ export const LAB_METHODS = [
 ] as const
 export type LabMethod = (typeof LAB_METHODS)[number]
 export const LAB_EVENT_CHANNEL = 'lab:event'
-
-export const DEFAULT_SCENARIO: ScenarioConfig = {
-  profile: 'seed',
-  order: 'device-first',
-  vectors: 2,
-  shmSize: 4 * 1024 * 1024,
-  shmState: 'fresh',
-  speed: 1,
-  latency: 20_000,
-  gap: 1_000_000_000,
-  until: null,
-  restarts: [],
-  driverBase: 0xafa00000,
-  deviceBase: 0xafa00000
-}

@@ -6,7 +6,7 @@ import { LabSession } from '../../src/lab/session'
 import { SpecDevice } from '../../src/profiles/spec/device'
 import { SpecDriver } from '../../src/profiles/spec/driver'
 import { RING_FAULTS, type RingFault } from '../../src/profiles/spec/rogue'
-import { parseFault } from '../../src/lab/config'
+import { parseFault } from '../../src/shared/scenario'
 import type { FaultSpec, ScenarioConfig, TraceEvent } from '../../src/shared/contract'
 import { MS, S, scenario } from '../helpers'
 

@@ -4,7 +4,8 @@
 // QueueNum chains each (bounded work, as crosvm's console does). Any validation error puts the
 // device in DEVICE_NEEDS_RESET with a config interrupt (§2.1.2); nothing here throws on shm.
 
-import { CONSOLE_RX, CONSOLE_TX, INT, VIRTIO_ID_CONSOLE } from '../../virtio/mmio'
+import { CONSOLE_RX, CONSOLE_TX, INT, STATUS, VIRTIO_ID_CONSOLE } from '../../virtio/mmio'
+import type { DeviceFirmware, DeviceView } from '../types'
 import { MmioTransport, F, bit, type TransportEvent } from '../../virtio/transport'
 import { readChain, writeChain } from '../../virtio/queue'
 import { regName } from '../../virtio/regs'
@@ -23,7 +24,7 @@ export const RX_POLL_NS = 10_000_000
 /** how long used_event may lag next_used before the device rings the driver again */
 export const REASSERT_MS = 100
 
-export interface SpecDeviceView {
+export interface SpecDeviceView extends DeviceView {
   status: number
   features: string
   failure: { code: string; message: string } | null
@@ -41,7 +42,7 @@ export interface SpecDeviceStats {
   errors: number
 }
 
-export class SpecDevice {
+export class SpecDevice implements DeviceFirmware {
   private shm!: ShmAccess
   t!: MmioTransport
   private rxPending: number[] = []
@@ -52,6 +53,7 @@ export class SpecDevice {
   get view(): SpecDeviceView {
     const t = this.t
     return {
+      ready: !!t && (t.status & STATUS.DRIVER_OK) !== 0 && !t.failure,
       status: t?.status ?? 0,
       features: '0x' + (t?.driverFeatures ?? 0n).toString(16),
       failure: t?.failure ? { code: t.failure.code, message: t.failure.message } : null,

@@ -61,9 +61,6 @@ export function validRec(r: Record3, side: 'device' | 'driver'): boolean {
   return r.magic === MAGIC[side] && r.id <= 0xffff
 }
 
-/** the spec rings, fixed by the layout (the driver always takes QueueNum = QUEUE_MAX) */
-export const SPEC_RINGS = RING.map((r, queue) => ({ queue, addr: { descOff: r.desc, availOff: r.avail, usedOff: r.used, num: QUEUE_MAX } }))
-
 /** trace names for the spec profile's own records (ring fields are named by fieldAt) */
 export function specName(off: number): string | null {
   const w = WLOG.off
@@ -78,20 +75,6 @@ export function specName(off: number): string | null {
   if (off >= RX_POOL && off < RX_POOL + RX_BUFS * RX_LEN) return `rxbuf[${(off - RX_POOL) >> 6}]+0x${((off - RX_POOL) & 63).toString(16)}`
   if (off >= TX_POOL && off < TX_POOL + QUEUE_MAX * TX_LEN) return `txbuf[${(off - TX_POOL) >> 8}]+0x${((off - TX_POOL) & 255).toString(16)}`
   return null
-}
-
-/** the hex view's labelled regions */
-export function specRegions(shmSize: number): { off: number; len: number; name: string; note: string }[] {
-  const r = [
-    { off: 0, len: 0x200, name: 'virtio-mmio v2 registers', note: 'read side published by the device; driver stores also go to the write log (docs/spec-profile.md#2-register-stores-without-a-trap-the-write-log)' },
-    { off: WLOG.off, len: 0x100, name: 'register write log', note: 'wseq, aseq, 30 entries {off, value} (docs/spec-profile.md §2)' },
-    { off: REC.device, len: 0x20, name: 'ready records', note: 'device and driver: magic, peer id, generation, vectors (docs/spec-profile.md §3)' },
-    { off: RING[0].desc, len: 0x1000, name: 'receiveq', note: 'desc +0x0, avail +0x400, used +0x600' },
-    { off: RING[1].desc, len: 0x1000, name: 'transmitq', note: 'desc +0x0, avail +0x400, used +0x600' },
-    { off: RX_POOL, len: RX_BUFS * RX_LEN, name: 'receive buffers', note: '16 x 64 bytes, device-writable' },
-    { off: TX_POOL, len: QUEUE_MAX * TX_LEN, name: 'transmit pool', note: 'one 256-byte buffer per transmitq descriptor' }
-  ]
-  return r.filter((x) => x.off < shmSize)
 }
 
 export const wlogEntry = (k: number): number => WLOG.off + WLOG.entries + 8 * (k % WLOG.n)
