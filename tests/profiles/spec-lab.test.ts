@@ -130,15 +130,3 @@ describe('spec profile in the inspectors and the trace', () => {
   })
 })
 
-describe('spec profile explanation', () => {
-  it('names the peers from the ready records, the status and the shell; no seed Q24 rule', async () => {
-    const { explain } = await import('../../src/lab/explain')
-    const { s } = lab({ restarts: [{ side: 'device', at: 2 * S }] })
-    s.run(3 * S)
-    const text = explain(s).join('\n')
-    expect(text).toContain('device is ivshmem peer 2 (ids over 2 starts: 0, 2)')
-    expect(text).toContain('Device status 0xf')
-    expect(text).toContain('Driver: ready, 2 handshakes')
-    expect(text).not.toContain('Q24')
-  })
-})

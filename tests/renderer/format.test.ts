@@ -92,6 +92,6 @@ describe('parseForm: profiles', () => {
     const spec = parseForm({ ...f, profile: 'spec' })
     expect(spec.ok && spec.cfg.profile).toBe('spec')
     const bad = parseForm({ ...f, profile: 'nope' })
-    expect(!bad.ok && bad.errors.profile).toBe('unknown profile')
+    expect(!bad.ok && bad.errors.profile).toBe("profile must be one of seed, spec (got 'nope')")
   })
 })
