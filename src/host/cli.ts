@@ -7,7 +7,7 @@
 import { closeSync, openSync, writeSync } from 'node:fs'
 import { isIP } from 'node:net'
 import { join } from 'node:path'
-import type { Side } from '../shared/contract'
+import type { ScenarioConfig, Side } from '../shared/contract'
 import { LabSession } from '../lab/session'
 import { explain } from '../lab/explain'
 import { compareProfiles, formatComparison } from '../lab/compare'
@@ -48,6 +48,7 @@ export async function run(f: Flags, io: Io): Promise<number> {
   const cfg = scenarioFrom(f, { speed: 'max', until: 20_000_000_000 })
   const mode = one(f, 'console') ?? 'both'
   if (mode !== 'device' && mode !== 'driver' && mode !== 'both') throw new CliError(`--console must be device, driver or both, got '${mode}'`)
+  if (cfg.fabric !== 'emulated') return runReal(cfg, mode, f.has('quiet'), io)
   const tracePath = one(f, 'trace')
   let fd: number | null = null
   let buf: string[] = []
@@ -117,6 +118,35 @@ export async function run(f: Flags, io: Io): Promise<number> {
   return 0
 }
 
+/** `--attach SOCKET` = `--fabric attached --socket SOCKET` (the issue's spelling) */
+function attachSugar(args: string[]): string[] {
+  const out: string[] = []
+  for (let i = 0; i < args.length; i++) {
+    const a = args[i]!
+    if (a === '--attach' && i + 1 < args.length) out.push('--fabric', 'attached', '--socket', args[++i]!)
+    else if (a.startsWith('--attach=')) out.push('--fabric', 'attached', '--socket', a.slice('--attach='.length))
+    else out.push(a)
+  }
+  return out
+}
+
+/** run on a real fabric (--fabric attached|hosted, --socket, --role): wall clock, src/host/attach-cmd.ts */
+async function runReal(cfg: ScenarioConfig, mode: string, quiet: boolean, io: Io): Promise<number> {
+  if (!cfg.socket) throw new CliError(`--socket: the ${cfg.fabric} fabric needs the ivshmem-server's socket path`)
+  const { runAttached } = await import('./attach-cmd')
+  const lab = new Labeller(io.out)
+  const code = await runAttached({
+    cfg,
+    spec: { socket: cfg.socket, role: cfg.role, host: cfg.fabric === 'hosted' },
+    until: cfg.until ?? null,
+    console: (side, data) => (mode === 'both' ? lab.push(side, data) : side === mode && io.out(data)),
+    err: io.err,
+    quiet
+  })
+  if (mode === 'both') lab.end()
+  return code
+}
+
 export async function serve(f: Flags, io: Io): Promise<number> {
   const cfg = scenarioFrom(f, { speed: 1, until: null })
   const portS = one(f, 'port') ?? '4173'
@@ -178,13 +208,14 @@ export async function main(argv: string[], io: Io = stdio): Promise<number> {
       io.err(usage())
       return 2
     }
+    if (cmd === 'server') return await (await import('./server-cmd')).serverCmd(rest, io) // QEMU's own -X flags
     if (cmd === '--help' || cmd === '-h' || cmd === 'help' || rest.includes('--help') || rest.includes('-h')) {
       text(usage())
       return 0
     }
     const c = Object.hasOwn(COMMANDS, cmd) ? COMMANDS[cmd] : undefined
-    if (!c) throw new CliError(`unknown command '${cmd}' (${Object.keys(COMMANDS).join(', ')} or --help)`)
-    return await c.exec(parseFlags(rest, c.options), io)
+    if (!c) throw new CliError(`unknown command '${cmd}' (${[...Object.keys(COMMANDS), 'server'].join(', ')} or --help)`)
+    return await c.exec(parseFlags(attachSugar(rest), c.options), io)
   } catch (e) {
     if (e instanceof CliError) {
       io.err(`virtio-lab: ${e.message}\n`)
