@@ -108,6 +108,7 @@ export function usage(): string {
     'Usage:\n' +
     '  virtio-lab run   [options]   run a scenario, print console output\n' +
     '  virtio-lab serve [options]   serve the lab UI and service over HTTP/WebSocket\n' +
+    '  virtio-lab compare [options] the scenario in the seed and the spec profile: where they diverge\n' +
     '  virtio-lab --help\n\n' +
     'Scenario options (run and serve):\n' +
     SCENARIO_OPTIONS.map(helpLine).join('') +
