@@ -148,6 +148,7 @@ async function runReal(cfg: ScenarioConfig, mode: string, quiet: boolean, io: Io
 
 export async function serve(f: Flags, io: Io): Promise<number> {
   const cfg = scenarioFrom(f, { speed: 1, until: null })
+  if (cfg.fabric !== 'emulated') throw new CliError(`--fabric: serve runs the emulated fabric only so far; use run --fabric ${cfg.fabric} (or --attach) for a real one`)
   const portS = one(f, 'port') ?? '4173'
   if (!/^\d+$/.test(portS) || Number(portS) > 65535) throw new CliError(`--port must be an integer 0..65535, got '${portS}'`)
   const host = one(f, 'host') ?? '127.0.0.1'
