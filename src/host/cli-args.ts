@@ -20,7 +20,7 @@ export interface CliOption {
 }
 
 export const RUN_OPTIONS: readonly CliOption[] = [
-  { flag: 'console', metavar: 'device|driver|both', help: "device: exactly the bytes instance_1's UART emitted; driver: instance_2's console; both: each line labelled (default)" },
+  { flag: 'console', metavar: 'device|driver|both', help: "device: exactly the bytes instance_1's UART emitted; driver: the lab's diagnostic log for instance_2 (the real one has no console), every line starting with [lab]; both: each line labelled (default)" },
   { flag: 'trace', metavar: 'FILE', help: 'write every event as JSON Lines (stores, doorbells, interrupts, descriptors, console bytes)' },
   { flag: 'quiet', help: "do not print the lab's explanation on stderr", boolean: true }
 ]

@@ -16,6 +16,7 @@ import { Shm, type ShmAccess } from '../sim/shm'
 import type { StoreCell } from '../sim/trace'
 import { buildRegCells, regCtxFrom, type RegCellInfo, type RegMeta } from '../virtio/regs'
 import { describeRing } from '../virtio/ring'
+import { chainFaults } from '../virtio/chain'
 import { MMIO_WINDOW, VRING_DESC_F } from '../virtio/mmio'
 import type { DriverRing } from '../profiles/types'
 import { INSTANCE, type LabSession } from './session'
@@ -98,7 +99,15 @@ export function ringView(shm: ShmAccess, ring: DriverRing, configured: boolean, 
     used: { flags: d.used.flags, idx: d.used.idx, ring: d.used.ring.map((e) => ({ id: e.id, len: e.len })) },
     driverUsedCons: usedCons,
     deviceNext: d.used.idx,
-    errors
+    errors,
+    // the inspector is lenient about INDIRECT (validates the table) whatever was negotiated
+    chainErrors: chainFaults(shm, addr, driverBase, d.used.idx, { indirect: true }).map((f) => ({
+      code: f.error.code,
+      message: f.error.message.replace(`${f.error.code}: `, ''),
+      slot: f.slot,
+      head: f.head,
+      desc: f.desc
+    }))
   }
 }
 
@@ -121,7 +130,9 @@ export function buildSnapshot(s: LabSession, input: SnapshotInput, seq: number, 
       partnerId: g?.alive && g.peer ? profile.partnerOf(side, g.peer.id) : null,
       uptimeMs: g?.alive ? g.uptimeMs : 0,
       detail: g ? g.detail : 'not started',
-      consoleBytes: s.consoles[side].total
+      consoleBytes: s.consoles[side].total,
+      consoleKind: profile.consoles?.[side].kind,
+      consoleNote: profile.consoles?.[side].note
     }
   }
   const peers: PeerView[] = s.fabric.peerList().map((p) => ({
@@ -148,7 +159,7 @@ export function buildSnapshot(s: LabSession, input: SnapshotInput, seq: number, 
     peers,
     regs,
     rings,
-    regions: profile.regions(shm.size).map((r) => ({ off: r.off, len: r.len, name: r.name, note: r.note })),
+    regions: profile.regions(shm.size, s.slots.driver.driver).map((r) => ({ off: r.off, len: r.len, name: r.name, note: r.note })),
     counters: {
       doorbellsSent: f.doorbells,
       doorbellsDropped: f.dropped,

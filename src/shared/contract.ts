@@ -35,6 +35,10 @@ export interface GuestView {
   /** one human line, e.g. 'HVL mode: configuration failed' */
   detail: string
   consoleBytes: number
+  /** what the console pane shows: 'guest' = the guest's UART bytes, 'lab' = the lab's diagnostic
+   *  log (instance_2 has no console), with one line for the pane's label */
+  consoleKind?: 'guest' | 'lab'
+  consoleNote?: string
 }
 
 export interface PeerView {
@@ -128,6 +132,19 @@ export interface RingView {
   /** device's consumption index = used.idx in the seed (Q18) */
   deviceNext: number
   errors: string[]
+  /** pending chains (avail entries since deviceNext) whose walk fails (virtio 1.2 §2.7.5) */
+  chainErrors: ChainErrorView[]
+}
+
+export interface ChainErrorView {
+  /** VirtioError code, e.g. 'InvalidDescriptorIndex', 'DescriptorChainOverflow' */
+  code: string
+  message: string
+  /** avail.ring slot and the chain's head */
+  slot: number
+  head: number
+  /** the descriptor the walk stopped at, null when none is at fault */
+  desc: number | null
 }
 
 export interface ShmRegion {

@@ -79,7 +79,8 @@ export function ring(queue: number, descOff: number, owners: DescRow['owner'][])
     },
     driverUsedCons: 3,
     deviceNext: 5,
-    errors: []
+    errors: [],
+    chainErrors: []
   }
 }
 

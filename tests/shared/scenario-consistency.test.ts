@@ -144,7 +144,7 @@ const CASES: [ScenarioKey, string, unknown, boolean][] = [
   ['restarts', restarts(1000), restartValues(1000), false],
   ['restarts', 'driver@9000h', [{ side: 'driver', at: 9000 * 3600e9 }], false],
   ['order', 'driver-first', 'driver-first', true],
-  ['profile', 'spec', 'spec', false],
+  ['profile', 'spec', 'spec', true],
   ['fabric', 'attached', 'attached', false],
   ['role', 'device', 'device', false],
   ['socket', '/tmp/ivshmem_socket', '/tmp/ivshmem_socket', false]

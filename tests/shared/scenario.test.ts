@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest'
 import { DEFAULT_SCENARIO, FIELDS, SCENARIO_KEYS, fmtDuration, parseDuration, parseSize, parseSpeed, type ScenarioConfig } from '../../src/shared/scenario'
 import { crossCheck, jsonBounds, parseFieldText, validateUntrustedPatch } from '../../src/shared/scenario-check'
 import { FABRICS_BUILT, checkScenario } from '../../src/lab/config'
+import { PROFILES } from '../../src/profiles/index'
 
 describe('text forms', () => {
   it('durations, sizes, speeds read as documented', () => {
@@ -51,7 +52,17 @@ describe('combinations (docs/architecture.md#fabric-seam, #time)', () => {
   })
 
   it('the semantic check refuses what this build does not have, and reports every problem', () => {
-    expect(checkScenario({ ...DEFAULT_SCENARIO, profile: 'spec', fabric: 'hosted' })).toEqual([
+    // a build without the spec profile registered
+    const reg = PROFILES as Partial<typeof PROFILES>
+    const spec = reg.spec
+    delete reg.spec
+    let errors
+    try {
+      errors = checkScenario({ ...DEFAULT_SCENARIO, profile: 'spec', fabric: 'hosted' })
+    } finally {
+      reg.spec = spec
+    }
+    expect(errors).toEqual([
       { field: 'profile', message: "profile 'spec' is not built into this version (available: seed)" },
       // attached/hosted exist where the native addon loads (src/ivshmem/native.ts)
       ...(FABRICS_BUILT.includes('hosted') ? [] : [{ field: 'fabric', message: "fabric 'hosted' is not built into this version (available: emulated)" }]),
