@@ -5,12 +5,11 @@
 import { DEFAULT_SCENARIO, FABRICS, fmtSize, type ConfigError, type ConfigureResult, type FabricKind, type ScenarioConfig } from '../shared/scenario'
 import { crossCheck, schemaErrors } from '../shared/scenario-check'
 import { PROFILES } from '../profiles/index'
-import { nativeSupport } from '../ivshmem/native'
 
 /** the seed driver's vring heap ends at 0x180800: a smaller shm cannot hold its layout */
 export const SEED_MIN_SHM = 0x200000
 /** fabrics this build can run; attached/hosted need the native addon (docs/architecture.md#fabric-seam) */
-export const FABRICS_BUILT: readonly FabricKind[] = nativeSupport().ok ? ['emulated', 'attached', 'hosted'] : ['emulated']
+export const FABRICS_BUILT: readonly FabricKind[] = ['emulated']
 
 /** Semantic validation of a whole scenario. Every problem is reported, each on its field. */
 export function checkScenario(c: ScenarioConfig): ConfigError[] {
