@@ -7,8 +7,9 @@
 import { closeSync, openSync, writeSync } from 'node:fs'
 import { isIP } from 'node:net'
 import { join } from 'node:path'
-import type { Side } from '../shared/contract'
+import type { ScenarioConfig, Side } from '../shared/contract'
 import { LabSession } from '../lab/session'
+import { FABRICS } from '../shared/scenario'
 import { explain } from '../lab/explain'
 import { CliError, RUN_OPTIONS, SCENARIO_OPTIONS, SERVE_OPTIONS, one, parseFlags, scenarioFrom, usage, type CliOption, type Flags } from './cli-args'
 
@@ -44,12 +45,11 @@ class Labeller {
 }
 
 export async function run(f: Flags, io: Io): Promise<number> {
-  // a real fabric: the service and the form do not run one yet (FABRICS_BUILT), the CLI does
-  const fabric = one(f, 'fabric')
-  if (fabric === 'attached' || fabric === 'hosted') return runReal(f, fabric, io)
-  const cfg = scenarioFrom(f, { speed: 'max', until: 20_000_000_000 })
+  // run also joins real fabrics (runReal below); serve's LabService runs the emulated one
+  const cfg = scenarioFrom(f, { speed: 'max', until: 20_000_000_000 }, FABRICS)
   const mode = one(f, 'console') ?? 'both'
   if (mode !== 'device' && mode !== 'driver' && mode !== 'both') throw new CliError(`--console must be device, driver or both, got '${mode}'`)
+  if (cfg.fabric !== 'emulated') return runReal(cfg, mode, f.has('quiet'), io)
   const tracePath = one(f, 'trace')
   let fd: number | null = null
   let buf: string[] = []
@@ -131,26 +131,18 @@ function attachSugar(args: string[]): string[] {
   return out
 }
 
-/** run on a real fabric (--fabric attached|hosted --socket S --role R, or --attach S): wall
- *  clock, src/host/attach-cmd.ts; the other scenario flags go through the schema as usual */
-async function runReal(f: Flags, fabric: 'attached' | 'hosted', io: Io): Promise<number> {
-  const socket = one(f, 'socket')
-  if (!socket) throw new CliError(`--socket: the ${fabric} fabric needs the ivshmem-server's socket path`)
-  const role = one(f, 'role') ?? 'both'
-  if (role !== 'device' && role !== 'driver' && role !== 'both') throw new CliError(`--role must be device, driver or both, got '${role}'`)
-  const rest: Flags = new Map([...f].filter(([k]) => k !== 'fabric' && k !== 'socket' && k !== 'role'))
-  const cfg = scenarioFrom(rest, { speed: 'max', until: 20_000_000_000 })
-  const mode = one(f, 'console') ?? 'both'
-  if (mode !== 'device' && mode !== 'driver' && mode !== 'both') throw new CliError(`--console must be device, driver or both, got '${mode}'`)
+/** run on a real fabric (--fabric attached|hosted, --socket, --role): wall clock, src/host/attach-cmd.ts */
+async function runReal(cfg: ScenarioConfig, mode: string, quiet: boolean, io: Io): Promise<number> {
+  if (!cfg.socket) throw new CliError(`--socket: the ${cfg.fabric} fabric needs the ivshmem-server's socket path`)
   const { runAttached } = await import('./attach-cmd')
   const lab = new Labeller(io.out)
   const code = await runAttached({
     cfg,
-    spec: { socket, role, host: fabric === 'hosted' },
+    spec: { socket: cfg.socket, role: cfg.role, host: cfg.fabric === 'hosted' },
     until: cfg.until ?? null,
     console: (side, data) => (mode === 'both' ? lab.push(side, data) : side === mode && io.out(data)),
     err: io.err,
-    quiet: f.has('quiet')
+    quiet
   })
   if (mode === 'both') lab.end()
   return code
@@ -158,7 +150,6 @@ async function runReal(f: Flags, fabric: 'attached' | 'hosted', io: Io): Promise
 
 export async function serve(f: Flags, io: Io): Promise<number> {
   const cfg = scenarioFrom(f, { speed: 1, until: null })
-  if (cfg.fabric !== 'emulated') throw new CliError(`--fabric: serve runs the emulated fabric only so far; use run --fabric ${cfg.fabric} (or --attach) for a real one`)
   const portS = one(f, 'port') ?? '4173'
   if (!/^\d+$/.test(portS) || Number(portS) > 65535) throw new CliError(`--port must be an integer 0..65535, got '${portS}'`)
   const host = one(f, 'host') ?? '127.0.0.1'
