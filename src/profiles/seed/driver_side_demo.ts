@@ -263,6 +263,8 @@ export class DriverSideDemo implements DriverFirmware {
       p.w32(REG.QueueSel, vq.idx)
       p.r32(REG.QueueNumMax) // Q7: 0 tolerated (metal_assert compiled out)
       virtqueueCreate(p, vq, this.base)
+      p.cpu('vq-create')
+      yield p.k_cpu() // the ring is initialised before the registers (docs/wire-protocol.md#cpu-time)
       p.w32(REG.DriverFeaturesSel, vq.idx) // Q4: the copy/paste slip the seed device relies on
       p.r32(REG.QueueNumMax)
       p.w32(REG.QueueNum, vq.num)
@@ -270,7 +272,11 @@ export class DriverSideDemo implements DriverFirmware {
       const pfn = Math.floor((this.base + vq.ringOff) / GUEST_PAGE_SIZE)
       p.w32(REG.QueuePFN, pfn)
       p.log(`[virtio_mmio] queue ${vq.idx} (${vq.name}): ${vq.num} entries, vring 0x${(this.base + vq.ringOff).toString(16)}, QueuePFN 0x${pfn.toString(16)}`)
+      yield p.k_cpu() // the register stores take time before the doorbell goes out
       this.ipi()
+      // the doorbell's cost, then the check: with enough CPU time here the device's ack can
+      // land before the first read and the 4 s wait is skipped (early ack, docs/wire-protocol.md#cpu-time)
+      yield p.k_cpu()
       // virtio_mmio_hvl_wait_cfg: check, wait 4 s, check (Q3, Q34); HVL mode only
       if (this.hvl && p.r32(REG.QueuePFN) !== HVL_CFG_ACK) {
         p.log(`[virtio_mmio] HVL: QueuePFN not acknowledged yet, waiting ${HVL_WAIT_NS / 1000} us`)
