@@ -26,13 +26,18 @@ export const IRQ_TO_CALLBACK_NS = 300 * INSN_NS
  *  stores beyond what is charged per access, ~200 instructions */
 export const VQ_CREATE_NS = 200 * INSN_NS
 
+/** the bounce-buffer path of a tx add: sys_heap_alloc (bucket search, chunk split), memcpy of
+ *  the byte, the record's list insert, beyond what is charged per access: ~150 instructions */
+export const BOUNCE_ADD_NS = 150 * INSN_NS
+
 /** a code block whose cost the firmware charges by name */
-export type CpuBlock = 'ipm-send' | 'irq-to-callback' | 'vq-create'
+export type CpuBlock = 'ipm-send' | 'irq-to-callback' | 'vq-create' | 'bounce-add'
 
 const BLOCK_NS: Readonly<Record<CpuBlock, number>> = {
   'ipm-send': IPM_SEND_NS,
   'irq-to-callback': IRQ_TO_CALLBACK_NS,
-  'vq-create': VQ_CREATE_NS
+  'vq-create': VQ_CREATE_NS,
+  'bounce-add': BOUNCE_ADD_NS
 }
 
 /** the ns of CPU time a guest owes since its last sync point */
