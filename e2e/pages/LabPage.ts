@@ -1,6 +1,7 @@
 // Page object for the lab window (browser host or Electron: same renderer, same test ids).
 import { expect, type Locator, type Page } from '@playwright/test'
-import { DEFAULT_SCENARIO, type ScenarioConfig, type Side } from '../../src/shared/contract'
+import { type ScenarioConfig, type Side } from '../../src/shared/contract'
+import { DEFAULT_SCENARIO } from '../../src/shared/scenario'
 
 /** window.__lab, the renderer's read-only test hook (src/renderer/src/main.ts) */
 interface LabHookWindow {

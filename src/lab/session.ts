@@ -12,12 +12,11 @@ import type { Clock } from '../sim/clock'
 import { Scheduler } from '../sim/sched'
 import { Trace, type TraceOptions, type TraceSink } from '../sim/trace'
 import { ZephyrGuest } from '../guest/zephyr'
-import { DeviceSide } from '../profiles/seed/device_side'
-import { DriverSideDemo, HELLO, HVL_HEAP_OFF, VRING_HEAP_OFF, HEAP_LEN } from '../profiles/seed/driver_side_demo'
-import { PROFILES, type Firmware } from '../profiles/index'
+import { PROFILES, type Profile } from '../profiles/index'
+import type { DeviceFirmware, DriverFirmware, DriverRing } from '../profiles/types'
 import { MMIO_WINDOW } from '../virtio/mmio'
 import { regName } from '../virtio/regs'
-import { fieldAt, ringAt, type RingAddr } from '../virtio/ring'
+import { fieldAt } from '../virtio/ring'
 
 
 /** UART receive FIFO depth per guest, bytes (typed input beyond it is dropped, #11 item 8) */
@@ -40,10 +39,10 @@ export interface SessionOptions {
 export interface GuestSlot {
   side: Side
   guest: ZephyrGuest | null
-  device: DeviceSide | null
-  driver: DriverSideDemo | null
-  /** the running firmware whatever its profile (device/driver above are the seed's views) */
-  fw: Firmware | null
+  device: DeviceFirmware | null
+  driver: DriverFirmware | null
+  /** the running firmware, whichever side (= device or driver above) */
+  fw: DeviceFirmware | DriverFirmware | null
   /** how many times this side was started */
   starts: number
   /** every peer id this side has held */
@@ -160,7 +159,7 @@ export class LabSession {
   startGuest(side: Side): void {
     const slot = this.slots[side]
     if (slot.guest?.alive) return
-    const profile = PROFILES[this.cfg.profile]
+    const profile = this.profile
     const base = side === 'device' ? this.cfg.deviceBase : this.cfg.driverBase
     const g =
       side === this.remote
@@ -168,10 +167,8 @@ export class LabSession {
         : new ZephyrGuest(side, INSTANCE[side], this.local, this.trace, this.hooks, base)
     slot.guest = g
     slot.starts++
-    const fw = side === 'device' ? profile.device(g) : profile.driver(g)
+    const fw = side === 'device' ? (slot.device = profile.device(g)) : (slot.driver = profile.driver(g))
     slot.fw = fw
-    if (fw instanceof DeviceSide) slot.device = fw
-    if (fw instanceof DriverSideDemo) slot.driver = fw
     g.boot(() => fw.main())
   }
 
@@ -224,15 +221,18 @@ export class LabSession {
     return c.chunks[0] ?? ''
   }
 
+  /** the scenario's profile: firmwares, regions, quirks, explanation */
+  get profile(): Profile {
+    return PROFILES[this.cfg.profile]
+  }
+
   /** the rings the driver set up (for naming stores and for the inspectors) */
-  driverRings(): { queue: number; addr: RingAddr }[] {
-    const d = this.slots.driver.driver
-    if (!d) return []
-    return d.view.vqs.map((v) => ({ queue: v.idx, addr: ringAt(v.ringOff, v.num) }))
+  driverRings(): DriverRing[] {
+    return this.slots.driver.driver?.rings() ?? []
   }
 
   private names = new Map<number, string>()
-  private namesFor: DriverSideDemo | null = null
+  private namesFor: DriverFirmware | null = null
 
   /** the trace name of a shm offset; cached per offset (ring layout changes only when a driver starts) */
   nameOf(off: number): string {
@@ -244,8 +244,8 @@ export class LabSession {
     let n = this.names.get(off)
     if (n === undefined) {
       n = this.computeName(off)
-      // names of ring fields are only stable once the driver has laid its rings out
-      if (off < MMIO_WINDOW || this.driverRings().length === 2) this.names.set(off, n)
+      // names of ring fields are only stable once the driver has laid all its rings out
+      if (off < MMIO_WINDOW || drv?.view.initialized) this.names.set(off, n)
     }
     return n
   }
@@ -254,9 +254,7 @@ export class LabSession {
     if (off < MMIO_WINDOW) return regName(off)
     const f = fieldAt(off, this.driverRings())
     if (f) return f
-    if (off >= HVL_HEAP_OFF && off < HVL_HEAP_OFF + HEAP_LEN) return `hvl_shmem+0x${(off - HVL_HEAP_OFF).toString(16)}`
-    if (off >= VRING_HEAP_OFF && off < VRING_HEAP_OFF + HEAP_LEN) return `vring_shmem+0x${(off - VRING_HEAP_OFF).toString(16)}`
-    return `shm+0x${off.toString(16)}`
+    return this.profile.nameOf(off) ?? `shm+0x${off.toString(16)}`
   }
 
   /** the device console has a line in progress (runs per snapshot: no scan of the console) */
@@ -267,7 +265,7 @@ export class LabSession {
   private countLines(s: string): void {
     let from = 0
     for (let nl = s.indexOf('\n'); nl >= 0; nl = s.indexOf('\n', from)) {
-      if ((this.deviceLine + s.slice(from, nl)).includes(HELLO)) this.helloLines++
+      if (this.profile.isDataLine(this.deviceLine + s.slice(from, nl))) this.helloLines++
       this.deviceLine = ''
       from = nl + 1
     }

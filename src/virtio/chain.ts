@@ -320,13 +320,36 @@ export function chainErrors(
   const from = nextAvail ?? usedIdx(shm, r)
   const p = pendingAvail(shm, r, from)
   if (!p.ok) return [p.error.message]
-  const out: string[] = []
+  return chainFaults(shm, r, driverBase, from, opts).map((f) => `avail.ring[${f.slot}]: ${f.error.message}`)
+}
+
+/** a pending chain that does not walk: which avail slot, its head, the descriptor at fault */
+export interface ChainFault {
+  slot: number
+  head: number
+  /** the descriptor the walk stopped at (null when the error names none) */
+  desc: number | null
+  error: VirtioError
+}
+
+/** Walk every chain made available since `nextAvail` (default used.idx, Q18) and return the
+ *  ones that fail, with the descriptor at fault. Heads >= num are left to describeRing; nothing
+ *  when the ring or the avail index is unusable (describeRing reports those). Never throws. */
+export function chainFaults(shm: ShmAccess, r: RingAddr, driverBase: number | bigint, nextAvail?: number, opts: ChainOpts = {}): ChainFault[] {
+  if (!checkRing(r, shm.size).ok) return []
+  const from = nextAvail ?? usedIdx(shm, r)
+  const p = pendingAvail(shm, r, from, true)
+  if (!p.ok) return []
+  const out: ChainFault[] = []
   for (let k = 0; k < p.value; k++) {
     const slot = (from + k) % r.num
     const head = shm.r16(ringOff.availRing(r, slot))
     if (head >= r.num) continue
-    const c = walkChain(shm, r, head, driverBase, opts)
-    if (!c.ok) out.push(`avail.ring[${slot}]: ${c.error.message}`)
+    const c = walkChain(shm, r, head, driverBase, { ...opts, ringChecked: true })
+    if (!c.ok) {
+      const d = c.error.values.desc
+      out.push({ slot, head, desc: typeof d === 'number' ? d : null, error: c.error })
+    }
   }
   return out
 }

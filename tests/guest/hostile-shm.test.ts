@@ -8,6 +8,12 @@ import fc from 'fast-check'
 import { LabSession } from '../../src/lab/session'
 import { MS, S, lines, scenario } from '../helpers'
 import type { Side, TraceEvent } from '../../src/shared/contract'
+import type { DeviceSide } from '../../src/profiles/seed/device_side'
+import type { DriverSideDemo } from '../../src/profiles/seed/driver_side_demo'
+
+/** the seed firmwares behind the profile-neutral slots */
+const seedDrv = (s: LabSession) => s.slots.driver.driver as DriverSideDemo
+const seedDev = (s: LabSession) => s.slots.device.device as DeviceSide
 
 const BASE = 0xafa00000 // both seed images map the shm here (docs/wire-protocol.md#addresses)
 const SHM = 4 * 1024 * 1024
@@ -139,7 +145,7 @@ function checkInvariants(s: LabSession, ev: TraceEvent[], until: number): void {
   }
   // oracle, driver: a failed probe / queue setup and a broken virtqueue are error events too
   const drv = s.slots.driver
-  const view = drv.driver!.view
+  const view = seedDrv(s).view
   if (view.failure) expect(errors(ev, 'driver').map((e) => [e.failure, e.message])).toContainEqual([view.failure, drv.guest!.detail])
   for (const vq of view.vqs) {
     if (vq.broken) expect(messages(ev, 'driver')).toContain(`${vq.broken}; virtqueue marked broken (the real OpenAMP does not check)`)
@@ -297,7 +303,7 @@ describe('driver: values it validates when reclaiming (docs/wire-protocol.md#dri
       [tAdd[4]!, 'driver', 'vq 1', `${msg}; virtqueue marked broken (the real OpenAMP does not check)`]
     ])
     const drv = s.slots.driver
-    expect(drv.driver!.view.vqs[1]!.broken).toBe(msg)
+    expect(seedDrv(s).view.vqs[1]!.broken).toBe(msg)
     expect(drv.guest!.state).toBe('failed')
     expect(drv.guest!.detail).toBe(`virtqueue vqout broken: ${msg}`)
     expect(afterDriverOk(s)).toBe('[801') // the four bytes in flight, nothing after
@@ -344,7 +350,7 @@ describe('device: hostile queue configuration (docs/wire-protocol.md#device-call
     expect(errors(ev).map((e) => [e.t, e.side, e.where, e.queue, e.message])).toEqual([
       [tPfn0 + 20_000, 'device', 'configure', 0, "queue 0: ring (nil) (num 4, align 0) is not inside the device's shm mapping 0xafa00000+0x400000; the real device would fault on first use"]
     ])
-    expect(s.slots.device.device!.view.vrings[0]).toMatchObject({ desc: 0, avail: 0x40, used: 0, num: 4, off: null })
+    expect(seedDev(s).view.vrings[0]).toMatchObject({ desc: 0, avail: 0x40, used: 0, num: 4, off: null })
     expect(afterDriverOk(s)).toMatch(/^\[8010\]: Hello World/)
   })
 
@@ -355,7 +361,7 @@ describe('device: hostile queue configuration (docs/wire-protocol.md#device-call
     expect(dev[0]).toBe('queue index 5 read from DriverFeaturesSel is outside the 2-slot vring table (Q29); ignored')
     expect(errors(ev, 'device')[0]).toMatchObject({ t: tPfn1 + 20_000, where: 'configure' })
     expect(deviceLines(s).filter((x) => x.startsWith('vring descriptor:'))).toEqual(['vring descriptor: 0xafb01000:', 'vring descriptor: 0xafb03000:'])
-    expect(s.slots.device.device!.view.vrings[1]).toBeNull()
+    expect(seedDev(s).view.vrings[1]).toBeNull()
     // the ack was written first (Q3), so the driver carries on and kicks a queue the device never latched
     expect(s.slots.driver.guest!.state).toBe('ready')
     expect(new Set(dev.slice(1))).toEqual(new Set(['QueueNotify = 1: no usable ring for that queue; the real device would dereference an unset pointer']))
@@ -377,7 +383,7 @@ describe('device: hostile queue configuration (docs/wire-protocol.md#device-call
     expect(deviceLines(s)).toContain(entries)
     const dev = errors(ev, 'device')
     expect(dev[0]).toMatchObject({ t: tPfn1 + 20_000, where: 'configure', queue: 1, message: msg })
-    expect(s.slots.device.device!.view.vrings[1]!.off).toBeNull()
+    expect(seedDev(s).view.vrings[1]!.off).toBeNull()
     expect(new Set(messages(ev, 'device').slice(1))).toEqual(new Set(['QueueNotify = 1: no usable ring for that queue; the real device would dereference an unset pointer']))
     expect(afterDriverOk(s)).toBe('')
   })
@@ -389,7 +395,7 @@ describe('device: hostile queue configuration (docs/wire-protocol.md#device-call
     const { s, ev } = hostileRun([at(tPfn1 + 1, reg, v)], UNTIL)
     checkInvariants(s, ev, UNTIL)
     expect(errors(ev).map((e) => [e.t, e.where, e.queue, e.message])).toEqual([[tPfn1 + 20_000, 'configure', 1, msg]])
-    expect(s.slots.device.device!.view.vrings[1]!.off).not.toBeNull()
+    expect(seedDev(s).view.vrings[1]!.off).not.toBeNull()
   })
 
   it('QueueNum 0x8000 (the largest legal size) is latched without an error', () => {

@@ -198,7 +198,7 @@ describe('RPC over /rpc', () => {
     const c = new Client(await connect(`ws://127.0.0.1:${h.port}/rpc`))
     expect(await c.call('configure', [{ vectors: 65 }])).toEqual({
       id: 1,
-      error: { message: 'configure: vectors must be an integer 1..64 (got 65)' }
+      error: { message: 'configure: vectors must be at most 64 (got 65)' }
     })
     const unknown = await c.call('dispose', [])
     expect((unknown.error as { message: string }).message).toMatch(/^unknown method "dispose"/)

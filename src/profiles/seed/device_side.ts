@@ -19,6 +19,7 @@ import {
 import { inBounds, isPow2 } from '../../sim/shm'
 import { hex64 } from '../../virtio/fmt'
 import { fmtPtr, type GuestPlatform, type Thread } from '../../guest/platform'
+import type { DeviceFirmware, DeviceView } from '../types'
 
 export const ZEPHYR_BANNER = '*** Booting Zephyr OS build v1.8.99-67522-gc40fbdfc4fcd ***\n'
 /** %p of the device's static backend struct in the README capture */
@@ -41,12 +42,12 @@ interface VringSlot {
   off: { desc: number; avail: number; used: number } | null
 }
 
-export interface DeviceSideState {
+export interface DeviceSideState extends DeviceView {
   state: 'UNKNOWN' | 'READY'
   vrings: (VringSlot | null)[]
 }
 
-export class DeviceSide {
+export class DeviceSide implements DeviceFirmware {
   private st = DevState.UNKNOWN
   private readonly vrings: (VringSlot | null)[] = [null, null]
   private base = 0
@@ -55,7 +56,7 @@ export class DeviceSide {
   constructor(private readonly p: GuestPlatform) {}
 
   get view(): DeviceSideState {
-    return { state: this.st === DevState.READY ? 'READY' : 'UNKNOWN', vrings: this.vrings.map((v) => (v ? { ...v } : null)) }
+    return { ready: this.st === DevState.READY, state: this.st === DevState.READY ? 'READY' : 'UNKNOWN', vrings: this.vrings.map((v) => (v ? { ...v } : null)) }
   }
 
   *main(): Thread {

@@ -18,6 +18,8 @@ import {
 } from '../../virtio/mmio'
 import { type GuestPlatform, type Thread } from '../../guest/platform'
 import { ZHeap } from '../../guest/zheap'
+import { ringAt } from '../../virtio/ring'
+import type { DriverFirmware, DriverRing } from '../types'
 
 /** reset to POST_KERNEL virtio-mmio init: kernel start + PCIe/ivshmem/IPM probe [model; chosen so
  *  the first line is stamped [8010] as in the README: 12 ms + 2 x 4 s lands in tick 801] */
@@ -89,7 +91,7 @@ export interface DriverSideState {
   bounceLive: number
 }
 
-export class DriverSideDemo {
+export class DriverSideDemo implements DriverFirmware {
   private base = 0
   private own = 0
   private hvl = false
@@ -122,6 +124,13 @@ export class DriverSideDemo {
       linesStarted: this.linesStarted,
       bounceLive: this.bounce.length
     }
+  }
+
+  /** the rings laid out so far: legacy contiguous layout at ringOff (vring_init, docs/wire-protocol.md#vring-layout) */
+  rings(): DriverRing[] {
+    // the spec's names for console queues 0 and 1 (virtio 1.2 §5.3.2), not OpenAMP's vqin/vqout
+    const name = (i: number) => (i === CONSOLE_RX ? 'receiveq' : i === CONSOLE_TX ? 'transmitq' : `queue ${i}`)
+    return this.vqs.map((v) => ({ queue: v.idx, name: name(v.idx), addr: ringAt(v.ringOff, v.num), usedCons: v.usedCons }))
   }
 
   /** the driver's partner: own IVPosition - 1 as a uint16 (Q24) */

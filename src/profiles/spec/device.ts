@@ -4,7 +4,8 @@
 // QueueNum chains each (bounded work, as crosvm's console does). Any validation error puts the
 // device in DEVICE_NEEDS_RESET with a config interrupt (§2.1.2); nothing here throws on shm.
 
-import { CONSOLE_RX, CONSOLE_TX, INT, VIRTIO_ID_CONSOLE } from '../../virtio/mmio'
+import { CONSOLE_RX, CONSOLE_TX, INT, STATUS, VIRTIO_ID_CONSOLE } from '../../virtio/mmio'
+import type { DeviceFirmware, DeviceView } from '../types'
 import { MmioTransport, F, bit, type TransportEvent } from '../../virtio/transport'
 import { readChain, writeChain } from '../../virtio/queue'
 import { regName } from '../../virtio/regs'
@@ -21,7 +22,7 @@ export const SPEC_DEVICE_BOOT_NS = 10_000_000
 /** how often main() polls the UART for typed input (one Zephyr tick) */
 export const RX_POLL_NS = 10_000_000
 
-export interface SpecDeviceView {
+export interface SpecDeviceView extends DeviceView {
   status: number
   features: string
   failure: { code: string; message: string } | null
@@ -39,7 +40,7 @@ export interface SpecDeviceStats {
   errors: number
 }
 
-export class SpecDevice {
+export class SpecDevice implements DeviceFirmware {
   private shm!: ShmAccess
   t!: MmioTransport
   private rxPending: number[] = []
@@ -50,6 +51,7 @@ export class SpecDevice {
   get view(): SpecDeviceView {
     const t = this.t
     return {
+      ready: !!t && (t.status & STATUS.DRIVER_OK) !== 0 && !t.failure,
       status: t?.status ?? 0,
       features: '0x' + (t?.driverFeatures ?? 0n).toString(16),
       failure: t?.failure ? { code: t.failure.code, message: t.failure.message } : null,

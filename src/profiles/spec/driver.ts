@@ -12,6 +12,7 @@ import { OpKind, PollSignal, type GuestPlatform, type Thread } from '../../guest
 import { MAGIC, QUEUE_MAX, REC, RING, RX_BUFS, RX_LEN, RX_POOL, TX_LEN, TX_POOL, WLOG, WLOG_SYNC, readRec, validRec, wlogEntry } from './layout'
 import { platformShm } from './pshm'
 import { PROMPT, Shell } from './shell'
+import type { DriverFirmware, DriverRing } from '../types'
 
 export const SPEC_DRIVER_BOOT_NS = 10_000_000
 /** descriptors per transmitq chain (multi-buffer chains, §2.7.4) */
@@ -35,7 +36,7 @@ export interface SpecDriverStats {
   errors: number
 }
 
-export class SpecDriver {
+export class SpecDriver implements DriverFirmware {
   private shm!: ShmAccess
   private readonly sig = new PollSignal()
   private devGen = -1
@@ -64,7 +65,24 @@ export class SpecDriver {
   }
 
   get view() {
-    return { phase: this.phase, features: '0x' + this.features.toString(16), deviceGen: this.devGen, stats: { ...this.stats } }
+    return {
+      initialized: this.phase === 'ready',
+      failure: this.phase === 'failed' ? 'handshake' : null,
+      txBytes: this.stats.txBytes,
+      txDropped: 0,
+      phase: this.phase,
+      features: '0x' + this.features.toString(16),
+      deviceGen: this.devGen,
+      stats: { ...this.stats }
+    }
+  }
+
+  /** receiveq and transmitq once the handshake laid them out */
+  rings(): DriverRing[] {
+    const out: DriverRing[] = []
+    if (this.rx) out.push({ queue: CONSOLE_RX, name: 'receiveq', addr: this.rx.ring, usedCons: this.rx.lastUsed })
+    if (this.tx) out.push({ queue: CONSOLE_TX, name: 'transmitq', addr: this.tx.ring, usedCons: this.tx.lastUsed })
+    return out
   }
 
   *main(): Thread {
