@@ -46,6 +46,13 @@ export interface GuestPlatform {
   ipm_send(id: number): void
   /** the IPM event-loop thread calls cb once per (coalesced) vector-0 interrupt */
   ipm_register_callback(cb: () => void): void
+  // --- the ivshmem API beyond IPM (the spec profile: a vector per queue, docs/spec-profile.md §9)
+  /** ivshmem_get_vectors: vectors usable on this peer (server vectors and MSI-X, the smaller) */
+  ivshmem_get_vectors(): number
+  /** ivshmem_int_peer: ring `vector` of peer `id` */
+  ivshmem_int_peer(id: number, vector: number): void
+  /** interrupts on `vector` run the IPM callback too (the seed listens on vector 0 only, Q25) */
+  ivshmem_register_handler(vector: number): void
   // --- kernel
   k_sleep(ns: number): Op
   k_busy_wait(ns: number): Op
@@ -68,10 +75,23 @@ export interface GuestPlatform {
   /** byte from this guest's UART receive side, or -1 */
   uart_poll_in(): number
   // --- lab instrumentation (no effect on the wire)
-  /** a diagnostic line on this guest's console, e.g. libmetal's log output */
+  /** a line of the lab's diagnostic log on this guest's console pane (libmetal's messages, the
+   *  lab's own account). Not guest output: the platform prefixes every such line with LAB_MARK. */
   log(line: string): void
   event(k: 'desc-add' | 'desc-used' | 'reclaim' | 'guest' | 'error', fields: Record<string, unknown>): void
   setState(state: GuestState, detail?: string): void
+}
+
+/** starts every console line the lab writes that the real guest would not print: instance_2 has
+ *  no console at all (CONFIG_CONSOLE=n, driver_side_demo/prj.conf), so its pane is the lab's
+ *  diagnostic log; guest bytes never start a line with it on their own */
+export const LAB_MARK = '[lab] '
+
+/** what a guest's console pane shows, for the UI's label */
+export interface ConsoleKind {
+  /** 'guest': the bytes the guest's UART emitted; 'lab': the lab's diagnostic log */
+  kind: 'guest' | 'lab'
+  note: string
 }
 
 /** Zephyr's %p: 0x + lowercase hex without padding; NULL prints "(nil)" (docs/wire-protocol.md#print-formats) */

@@ -18,7 +18,7 @@ import type { TraceSink } from '../sim/trace'
 import type { Fabric, Peer } from '../ivshmem/fabric'
 import type { ShmAccess } from '../sim/shm'
 import type { GuestState, Side } from '../sim/types'
-import { OpKind, PollSignal, type GuestPlatform, type IvshmemMem, type Op, type Thread } from './platform'
+import { LAB_MARK, OpKind, PollSignal, type GuestPlatform, type IvshmemMem, type Op, type Thread } from './platform'
 
 export const TICK_NS = 10_000_000 // CONFIG_SYS_CLOCK_TICKS_PER_SEC = 100 on QEMU targets
 
@@ -51,6 +51,8 @@ export class ZephyrGuest implements GuestPlatform {
   /** ivshmem_register_handler has run: vector-0 interrupts raise ipmSig from now on */
   private sigRegistered = false
   private ipmCb: (() => void) | null = null
+  /** vectors whose interrupts raise the IPM signal (0 only unless a firmware asks, Q25) */
+  private readonly listen = new Set<number>([0])
   /** UART receive FIFO (bytes typed into this guest's console) */
   readonly rx: number[] = []
   consoleBytes = 0
@@ -188,7 +190,7 @@ export class ZephyrGuest implements GuestPlatform {
   /** MSI-X ISR of the ivshmem driver: both vectors share it; ipm_ivshmem only signals vector 0 */
   private isr(vector: number, count: number): void {
     if (!this.alive) return
-    if (vector !== 0) {
+    if (!this.listen.has(vector)) {
       if (this.trace.on) this.trace.emit('callback', this.side, { op: 'ignored', vector, count, reason: 'ipm_ivshmem only listens on vector 0' })
       return
     }
@@ -212,6 +214,15 @@ export class ZephyrGuest implements GuestPlatform {
   }
   ipm_register_callback(cb: () => void): void {
     this.ipmCb = cb
+  }
+  ivshmem_get_vectors(): number {
+    return Math.max(1, Math.min(this.peer!.vectors, this.peer!.msix))
+  }
+  ivshmem_int_peer(id: number, vector: number): void {
+    this.fabric.doorbell(this.peer!, (((id & 0xffff) << 16) | (vector & 0xff)) >>> 0)
+  }
+  ivshmem_register_handler(vector: number): void {
+    this.listen.add(vector)
   }
   k_sleep(ns: number): Op {
     const ticks = Math.ceil(ns / TICK_NS)
@@ -289,7 +300,7 @@ export class ZephyrGuest implements GuestPlatform {
     this.hooks.console(this.side, s)
   }
   log(line: string): void {
-    this.out(line + '\r\n')
+    this.out(LAB_MARK + line + '\r\n')
   }
   event(k: 'desc-add' | 'desc-used' | 'reclaim' | 'guest' | 'error', fields: Record<string, unknown>): void {
     if (this.trace.on) this.trace.emit(k, this.side, fields)

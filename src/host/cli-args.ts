@@ -2,7 +2,7 @@
 // parsing, limits, messages, --help and README's option table all come from the field table, plus
 // a short table of the subcommands' own options.
 
-import { DEFAULT_SCENARIO, FIELDS, SCENARIO_KEYS, type ScenarioConfig, type ScenarioKey } from '../shared/scenario'
+import { DEFAULT_SCENARIO, FIELDS, SCENARIO_KEYS, type FabricKind, type ScenarioConfig, type ScenarioKey } from '../shared/scenario'
 import { parseFieldText } from '../shared/scenario-check'
 import { resolveScenario } from '../lab/config'
 
@@ -20,7 +20,7 @@ export interface CliOption {
 }
 
 export const RUN_OPTIONS: readonly CliOption[] = [
-  { flag: 'console', metavar: 'device|driver|both', help: "device: exactly the bytes instance_1's UART emitted; driver: instance_2's console; both: each line labelled (default)" },
+  { flag: 'console', metavar: 'device|driver|both', help: "device: exactly the bytes instance_1's UART emitted; driver: the lab's diagnostic log for instance_2 (the real one has no console), every line starting with [lab]; both: each line labelled (default)" },
   { flag: 'trace', metavar: 'FILE', help: 'write every event as JSON Lines (stores, doorbells, interrupts, descriptors, console bytes)' },
   { flag: 'quiet', help: "do not print the lab's explanation on stderr", boolean: true }
 ]
@@ -71,7 +71,7 @@ export function one(f: Flags, name: string): string | undefined {
 
 /** The scenario from the flags given; `defaults` fills what the command defaults differently
  *  (run: speed max, until 20s) where the user left it out. */
-export function scenarioFrom(f: Flags, defaults: Partial<ScenarioConfig> = {}): ScenarioConfig {
+export function scenarioFrom(f: Flags, defaults: Partial<ScenarioConfig> = {}, fabrics?: readonly FabricKind[]): ScenarioConfig {
   const p: Partial<Record<ScenarioKey, unknown>> = {}
   for (const o of SCENARIO_OPTIONS) {
     const v = f.get(o.flag)
@@ -86,7 +86,7 @@ export function scenarioFrom(f: Flags, defaults: Partial<ScenarioConfig> = {}): 
   // virtual-time defaults of a subcommand do not apply on a real fabric (wall clock)
   for (const [k, v] of Object.entries(defaults) as [ScenarioKey, never][])
     if (!(real && (FIELDS[k] as { emulatedOnly?: boolean }).emulatedOnly)) d[k] = v
-  const r = resolveScenario({ ...d, ...given }, DEFAULT_SCENARIO)
+  const r = resolveScenario({ ...d, ...given }, DEFAULT_SCENARIO, fabrics)
   if (!r.ok) {
     const e = r.errors[0]!
     throw new CliError(`--${flagOf(e.field)}: ${e.message}`)
@@ -108,6 +108,7 @@ export function usage(): string {
     'Usage:\n' +
     '  virtio-lab run   [options]   run a scenario, print console output\n' +
     '  virtio-lab serve [options]   serve the lab UI and service over HTTP/WebSocket\n' +
+    '  virtio-lab compare [options] the scenario in the seed and the spec profile: where they diverge\n' +
     '  virtio-lab --help\n\n' +
     'Scenario options (run and serve):\n' +
     SCENARIO_OPTIONS.map(helpLine).join('') +

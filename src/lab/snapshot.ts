@@ -130,7 +130,9 @@ export function buildSnapshot(s: LabSession, input: SnapshotInput, seq: number, 
       partnerId: g?.alive && g.peer ? profile.partnerOf(side, g.peer.id) : null,
       uptimeMs: g?.alive ? g.uptimeMs : 0,
       detail: g ? g.detail : 'not started',
-      consoleBytes: s.consoles[side].total
+      consoleBytes: s.consoles[side].total,
+      consoleKind: profile.consoles?.[side].kind,
+      consoleNote: profile.consoles?.[side].note
     }
   }
   const peers: PeerView[] = s.fabric.peerList().map((p) => ({
@@ -157,7 +159,7 @@ export function buildSnapshot(s: LabSession, input: SnapshotInput, seq: number, 
     peers,
     regs,
     rings,
-    regions: profile.regions(shm.size).map((r) => ({ off: r.off, len: r.len, name: r.name, note: r.note })),
+    regions: profile.regions(shm.size, s.slots.driver.driver).map((r) => ({ off: r.off, len: r.len, name: r.name, note: r.note })),
     counters: {
       doorbellsSent: f.doorbells,
       doorbellsDropped: f.dropped,

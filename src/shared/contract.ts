@@ -15,6 +15,8 @@ export type {
   Order,
   ProfileName,
   RestartSpec,
+  FaultKind,
+  FaultSpec,
   Role,
   ScenarioConfig,
   ShmState,
@@ -35,6 +37,10 @@ export interface GuestView {
   /** one human line, e.g. 'HVL mode: configuration failed' */
   detail: string
   consoleBytes: number
+  /** what the console pane shows: 'guest' = the guest's UART bytes, 'lab' = the lab's diagnostic
+   *  log (instance_2 has no console), with one line for the pane's label */
+  consoleKind?: 'guest' | 'lab'
+  consoleNote?: string
 }
 
 export interface PeerView {

@@ -32,7 +32,7 @@ describe('virtio-lab run', () => {
     const r = await cli('run', '--until', '10s')
     expect(r.code).toBe(0)
     expect(r.out).toContain('device | Config Status DRIVER_OK')
-    expect(r.out).toContain('driver | [virtio_mmio] HVL: queue 1 configuration acknowledged')
+    expect(r.out).toContain('driver | [lab] [virtio_mmio] HVL: queue 1 configuration acknowledged')
     expect(r.out.split('\n').filter(Boolean).every((l) => /^(device|driver) \| /.test(l))).toBe(true)
     expect(r.err).toContain('lab: device (instance_1) is ivshmem peer 0 and rings peer 1')
   })
@@ -86,12 +86,13 @@ describe('bad input: one line on stderr, exit 2', () => {
     [['run', '--bogus'], 'virtio-lab: unknown option --bogus\n'],
     [['run', '--vectors'], 'virtio-lab: --vectors needs a value\n'],
     [['run', '--order', 'a', '--order', 'b'], 'virtio-lab: --order given more than once\n'],
-    [['fly'], "virtio-lab: unknown command 'fly' (run, serve, server or --help)\n"],
+    [['fly'], "virtio-lab: unknown command 'fly' (run, serve, compare, server or --help)\n"],
     [['run', '--driver-base', 'high'], "virtio-lab: --driver-base: driverBase must be an address like 0xafa00000 (got 'high')\n"],
     [['run', '--driver-base', '0'], "virtio-lab: --driver-base: driverBase must be at least 0x1000 (got '0')\n"],
     [['run', '--device-base', '0xafa00800'], "virtio-lab: --device-base: deviceBase must be 4 KiB-aligned (a multiple of 0x1000) (got '0xafa00800')\n"],
     [['run', '--profile', 'virtio2'], "virtio-lab: --profile: profile must be one of seed, spec (got 'virtio2')\n"],
-    [['run', '--fabric', 'attached', '--socket', '/tmp/ivshmem_socket'], "virtio-lab: --fabric: fabric 'attached' is not built into this version (available: emulated)\n"],
+    [['serve', '--fabric', 'attached', '--socket', '/tmp/ivshmem_socket'], "virtio-lab: --fabric: fabric 'attached' is not built into this version (available: emulated)\n"],
+    [['run', '--fault', 'bogus@1s'], "virtio-lab: --fault: faults must be KIND@TIME like bad-head@3s, KIND one of drop-doorbell, merge-doorbells, delay-irq, bad-head, next-out-of-range, desc-loop, avail-jump, len-beyond-shm, zero-len, tx-write-flag, stale-used-id, device-stall (got 'bogus@1s')\n"],
     [['run', '--socket', '/tmp/ivshmem_socket'], 'virtio-lab: --socket: socket applies to the attached and hosted fabrics only; the emulated fabric runs both sides in process (leave socket empty)\n'],
     [['run', '--trace', '/nonexistent-dir/t.jsonl'], "virtio-lab: --trace: cannot open '/nonexistent-dir/t.jsonl': ENOENT\n"],
     [['serve', '--host', '0.0.0.0'], 'virtio-lab: --host 0.0.0.0 is not loopback: pass --token too\n'],
