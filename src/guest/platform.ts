@@ -70,8 +70,19 @@ export interface GuestPlatform {
   // --- lab instrumentation (no effect on the wire)
   /** a diagnostic line on this guest's console, e.g. libmetal's log output */
   log(line: string): void
-  event(k: 'desc-add' | 'desc-used' | 'reclaim' | 'guest' | 'error', fields: Record<string, unknown>): void
+  event(k: 'desc-add' | 'desc-used' | 'reclaim' | 'guest', fields: Record<string, unknown>): void
+  /** a validation error: hostile or inconsistent shared memory; `code` is stable, tests assert it */
+  event(k: 'error', fields: GuestErrorFields): void
   setState(state: GuestState, detail?: string): void
+}
+
+/** what every guest `error` trace event carries (the docs/architecture.md error rule) */
+export interface GuestErrorFields {
+  /** stable code, e.g. 'InvalidDescriptorIndex', 'QUEUE_INDEX_OOR', 'GUEST_FAULT' */
+  code: string
+  where: string
+  message: string
+  [k: string]: unknown
 }
 
 /** Zephyr's %p: 0x + lowercase hex without padding; NULL prints "(nil)" (docs/wire-protocol.md#print-formats) */

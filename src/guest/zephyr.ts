@@ -18,7 +18,7 @@ import type { TraceSink } from '../sim/trace'
 import type { Fabric, Peer } from '../ivshmem/fabric'
 import type { ShmAccess } from '../sim/shm'
 import type { GuestState, Side } from '../sim/types'
-import { OpKind, PollSignal, type GuestPlatform, type IvshmemMem, type Op, type Thread } from './platform'
+import { OpKind, PollSignal, type GuestErrorFields, type GuestPlatform, type IvshmemMem, type Op, type Thread } from './platform'
 
 export const TICK_NS = 10_000_000 // CONFIG_SYS_CLOCK_TICKS_PER_SEC = 100 on QEMU targets
 
@@ -127,7 +127,8 @@ export class ZephyrGuest implements GuestPlatform {
       // protocol code must not throw; if it does, the guest "faults" and the lab says so
       this.running = null
       this.setState('failed', `fault in ${th.name}: ${(e as Error).message}`)
-      if (this.trace.on) this.trace.emit('error', this.side, { where: th.name, message: String((e as Error).message) })
+      const code = typeof (e as { code?: unknown })?.code === 'string' ? (e as { code: string }).code : 'GUEST_FAULT'
+      if (this.trace.on) this.trace.emit('error', this.side, { code, where: th.name, message: String((e as Error).message) })
       this.alive = false
       return
     }
@@ -291,7 +292,7 @@ export class ZephyrGuest implements GuestPlatform {
   log(line: string): void {
     this.out(line + '\r\n')
   }
-  event(k: 'desc-add' | 'desc-used' | 'reclaim' | 'guest' | 'error', fields: Record<string, unknown>): void {
+  event(k: 'desc-add' | 'desc-used' | 'reclaim' | 'guest' | 'error', fields: Record<string, unknown> | GuestErrorFields): void {
     if (this.trace.on) this.trace.emit(k, this.side, fields)
   }
   setState(state: GuestState, detail = ''): void {

@@ -7,6 +7,7 @@ import type { Fabric, Peer } from '../ivshmem/fabric'
 import { EmulatedFabric } from '../ivshmem/emulated'
 import { ObservedFabric, ShmObserver } from '../ivshmem/observer'
 import { watchedRegions, withoutStores } from './remote'
+import { LabError } from './errors'
 import { Shm, type ShmAccess } from '../sim/shm'
 import type { Clock } from '../sim/clock'
 import { Scheduler } from '../sim/sched'
@@ -98,7 +99,7 @@ export class LabSession {
       let shm: Shm
       if (cfg.shmState === 'leftover') shm = (opts.leftover ?? leftoverImage(cfg)).clone()
       else shm = new Shm(cfg.shmSize)
-      if (shm.size !== cfg.shmSize) throw new RangeError('leftover shm has another size')
+      if (shm.size !== cfg.shmSize) throw new LabError('LEFTOVER_SIZE', `leftover shm has ${shm.size} bytes, the scenario ${cfg.shmSize}`)
       this.fabric = new EmulatedFabric({ shm, vectors: cfg.vectors, latency: cfg.latency, clock: new Scheduler(), trace: this.trace })
     }
     this.clock = this.fabric.clock
@@ -131,7 +132,7 @@ export class LabSession {
 
   /** the virtual clock the run is stepped on; a session on a wall-clock fabric has none */
   get sched(): Scheduler {
-    if (!(this.clock instanceof Scheduler)) throw new RangeError(`the ${this.fabric.kind} fabric runs on the wall clock: no virtual time to step`)
+    if (!(this.clock instanceof Scheduler)) throw new LabError('CLOCK_NOT_VIRTUAL', `the ${this.fabric.kind} fabric runs on the wall clock: no virtual time to step`)
     return this.clock
   }
 

@@ -16,6 +16,7 @@ import { Shm, type ShmAccess } from '../sim/shm'
 import { buildRegCells, regCtxFrom, type RegCellInfo, type RegMeta } from '../virtio/regs'
 import { describeRing } from '../virtio/ring'
 import { chainFaults } from '../virtio/chain'
+import { LabError } from './errors'
 import { MMIO_WINDOW, VRING_DESC_F } from '../virtio/mmio'
 import type { DriverRing } from '../profiles/types'
 import { INSTANCE, type LabSession } from './session'
@@ -192,10 +193,10 @@ export function liveInput(s: LabSession): SnapshotInput {
   }
 }
 
-export class TimeTravelError extends Error {
+export class TimeTravelError extends LabError {
+  override name = 'TimeTravelError'
   constructor(msg: string) {
-    super(msg)
-    this.name = 'TimeTravelError'
+    super('TIME_TRAVEL_RANGE', msg)
   }
 }
 

@@ -5,6 +5,7 @@
 //    (a real ivshmem-server, QEMU guests). External events (an eventfd became readable) are
 //    scheduled with after(0) and run at the next pump, in order with everything else.
 
+import { SimError } from './errors'
 import { Scheduler } from './sched'
 
 /** a pending event, for cancel() */
@@ -81,8 +82,8 @@ export class WallClock implements Clock {
   }
 
   at(t: number, fn: () => void): TimerId {
-    if (this.closed) throw new RangeError('clock is closed')
-    if (!(t >= this.now)) throw new RangeError(`cannot schedule in the past (${t} < ${this.now})`)
+    if (this.closed) throw new SimError('CLOCK_CLOSED', 'clock is closed')
+    if (!(t >= this.now)) throw new SimError('SCHED_PAST', `cannot schedule in the past (${t} < ${this.now})`)
     const id = this.s.at(t, fn)
     this.arm()
     return id

@@ -1,14 +1,16 @@
 // Shared memory (ivshmem BAR2) as seen by the TS code: byte offsets, little-endian, bounds-checked.
 // Both guests are AArch64, so every multi-byte field is LE (wire-protocol.md header).
 
-export class ShmBoundsError extends Error {
+import { SimError } from './errors'
+
+export class ShmBoundsError extends SimError {
+  override name = 'ShmBoundsError'
   constructor(
     readonly off: number,
     readonly width: number,
     readonly size: number
   ) {
-    super(`shm access [0x${off.toString(16)}, +${width}) outside [0, 0x${size.toString(16)})`)
-    this.name = 'ShmBoundsError'
+    super('SHM_BOUNDS', `shm access [0x${off.toString(16)}, +${width}) outside [0, 0x${size.toString(16)})`)
   }
 }
 
@@ -44,10 +46,10 @@ export class Shm implements ShmAccess {
   private readonly dv: DataView
 
   constructor(size: number, buf?: ArrayBuffer) {
-    if (!isPow2(size) || size > 2 ** 30) throw new RangeError(`shm size ${size} is not a power of two up to 1 GiB (QEMU's ivshmem BAR2 must be one)`)
+    if (!isPow2(size) || size > 2 ** 30) throw new SimError('SHM_SIZE', `shm size ${size} is not a power of two up to 1 GiB (QEMU's ivshmem BAR2 must be one)`)
     this.size = size
     this.buf = buf ?? new ArrayBuffer(size)
-    if (this.buf.byteLength !== size) throw new RangeError('shm buffer size mismatch')
+    if (this.buf.byteLength !== size) throw new SimError('SHM_SIZE', `shm buffer of ${this.buf.byteLength} bytes for a ${size}-byte shm`)
     this.u8 = new Uint8Array(this.buf)
     this.dv = new DataView(this.buf)
   }

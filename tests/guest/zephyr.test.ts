@@ -81,3 +81,26 @@ describe('Zephyr timing model (docs/wire-protocol.md#timing)', () => {
     expect(log).toEqual(['cb@60.001'])
   })
 })
+
+describe('a faulting firmware thread', () => {
+  it('becomes a coded error event and a failed guest, never an exception', () => {
+    for (const [body, code] of [
+      [(p: GuestPlatform) => p.r32(1 << 16), 'SHM_BOUNDS'], // past the end of shm
+      [() => JSON.parse('{'), 'GUEST_FAULT']
+    ] as const) {
+      const sched = new Scheduler()
+      const trace = new Trace({ keep: 100 })
+      const fabric = new EmulatedFabric({ shm: new Shm(1 << 16), vectors: 2, latency: 1000, clock: sched, trace })
+      const hooks = { regStore: () => {}, console: () => {}, state: () => {}, memsetUndo: () => {}, joined: () => {} }
+      const g = new ZephyrGuest('device', 'instance_1', fabric, trace, hooks, 0xafa00000)
+      g.boot(function* (p: GuestPlatform): Thread {
+        yield p.k_busy_wait(1000)
+        body(p)
+      })
+      sched.runUntil(1e6)
+      const err = trace.slice(0, trace.n).filter((e) => e.k === 'error')
+      expect(err.map((e) => [e.code, e.where])).toEqual([[code, 'main']])
+      expect(g.state).toBe('failed')
+    }
+  })
+})

@@ -57,6 +57,16 @@ const VIRTIO_ID_SCMI = 0x20
 const BOUNCE_COOKIE = 1 // Q15: one constant cookie for every buffer
 
 export type DriverFailure = 'bad-magic' | 'bad-version' | 'no-device' | 'not-console' | 'hvl-config' | 'no-memory' | 'fault'
+/** the stable code of each failure on the driver's `error` trace events */
+export const FAILURE_CODE: Record<DriverFailure, string> = {
+  'bad-magic': 'BAD_MAGIC',
+  'bad-version': 'BAD_VERSION',
+  'no-device': 'NO_DEVICE',
+  'not-console': 'NOT_CONSOLE',
+  'hvl-config': 'HVL_CONFIG',
+  'no-memory': 'NO_MEMORY',
+  fault: 'GUEST_FAULT'
+}
 
 interface Vq {
   idx: number
@@ -149,7 +159,7 @@ export class DriverSideDemo implements DriverFirmware {
     this.failure = f
     if (metal !== null) this.p.log(`metal: error: ${metal}`)
     const where = f === 'bad-magic' || f === 'bad-version' || f === 'no-device' ? 'probe' : 'serial-init'
-    this.p.event('error', { where, failure: f, message: detail })
+    this.p.event('error', { code: FAILURE_CODE[f], where, failure: f, message: detail })
     this.p.setState('failed', detail)
   }
 
@@ -380,7 +390,7 @@ export class DriverSideDemo implements DriverFirmware {
   private addBuffer(vq: Vq, c: number, orig: number): boolean {
     const p = this.p
     const head = vq.head
-    if (head >= vq.num) return this.broken(vq, `free-list head ${head} is not below QueueNum ${vq.num}`)
+    if (head >= vq.num) return this.broken(vq, 'InvalidDescriptorIndex', `free-list head ${head} is not below QueueNum ${vq.num}`)
     const d = vq.desc + 16 * head
     p.w64(d, METAL_BAD_PHYS, METAL_BAD_PHYS) // virt->phys of driver RAM fails first
     p.w32(d + 8, 1)
@@ -392,7 +402,7 @@ export class DriverSideDemo implements DriverFirmware {
     if (buf === null || rec === null) {
       if (buf !== null) heap.free(buf)
       this.txDropped++
-      p.event('error', { where: 'bounce', message: 'hvl_shmem heap exhausted' })
+      p.event('error', { code: 'HEAP_EXHAUSTED', where: 'bounce', message: 'hvl_shmem heap exhausted' })
       return false
     }
     p.w8(buf, c)
@@ -407,7 +417,7 @@ export class DriverSideDemo implements DriverFirmware {
     this.bounce.push({ rec, buf, len: 1, orig })
     p.w64(d, (this.base + buf) >>> 0, Math.floor((this.base + buf) / 2 ** 32))
     const next = p.r16(d + 14)
-    if (next !== VQ_RING_DESC_CHAIN_END && next >= vq.num) return this.broken(vq, `desc[${head}].next = ${next} is neither < ${vq.num} nor the chain end`)
+    if (next !== VQ_RING_DESC_CHAIN_END && next >= vq.num) return this.broken(vq, 'InvalidDescriptorIndex', `desc[${head}].next = ${next} is neither < ${vq.num} nor the chain end`)
     vq.head = next
     vq.free--
     p.w16(vq.avail + 4 + 2 * (vq.availIdx & (vq.num - 1)), head)
@@ -424,14 +434,14 @@ export class DriverSideDemo implements DriverFirmware {
     if (vq.usedCons === usedIdx) return
     const pending = (usedIdx - vq.usedCons) & 0xffff
     if (pending > vq.num) {
-      this.broken(vq, `used.idx jumped from ${vq.usedCons} to ${usedIdx} (more than ${vq.num} entries)`)
+      this.broken(vq, 'InvalidUsedRingIndex', `used.idx jumped from ${vq.usedCons} to ${usedIdx} (more than ${vq.num} entries)`)
       return
     }
     const slot = vq.usedCons & (vq.num - 1)
     const id = p.r32(vq.used + 4 + 8 * slot)
     const len = p.r32(vq.used + 8 + 8 * slot)
     if (id >= vq.num) {
-      this.broken(vq, `used.ring[${slot}].id = ${id} is not below QueueNum ${vq.num}`)
+      this.broken(vq, 'InvalidUsedId', `used.ring[${slot}].id = ${id} is not below QueueNum ${vq.num}`)
       return
     }
     vq.usedCons = (vq.usedCons + 1) & 0xffff
@@ -444,7 +454,7 @@ export class DriverSideDemo implements DriverFirmware {
     if (i >= 0) {
       const r = this.bounce[i]!
       const dlen = p.r32(vq.desc + 16 * id + 8)
-      if (dlen > r.len) p.event('error', { where: 'reclaim', message: `desc[${id}].len = ${dlen} exceeds its ${r.len}-byte bounce buffer; copy clipped` })
+      if (dlen > r.len) p.event('error', { code: 'InvalidUsedLen', where: 'reclaim', message: `desc[${id}].len = ${dlen} exceeds its ${r.len}-byte bounce buffer; copy clipped` })
       this.bounce.splice(i, 1)
       const nextRec = this.bounce[i]?.rec
       const prevRec = i > 0 ? this.bounce[i - 1]!.rec : undefined
@@ -456,9 +466,9 @@ export class DriverSideDemo implements DriverFirmware {
     p.event('reclaim', { queue: vq.idx, id, len, usedCons: vq.usedCons })
   }
 
-  private broken(vq: Vq, msg: string): false {
+  private broken(vq: Vq, code: string, msg: string): false {
     vq.broken = msg
-    this.p.event('error', { where: `vq ${vq.idx}`, message: `${msg}; virtqueue marked broken (the real OpenAMP does not check)` })
+    this.p.event('error', { code, where: `vq ${vq.idx}`, message: `${msg}; virtqueue marked broken (the real OpenAMP does not check)` })
     this.p.setState('failed', `virtqueue ${vq.name} broken: ${msg}`)
     return false
   }
