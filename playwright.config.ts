@@ -34,7 +34,10 @@ export default defineConfig({
   outputDir: process.env.E2E_OUTPUT_DIR ?? 'test-results',
   // the JSON report feeds the one-line summary of `npm test` (scripts/test.mjs)
   reporter: [['list'], ['json', { outputFile: process.env.PLAYWRIGHT_JSON_OUTPUT_NAME ?? 'reports/playwright.json' }]],
-  timeout: 60_000,
+  // generous limits for a busy machine (2 cores shared with other work): specs wait on conditions,
+  // these only bound how long a condition may take to come true
+  timeout: 120_000,
+  expect: { timeout: 15_000 },
   use: {
     baseURL: `http://127.0.0.1:${PORT}`,
     screenshot: 'only-on-failure',

@@ -12,7 +12,9 @@ export interface HostProc {
 
 /** `virtio-lab serve --port 0 …` in a child process; resolves with the URL it printed */
 export function startHostProc(args: string[] = []): Promise<HostProc> {
-  const proc = spawn(process.execPath, [join(__dirname, '..', 'bin', 'virtio-lab.js'), 'serve', '--port', '0', ...args], {
+  // BENCH_HOST_BIN: another build's bin/virtio-lab.js, to compare before/after on the same machine
+  const bin = process.env.BENCH_HOST_BIN ?? join(__dirname, '..', 'bin', 'virtio-lab.js')
+  const proc = spawn(process.execPath, [bin, 'serve', '--port', '0', ...args], {
     stdio: ['ignore', 'pipe', 'pipe']
   })
   const stop = (): Promise<void> =>

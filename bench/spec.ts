@@ -25,7 +25,10 @@ function txSetup(num: number, len: number) {
   let avail = 0
   /** the driver side, minimal: make `n` chains available (heads cycle through the table) */
   const post = (n: number) => {
-    for (let k = 0; k < n; k++) shm.w16(ringOff.availRing(r, avail % num), avail % num), (avail = (avail + 1) & 0xffff)
+    for (let k = 0; k < n; k++) {
+      shm.w16(ringOff.availRing(r, avail % num), avail % num)
+      avail = (avail + 1) & 0xffff
+    }
     shm.w16(ringOff.availIdx(r), avail)
   }
   return { shm, q, post }

@@ -18,7 +18,7 @@ import type { TraceSink } from '../sim/trace'
 import type { Fabric, Peer } from '../ivshmem/fabric'
 import type { ShmAccess } from '../sim/shm'
 import type { GuestState, Side } from '../sim/types'
-import { OpKind, PollSignal, type GuestErrorFields, type GuestPlatform, type IvshmemMem, type Op, type Thread } from './platform'
+import { LAB_MARK, OpKind, PollSignal, type GuestErrorFields, type GuestPlatform, type IvshmemMem, type Op, type Thread } from './platform'
 
 export const TICK_NS = 10_000_000 // CONFIG_SYS_CLOCK_TICKS_PER_SEC = 100 on QEMU targets
 
@@ -290,7 +290,7 @@ export class ZephyrGuest implements GuestPlatform {
     this.hooks.console(this.side, s)
   }
   log(line: string): void {
-    this.out(line + '\r\n')
+    this.out(LAB_MARK + line + '\r\n')
   }
   event(k: 'desc-add' | 'desc-used' | 'reclaim' | 'guest' | 'error', fields: Record<string, unknown> | GuestErrorFields): void {
     if (this.trace.on) this.trace.emit(k, this.side, fields)

@@ -7,6 +7,8 @@
 import type { ScenarioConfig, Speed, TraceEvent } from '../shared/contract'
 import { LabSession } from '../lab/session'
 import { resolveScenario } from '../lab/config'
+import { DEFAULT_SCENARIO } from '../shared/scenario'
+import { validateUntrustedPatch } from '../shared/scenario-check'
 
 /** the furthest virtual time a replay runs to when the trace's scenario has no `until` */
 export const REPLAY_MAX_NS = 24 * 3600 * 1e9
@@ -56,7 +58,11 @@ function checkTimes(events: readonly TraceEvent[], cfg: ScenarioConfig): string 
 export async function replayTrace(events: readonly TraceEvent[], o: ReplayOptions): Promise<ReplayOutcome> {
   const head = events.find((e) => e.k === 'guest' && e.op === 'scenario')
   if (!head) return refuse('this trace has no scenario header (event 0): it cannot be replayed')
-  const r = resolveScenario({ ...(head.config as Partial<ScenarioConfig>), speed: o.speed })
+  // the one scenario schema, strictly (unknown keys, > 32 restarts, non-objects, > 64 KiB, deep
+  // nesting refused with its messages), before any session exists
+  const h = validateUntrustedPatch(head.config)
+  if (!h.ok) return refuse(`the trace's scenario header is refused: ${h.message}`)
+  const r = resolveScenario({ ...h.value, speed: o.speed }, DEFAULT_SCENARIO)
   if (!r.ok) return refuse(`the trace's scenario is invalid: ${r.errors.map((e) => e.message).join('; ')}`)
   const cfg = r.config
   const bad = checkTimes(events, cfg)

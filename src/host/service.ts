@@ -13,7 +13,7 @@ import type {
   Side,
   TraceEvent
 } from '../shared/contract'
-import { DEFAULT_SCENARIO } from '../shared/contract'
+import { DEFAULT_SCENARIO } from '../shared/scenario'
 import { LabSession, RX_FIFO_MAX } from '../lab/session'
 import { resolveScenario } from '../lab/config'
 import { replayTrace, type ReplayProgress } from './replay'

@@ -21,15 +21,8 @@ import { LabService } from '../host/service'
 import { dispatch } from '../host/validate'
 import { RENDERER_CSP, SECURITY_HEADERS } from '../host/web/headers'
 import { readStaticFile } from '../host/web/static'
-import {
-  DEFAULT_SCENARIO,
-  LAB_EVENT_CHANNEL,
-  LAB_METHODS,
-  type LabApi,
-  type LabEvent,
-  type ScenarioConfig,
-  type TraceEvent
-} from '../shared/contract'
+import { LAB_EVENT_CHANNEL, LAB_METHODS, type LabApi, type LabEvent, type ScenarioConfig, type TraceEvent } from '../shared/contract'
+import { DEFAULT_SCENARIO } from '../shared/scenario'
 import { exportConsoleLogs, readTraceJsonl, writeTraceJsonl } from './exports'
 import { APP_HOST, APP_INDEX_URL, APP_ORIGIN, APP_SCHEME, isAllowedExternalUrl, isTrustedOrigin } from './security'
 import { fitWindowToDisplays, loadSettings, saveSettings, settingsPath, type Settings } from './settings'

@@ -2,7 +2,7 @@
 // itself. The seed profile (seed/) implements it byte-compatibly with the Zephyr/OpenAMP demo;
 // a virtio 1.2 'spec' profile plugs in the same way. src/lab holds no profile constant.
 
-import type { GuestPlatform, Thread } from '../guest/platform'
+import type { ConsoleKind, GuestPlatform, Thread } from '../guest/platform'
 import type { Peer } from '../ivshmem/fabric'
 import type { Side } from '../sim/types'
 import type { QuirkRef } from '../virtio/regs'
@@ -86,8 +86,10 @@ export interface Profile {
   name: ProfileName
   device(p: GuestPlatform): DeviceFirmware
   driver(p: GuestPlatform): DriverFirmware
-  /** labelled shm regions for the hex view */
-  regions(shmSize: number): ShmRegionInfo[]
+  /** labelled shm regions for the hex view; with the running driver, the structures it keeps there */
+  regions(shmSize: number, driver?: DriverFirmware | null): ShmRegionInfo[]
+  /** what each side's console pane shows (the guest's UART, or the lab's diagnostic log) */
+  consoles?: Record<Side, ConsoleKind>
   /** trace name of a shm offset outside registers and rings (heaps ...), or null */
   nameOf(off: number): string | null
   /** the profile's quirks concerning a register cell */

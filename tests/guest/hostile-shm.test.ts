@@ -108,6 +108,8 @@ const MESSAGE_FORMS = [
   /^avail\.ring\[\d+\] = \d+ is not below QueueNum \d+ \(no bounds check in the seed, Q18\)$/,
   /^desc\[\d+\]\.addr 0x[1-9a-f][0-9a-f]* is outside the device's shm mapping; byte not read$/,
   /^desc\[\d\]\.len = \d+ exceeds its 1-byte bounce buffer; copy clipped$/,
+  /^desc\[\d\]\.addr 0x[0-9a-f]+ is not a live bounce buffer; not freed \(the real code would corrupt its heap\)$/,
+  /^hvl_shmem heap exhausted; desc\.addr stays METAL_BAD_PHYS$/,
   /^(free-list head \d+ is not below QueueNum 4|desc\[\d\]\.next = \d+ is neither < 4 nor the chain end|used\.idx jumped from \d+ to \d+ \(more than 4 entries\)|used\.ring\[\d\]\.id = \d+ is not below QueueNum 4); virtqueue marked broken \(the real OpenAMP does not check\)$/
 ]
 
@@ -238,7 +240,7 @@ describe('hostile peer: random stores into registers, vrings and the bounce heap
       }),
       { seed: 0x5eed, numRuns: 100 }
     )
-  }, 60_000)
+  }, 180_000) // 100 full runs; slow on a shared machine
 })
 
 // ---- deterministic examples: the important validated values ----------------------------------

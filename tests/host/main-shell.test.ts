@@ -4,7 +4,8 @@ import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest'
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { isAbsolute, join } from 'node:path'
-import { DEFAULT_SCENARIO, LAB_EVENT_CHANNEL, LAB_METHODS, type LabEvent } from '../../src/shared/contract'
+import { LAB_EVENT_CHANNEL, LAB_METHODS, type LabEvent } from '../../src/shared/contract'
+import { DEFAULT_SCENARIO } from '../../src/shared/scenario'
 
 const h = vi.hoisted(() => {
   type Fn = (...a: any[]) => any
@@ -248,7 +249,7 @@ describe('Electron shell (mocked electron)', () => {
     const snap = (await state.ipc.get('lab:getSnapshot')!(ok)) as { config: unknown }
     expect(snap.config).toBeTruthy()
     await expect(state.ipc.get('lab:configure')!(ok, { vectors: 65 })).rejects.toThrow(
-      'configure: vectors must be an integer 1..64 (got 65)'
+      'configure: vectors must be at most 64 (got 65)'
     )
     const foreign = [
       { sender: win.webContents, senderFrame: { url: 'https://evil.example/', parent: null } },

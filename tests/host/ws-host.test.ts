@@ -198,7 +198,7 @@ describe('RPC over /rpc', () => {
     const c = new Client(await connect(`ws://127.0.0.1:${h.port}/rpc`))
     expect(await c.call('configure', [{ vectors: 65 }])).toEqual({
       id: 1,
-      error: { message: 'configure: vectors must be an integer 1..64 (got 65)' }
+      error: { message: 'configure: vectors must be at most 64 (got 65)' }
     })
     const unknown = await c.call('dispose', [])
     expect((unknown.error as { message: string }).message).toMatch(/^unknown method "dispose"/)
@@ -306,7 +306,7 @@ describe('EventChannel backpressure', () => {
   }
   const snap = (seq: number) => ({ type: 'snapshot', snap: { seq } }) as unknown as LabEvent
   const con = (seq: number): LabEvent => ({ type: 'console', side: 'device', data: 'x', seq })
-  const opts = { highWater: 100, lowWater: 10, holdCalls: 500, maxBuffered: 1000, snapshotMinMs: 0, retryMs: 5 }
+  const opts = { highWater: 100, lowWater: 10, holdCalls: 500, maxBuffered: 1000, snapshotMinMs: 0, traceMax: 300, retryMs: 5 }
 
   it('coalesces snapshots and skips trace batches while the client is slow, never console', async () => {
     const sink = new Sink()
@@ -363,6 +363,32 @@ describe('EventChannel backpressure', () => {
       vi.advanceTimersByTime(2)
       expect(sink.sent).toEqual([snap(1), con(0), snap(10)])
       expect(ch.coalesced).toBe(8)
+      ch.close()
+    } finally {
+      vi.useRealTimers()
+    }
+  })
+
+  it('pushes at most one trace batch per snapshotMinMs: later ones merge, the newest traceMax kept', () => {
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'performance'] })
+    try {
+      const sink = new Sink()
+      const ch = new EventChannel(sink, { ...opts, snapshotMinMs: 50, traceMax: 4 })
+      const batch = (from: number): LabEvent => ({ type: 'trace', events: [0, 1, 2].map((k) => ({ i: from + k, t: from + k, k: 'doorbell' as const })) })
+      ch.push(batch(0))
+      ch.push(batch(3))
+      ch.push(batch(6))
+      const idx = () => sink.sent.map((e) => (e.type === 'trace' ? e.events.map((x) => x.i) : e.type))
+      expect(idx()).toEqual([[0, 1, 2]])
+      vi.advanceTimersByTime(50)
+      expect(idx()).toEqual([[0, 1, 2], [5, 6, 7, 8]])
+      expect(ch.traceSkipped).toBe(2)
+      // a reset drops trace events of the old session that were still held
+      ch.push(batch(9))
+      ch.push({ type: 'reset', config: {} as never })
+      vi.advanceTimersByTime(100)
+      expect(idx()).toEqual([[0, 1, 2], [5, 6, 7, 8], 'reset'])
+      expect(ch.traceSkipped).toBe(5)
       ch.close()
     } finally {
       vi.useRealTimers()

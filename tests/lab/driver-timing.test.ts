@@ -79,12 +79,12 @@ describe('driver timing and ordering', () => {
 
   it('probe: a bad Version logs the real text', () => {
     const { s } = run('device-first', 2 * S, (s) => s.sched.at(500 * MS, () => s.shm.w32(R.Version, 2)))
-    expect(lines(s.consoleText('driver'))).toContain('metal: error: Bad version 00000002')
+    expect(lines(s.consoleText('driver'))).toContain('[lab] metal: error: Bad version 00000002')
   })
 
   it('serial init: a DeviceID other than the console fails with the real text, after the two virtqueues were allocated', () => {
     const { s, ev } = run('device-first', 3 * S, (s) => s.sched.at(500 * MS, () => s.shm.w32(R.DeviceID, 1)))
-    expect(lines(s.consoleText('driver'))).toContain('metal: error: Expected devid 0003, got 0001')
+    expect(lines(s.consoleText('driver'))).toContain('[lab] metal: error: Expected devid 0003, got 0001')
     expect(s.slots.driver.driver!.view.failure).toBe('not-console')
     // only the probe's Status = ACK went out: no DRIVER, no queue setup
     expect(ev.filter((e) => e.k === 'store' && e.side === 'driver' && e.off === R.Status).map((e) => e.new)).toEqual(['0x00000001'])

@@ -3,7 +3,7 @@
 import { describe, expect, it } from 'vitest'
 import { LabSession, RX_FIFO_MAX } from '../../src/lab/session'
 import { LabService } from '../../src/host/service'
-import { DEFAULT_SCENARIO } from '../../src/shared/contract'
+import { DEFAULT_SCENARIO } from '../../src/shared/scenario'
 
 const KIB64 = 'x'.repeat(65_536)
 

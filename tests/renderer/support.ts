@@ -1,15 +1,7 @@
 // Hand-made snapshots and a fake LabApi (vi.fn) for the renderer component tests.
 import { vi } from 'vitest'
-import {
-  DEFAULT_SCENARIO,
-  type DescRow,
-  type LabApi,
-  type LabEvent,
-  type LabSnapshot,
-  type RegCell,
-  type RingView,
-  type TraceEvent
-} from '../../src/shared/contract'
+import { type DescRow, type LabApi, type LabEvent, type LabSnapshot, type RegCell, type RingView, type TraceEvent } from '../../src/shared/contract'
+import { DEFAULT_SCENARIO } from '../../src/shared/scenario'
 
 export function reg(off: number, name: string, value: number, extra: Partial<RegCell> = {}): RegCell {
   return {

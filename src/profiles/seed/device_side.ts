@@ -18,8 +18,11 @@ import {
 } from '../../virtio/mmio'
 import { inBounds, isPow2 } from '../../sim/shm'
 import { hex64 } from '../../virtio/fmt'
-import { fmtPtr, type GuestPlatform, type Thread } from '../../guest/platform'
+import { fmtPtr, type ConsoleKind, type GuestPlatform, type Thread } from '../../guest/platform'
 import type { DeviceFirmware, DeviceView } from '../types'
+
+/** instance_1's console pane: its UART, byte for byte (CONFIG_CONSOLE=y, boot banner on) */
+export const DEVICE_CONSOLE: ConsoleKind = { kind: 'guest', note: "instance_1's UART: the bytes the guest emitted, its own printk lines and the driver's forwarded bytes" }
 
 export const ZEPHYR_BANNER = '*** Booting Zephyr OS build v1.8.99-67522-gc40fbdfc4fcd ***\n'
 /** %p of the device's static backend struct in the README capture */

@@ -1,8 +1,8 @@
 // Profile 'seed': byte-compatible with the Zephyr/OpenAMP demo, quirks included (docs quirk table).
 
 import type { Profile } from '../types'
-import { DeviceSide } from './device_side'
-import { DriverSideDemo, HELLO } from './driver_side_demo'
+import { DEVICE_CONSOLE, DeviceSide } from './device_side'
+import { DRIVER_CONSOLE, DriverSideDemo, HELLO } from './driver_side_demo'
 import { seedExplain, seedPartner } from './explain'
 import { seedRegQuirks } from './quirks'
 import { seedHeapName, seedRegions } from './regions'
@@ -16,5 +16,6 @@ export const SEED_PROFILE: Profile = {
   regQuirks: seedRegQuirks,
   partnerOf: seedPartner,
   isDataLine: (line) => line.includes(HELLO),
-  explain: seedExplain
+  explain: seedExplain,
+  consoles: { device: DEVICE_CONSOLE, driver: DRIVER_CONSOLE }
 }
