@@ -12,7 +12,7 @@ import { Shm, type ShmAccess } from '../sim/shm'
 import type { Clock } from '../sim/clock'
 import { Scheduler } from '../sim/sched'
 import { Trace, type TraceOptions, type TraceSink } from '../sim/trace'
-import { ZephyrGuest } from '../guest/zephyr'
+import { ZephyrGuest, type MemsetUndo } from '../guest/zephyr'
 import { PROFILES, type Profile } from '../profiles/index'
 import type { DeviceFirmware, DriverFirmware, DriverRing } from '../profiles/types'
 import { MMIO_WINDOW } from '../virtio/mmio'
@@ -85,7 +85,7 @@ export class LabSession {
   readonly regT = new Float64Array(MMIO_WINDOW / 4).fill(-1)
   readonly regEv = new Float64Array(MMIO_WINDOW / 4).fill(-1)
   /** memset event index -> overwritten bytes (null = zeros); pruned with the trace ring */
-  readonly memsetUndo = new Map<number, Uint8Array | null>()
+  readonly memsetUndo = new Map<number, MemsetUndo>()
   private consoleListeners: ((side: Side, s: string) => void)[] = []
   private stateListeners: ((side: Side, st: GuestState, detail: string) => void)[] = []
   started = false
@@ -302,7 +302,7 @@ export class LabSession {
     state: (side: Side, st: GuestState, detail: string) => {
       for (const l of this.stateListeners) l(side, st, detail)
     },
-    memsetUndo: (i: number, old: Uint8Array | null) => {
+    memsetUndo: (i: number, old: MemsetUndo) => {
       this.memsetUndo.set(i, old)
       for (const k of this.memsetUndo.keys()) if (k < this.trace.first) this.memsetUndo.delete(k)
     }

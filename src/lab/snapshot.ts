@@ -228,8 +228,8 @@ export function historicalInput(s: LabSession, i: number): SnapshotInput {
       const old = s.memsetUndo.get(k)
       const off = e.off as number
       const len = e.len as number
-      if (old) shm.u8.set(old, off)
-      else shm.fill(off, len, 0)
+      shm.fill(off, len, 0)
+      for (const c of old ?? []) shm.u8.set(c.bytes, c.off)
     }
   }
   const side = new Int8Array(MMIO_WINDOW / 4).fill(-1)
