@@ -46,6 +46,13 @@ export interface GuestPlatform {
   ipm_send(id: number): void
   /** the IPM event-loop thread calls cb once per (coalesced) vector-0 interrupt */
   ipm_register_callback(cb: () => void): void
+  // --- the ivshmem API beyond IPM (the spec profile: a vector per queue, docs/spec-profile.md §9)
+  /** ivshmem_get_vectors: vectors usable on this peer (server vectors and MSI-X, the smaller) */
+  ivshmem_get_vectors(): number
+  /** ivshmem_int_peer: ring `vector` of peer `id` */
+  ivshmem_int_peer(id: number, vector: number): void
+  /** interrupts on `vector` run the IPM callback too (the seed listens on vector 0 only, Q25) */
+  ivshmem_register_handler(vector: number): void
   // --- kernel
   k_sleep(ns: number): Op
   k_busy_wait(ns: number): Op

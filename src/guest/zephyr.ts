@@ -51,6 +51,8 @@ export class ZephyrGuest implements GuestPlatform {
   /** ivshmem_register_handler has run: vector-0 interrupts raise ipmSig from now on */
   private sigRegistered = false
   private ipmCb: (() => void) | null = null
+  /** vectors whose interrupts raise the IPM signal (0 only unless a firmware asks, Q25) */
+  private readonly listen = new Set<number>([0])
   /** UART receive FIFO (bytes typed into this guest's console) */
   readonly rx: number[] = []
   consoleBytes = 0
@@ -188,7 +190,7 @@ export class ZephyrGuest implements GuestPlatform {
   /** MSI-X ISR of the ivshmem driver: both vectors share it; ipm_ivshmem only signals vector 0 */
   private isr(vector: number, count: number): void {
     if (!this.alive) return
-    if (vector !== 0) {
+    if (!this.listen.has(vector)) {
       if (this.trace.on) this.trace.emit('callback', this.side, { op: 'ignored', vector, count, reason: 'ipm_ivshmem only listens on vector 0' })
       return
     }
@@ -212,6 +214,15 @@ export class ZephyrGuest implements GuestPlatform {
   }
   ipm_register_callback(cb: () => void): void {
     this.ipmCb = cb
+  }
+  ivshmem_get_vectors(): number {
+    return Math.max(1, Math.min(this.peer!.vectors, this.peer!.msix))
+  }
+  ivshmem_int_peer(id: number, vector: number): void {
+    this.fabric.doorbell(this.peer!, (((id & 0xffff) << 16) | (vector & 0xff)) >>> 0)
+  }
+  ivshmem_register_handler(vector: number): void {
+    this.listen.add(vector)
   }
   k_sleep(ns: number): Op {
     const ticks = Math.ceil(ns / TICK_NS)

@@ -2,7 +2,7 @@
 // parsing, limits, messages, --help and README's option table all come from the field table, plus
 // a short table of the subcommands' own options.
 
-import { DEFAULT_SCENARIO, FIELDS, SCENARIO_KEYS, type ScenarioConfig, type ScenarioKey } from '../shared/scenario'
+import { DEFAULT_SCENARIO, FIELDS, SCENARIO_KEYS, type FabricKind, type ScenarioConfig, type ScenarioKey } from '../shared/scenario'
 import { parseFieldText } from '../shared/scenario-check'
 import { resolveScenario } from '../lab/config'
 
@@ -71,7 +71,7 @@ export function one(f: Flags, name: string): string | undefined {
 
 /** The scenario from the flags given; `defaults` fills what the command defaults differently
  *  (run: speed max, until 20s) where the user left it out. */
-export function scenarioFrom(f: Flags, defaults: Partial<ScenarioConfig> = {}): ScenarioConfig {
+export function scenarioFrom(f: Flags, defaults: Partial<ScenarioConfig> = {}, fabrics?: readonly FabricKind[]): ScenarioConfig {
   const p: Partial<Record<ScenarioKey, unknown>> = {}
   for (const o of SCENARIO_OPTIONS) {
     const v = f.get(o.flag)
@@ -86,7 +86,7 @@ export function scenarioFrom(f: Flags, defaults: Partial<ScenarioConfig> = {}): 
   // virtual-time defaults of a subcommand do not apply on a real fabric (wall clock)
   for (const [k, v] of Object.entries(defaults) as [ScenarioKey, never][])
     if (!(real && (FIELDS[k] as { emulatedOnly?: boolean }).emulatedOnly)) d[k] = v
-  const r = resolveScenario({ ...d, ...given }, DEFAULT_SCENARIO)
+  const r = resolveScenario({ ...d, ...given }, DEFAULT_SCENARIO, fabrics)
   if (!r.ok) {
     const e = r.errors[0]!
     throw new CliError(`--${flagOf(e.field)}: ${e.message}`)
@@ -108,11 +108,15 @@ export function usage(): string {
     'Usage:\n' +
     '  virtio-lab run   [options]   run a scenario, print console output\n' +
     '  virtio-lab serve [options]   serve the lab UI and service over HTTP/WebSocket\n' +
+    '  virtio-lab compare [options] the scenario in the seed and the spec profile: where they diverge\n' +
+    '  virtio-lab server [-S path] [-l size] [-n vectors] [-M name] [-F] [-v]\n' +
+    '                               an ivshmem-server (QEMU\'s protocol); virtio-lab server --help\n' +
     '  virtio-lab --help\n\n' +
     'Scenario options (run and serve):\n' +
     SCENARIO_OPTIONS.map(helpLine).join('') +
     '\nrun options:\n' +
     RUN_OPTIONS.map(helpLine).join('') +
+    '  --attach SOCKET                same as --fabric attached --socket SOCKET (wall clock)\n' +
     '\nserve options:\n' +
     SERVE_OPTIONS.map(helpLine).join('') +
     '\nTIME: 20s, 1500ms, 250us, 2m, 1h (at most 8760h). SIZE: 64K, 4M, 1G, 0x400000 or bytes.\n' +

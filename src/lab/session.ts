@@ -13,6 +13,7 @@ import { Scheduler } from '../sim/sched'
 import { Trace, type TraceOptions, type TraceSink } from '../sim/trace'
 import { ZephyrGuest } from '../guest/zephyr'
 import { PROFILES, type Profile } from '../profiles/index'
+import { applyFault } from './faults'
 import type { DeviceFirmware, DriverFirmware, DriverRing } from '../profiles/types'
 import { MMIO_WINDOW } from '../virtio/mmio'
 import { regName } from '../virtio/regs'
@@ -154,6 +155,7 @@ export class LabSession {
     c.at(t0, () => this.startGuest(first))
     if (second) c.at(t0 + gap, () => this.startGuest(second))
     for (const r of this.cfg.restarts) c.at(t0 + r.at, () => this.restart(r.side))
+    for (const f of this.cfg.faults) c.at(t0 + f.at, () => applyFault(this, f))
   }
 
   startGuest(side: Side): void {
