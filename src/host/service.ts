@@ -31,6 +31,30 @@ export interface ServiceOptions {
 /** wall time spent emulating per tick at max speed: half of a 16 ms tick, the rest is for I/O */
 const MAX_SLICE_MS = 8
 
+/** console bytes not yet published, with the virtual time each line began (and of the first byte) */
+interface PendingConsole {
+  data: string[]
+  seq: number
+  len: number
+  times: [number, number][]
+  lineStart: boolean
+}
+function newPending(): PendingConsole {
+  return { data: [], seq: 0, len: 0, times: [], lineStart: true }
+}
+function pendConsole(p: PendingConsole, data: string, t: number): void {
+  // one mark per line start (not per byte: the seed writes one byte per call, Q-paced)
+  for (let k = 0; k < data.length; k++) {
+    if (p.lineStart || p.times.length === 0) {
+      if (p.times.length === 0 || p.times[p.times.length - 1][0] !== p.len + k) p.times.push([p.len + k, t])
+      p.lineStart = false
+    }
+    if (data.charCodeAt(k) === 10) p.lineStart = true
+  }
+  p.data.push(data)
+  p.len += data.length
+}
+
 export class LabService implements LabApi {
   private cfg: ScenarioConfig
   private s: LabSession
@@ -42,7 +66,7 @@ export class LabService implements LabApi {
   private finished = false
   private seq = 0
   private dirty = true
-  private pending: Record<Side, { data: string[]; seq: number }> = { device: { data: [], seq: 0 }, driver: { data: [], seq: 0 } }
+  private pending: Record<Side, PendingConsole> = { device: newPending(), driver: newPending() }
   /** trace events up to this index have been pushed */
   private tracePushed = 0
   private unsub: (() => void)[] = []
@@ -72,11 +96,9 @@ export class LabService implements LabApi {
     for (const u of this.unsub) u()
     const s = new LabSession(this.cfg, { trace: { keep: this.opt.traceKeep } })
     this.unsub = [
-      s.onConsole((side, data) => {
-        this.pending[side].data.push(data)
-      }),
+      s.onConsole((side, data) => pendConsole(this.pending[side], data, s.sched.now)),
     ]
-    this.pending = { device: { data: [], seq: 0 }, driver: { data: [], seq: 0 } }
+    this.pending = { device: newPending(), driver: newPending() }
     this.tracePushed = 0
     this.finished = false
     this.dirty = true
@@ -141,8 +163,11 @@ export class LabService implements LabApi {
       const p = this.pending[side]
       if (!p.data.length) continue
       const data = p.data.join('')
+      const times = p.times
       p.data = []
-      this.emit({ type: 'console', side, data, seq: p.seq })
+      p.times = []
+      p.len = 0
+      this.emit({ type: 'console', side, data, seq: p.seq, t: times[0][1], times })
       p.seq += data.length
     }
     const tr = this.s.trace

@@ -229,7 +229,9 @@ export interface TraceEvent {
 export type LabEvent =
   | { type: 'snapshot'; snap: LabSnapshot }
   /** console bytes as a latin1 string; seq = byte offset of data[0] in that side's stream */
-  | { type: 'console'; side: Side; data: string; seq: number }
+  /** t: virtual time (ns) the guest emitted data[0]; times: [offset in data, ns] where each line
+   *  began (both absent from older services and from consoleSince catch-up) */
+  | { type: 'console'; side: Side; data: string; seq: number; t?: number; times?: [number, number][] }
   | { type: 'trace'; events: TraceEvent[] }
   | { type: 'reset'; config: ScenarioConfig }
 
