@@ -142,7 +142,8 @@ export function buildSnapshot(s: LabSession, input: SnapshotInput, seq: number, 
       txBytes: drv?.txBytes ?? 0,
       txDropped: drv?.txDropped ?? 0,
       events: s.sched.executed,
-      traceEvents: s.trace.n
+      traceEvents: s.trace.n,
+      traceFirst: s.trace.first
     },
     explain: explain(s),
     atEvent: input.atEvent

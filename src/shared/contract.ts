@@ -174,6 +174,8 @@ export interface Counters {
   txDropped: number
   events: number
   traceEvents: number
+  /** index of the oldest trace event the service still keeps (absent from older services) */
+  traceFirst?: number
 }
 
 export interface LabSnapshot {

@@ -13,6 +13,8 @@ export const useSnapshotStore = defineStore('snapshot', () => {
   const viewSnap = shallowRef<LabSnapshot | null>(null)
   const viewingEvent = ref<number | null>(null)
   const viewLoading = ref(false)
+  /** a reset happened and no snapshot of the new run arrived yet: its counters are the old run's */
+  const stale = ref(false)
 
   /** what the inspectors show: the historical snapshot while time travelling, else live */
   const displayed = computed(() => viewSnap.value ?? snapshot.value)
@@ -59,6 +61,7 @@ export const useSnapshotStore = defineStore('snapshot', () => {
     const cur = snapshot.value
     if (cur && s.seq < cur.seq && s.t >= cur.t) return
     snapshot.value = s
+    stale.value = false
   }
 
   /** virtual time (ns) of the newest snapshot seen, unthrottled */
@@ -70,6 +73,9 @@ export const useSnapshotStore = defineStore('snapshot', () => {
   function reset(): void {
     latestT = 0
     latestSeq = -1
+    stale.value = true
+    // a held snapshot is the old run's: never apply it after the reset
+    held = null
     backToLive()
   }
 
@@ -97,5 +103,5 @@ export const useSnapshotStore = defineStore('snapshot', () => {
     viewLoading.value = false
   }
 
-  return { snapshot, viewSnap, viewingEvent, viewLoading, displayed, config, pushed, apply, newestT, reset, dispose, viewEvent, backToLive }
+  return { snapshot, stale, viewSnap, viewingEvent, viewLoading, displayed, config, pushed, apply, newestT, reset, dispose, viewEvent, backToLive }
 })
