@@ -4,7 +4,8 @@ import { mount, flushPromises, type VueWrapper } from '@vue/test-utils'
 import { createPinia, setActivePinia } from 'pinia'
 import ConsolePane from '../../src/renderer/src/components/ConsolePane.vue'
 import { useLabStore } from '../../src/renderer/src/stores/lab'
-import { fakeApi } from './support'
+import { fmtTimePrefix } from '../../src/renderer/src/format'
+import { fakeApi, snapshot } from './support'
 
 type Pane = VueWrapper<InstanceType<typeof ConsolePane>>
 
@@ -88,8 +89,8 @@ describe('ConsolePane', () => {
     await flushPromises()
     await feed(api, store, w, 'one\ntwo\n', 0)
     const lines = w.vm.terminalText().split('\n')
-    expect(lines[0]).toBe('[   8.010000] one')
-    expect(lines[1]).toBe('[   8.010000] two')
+    expect(lines[0]).toBe(`[${fmtTimePrefix(snapshot().t)}] one`)
+    expect(lines[1]).toBe(`[${fmtTimePrefix(snapshot().t)}] two`)
     w.unmount()
   })
 
