@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// npm test: everything CI runs, in order — typecheck, unit + component tests (Vitest), build,
+// npm test: everything CI runs, in order — typecheck, lint (ESLint), unit + component tests (Vitest), build,
 // browser e2e (Playwright in Debian's Chromium; Electron specs skip where no binary exists).
 // Ends with one plain line "N passed, N failed, N skipped" summed over both runners.
 import { spawnSync } from 'node:child_process'
@@ -10,6 +10,7 @@ mkdirSync('reports', { recursive: true })
 for (const f of ['reports/vitest.json', 'reports/playwright.json']) rmSync(f, { force: true })
 const steps = [
   ['typecheck', 'npm', ['run', '-s', 'typecheck']],
+  ['lint', 'npm', ['run', '-s', 'lint']],
   ['unit', 'npx', ['vitest', 'run', '--reporter=default', '--reporter=json', '--outputFile=reports/vitest.json']],
   ['build', 'npx', ['electron-vite', 'build']],
   ['e2e', 'npx', ['playwright', 'test']]

@@ -3,9 +3,9 @@
 // k_poll on the IPM signal); everything between two yields runs at one virtual instant.
 //
 // Memory is addressed by shm OFFSET (the firmware adds its own base only when it publishes or
-// dereferences a guest virtual address, as the real code does: wire-protocol §2.5).
+// dereferences a guest virtual address, as the real code does: docs/wire-protocol.md#addresses).
 
-import type { Side } from '../shared/contract'
+import type { GuestState, Side } from '../sim/types'
 
 export const enum OpKind {
   Sleep,
@@ -16,7 +16,7 @@ export const enum OpKind {
 export type Op = { k: OpKind.Sleep; ns: number } | { k: OpKind.Busy; ns: number } | { k: OpKind.Wait; sig: PollSignal }
 export type Thread = Generator<Op, void, void>
 
-/** k_poll_signal: a flag, so several raises before the waiter runs collapse into one (§5.4) */
+/** k_poll_signal: a flag, so several raises before the waiter runs collapse into one (docs/wire-protocol.md#coalescing) */
 export class PollSignal {
   raised = false
   waiter: (() => void) | null = null
@@ -31,7 +31,7 @@ export class PollSignal {
 }
 
 export interface IvshmemMem {
-  /** the VA the guest's ivshmem driver mapped BAR2 at (0xAFA00000 in the seed, §2.5) */
+  /** the VA the guest's ivshmem driver mapped BAR2 at (0xAFA00000 in the seed, docs/wire-protocol.md#addresses) */
   base: number
   size: number
 }
@@ -42,7 +42,7 @@ export interface GuestPlatform {
   ivshmem_get_mem(): IvshmemMem
   /** IVPosition */
   ivshmem_get_id(): number
-  // --- linaro,ivshmem-ipm: always vector 0, no payload (§5.2)
+  // --- linaro,ivshmem-ipm: always vector 0, no payload (docs/wire-protocol.md#ipm)
   ipm_send(id: number): void
   /** the IPM event-loop thread calls cb once per (coalesced) vector-0 interrupt */
   ipm_register_callback(cb: () => void): void
@@ -61,7 +61,7 @@ export interface GuestPlatform {
   w64(off: number, lo: number, hi: number): void
   memset(off: number, len: number, v: number): void
   // --- console
-  /** Zephyr printk through the console driver: '\n' goes out as "\r\n" (§3.5) */
+  /** Zephyr printk through the console driver: '\n' goes out as "\r\n" (docs/wire-protocol.md#print-formats) */
   printk(s: string): void
   /** raw byte to this guest's UART, no CR insertion */
   uart_poll_out(c: number): void
@@ -71,10 +71,10 @@ export interface GuestPlatform {
   /** a diagnostic line on this guest's console, e.g. libmetal's log output */
   log(line: string): void
   event(k: 'desc-add' | 'desc-used' | 'reclaim' | 'guest' | 'error', fields: Record<string, unknown>): void
-  setState(state: import('../shared/contract').GuestState, detail?: string): void
+  setState(state: GuestState, detail?: string): void
 }
 
-/** Zephyr's %p: 0x + lowercase hex without padding; NULL prints "(nil)" (errata 9.6) */
+/** Zephyr's %p: 0x + lowercase hex without padding; NULL prints "(nil)" (docs/wire-protocol.md#print-formats) */
 export function fmtPtr(v: number): string {
   return v === 0 ? '(nil)' : '0x' + v.toString(16)
 }

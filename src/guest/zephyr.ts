@@ -2,17 +2,17 @@
 // priority (main and the IPM event loop, both priority 0: no preemption, no time slicing),
 // a 100 Hz system tick, an ivshmem-doorbell device and a UART.
 //
-// Timing rules that the seed's output depends on (wire-protocol §4.6):
+// Timing rules that the seed's output depends on (docs/wire-protocol.md#timing):
 //  - k_sleep(d) rounds up to ticks and Zephyr adds one more tick to relative timeouts, counted
 //    from the current tick boundary: k_sleep(200 us) always ends at the second tick boundary;
 //  - k_uptime_get_32() advances in whole ticks (10 ms);
 //  - k_busy_wait() spins: the CPU is held, other threads (the IPM loop) cannot run.
 
-import type { Scheduler } from '../sim/sched'
-import type { Trace } from '../sim/trace'
+import type { Clock } from '../sim/clock'
+import type { TraceSink } from '../sim/trace'
 import type { Fabric, Peer } from '../ivshmem/fabric'
 import type { ShmAccess } from '../sim/shm'
-import type { GuestState, Side } from '../shared/contract'
+import type { GuestState, Side } from '../sim/types'
 import { OpKind, PollSignal, type GuestPlatform, type IvshmemMem, type Op, type Thread } from './platform'
 
 export const TICK_NS = 10_000_000 // CONFIG_SYS_CLOCK_TICKS_PER_SEC = 100 on QEMU targets
@@ -24,6 +24,8 @@ export interface GuestHooks {
   state(side: Side, state: GuestState, detail: string): void
   /** the bytes a memset overwrote (null = they were all zero), for time travel */
   memsetUndo(eventIndex: number, old: Uint8Array | null): void
+  /** the fabric gave this guest its peer id */
+  joined(side: Side, peer: Peer): void
 }
 
 interface KThread {
@@ -33,7 +35,8 @@ interface KThread {
 
 export class ZephyrGuest implements GuestPlatform {
   readonly bootT: number
-  peer: Peer
+  /** null until the fabric gave us an id (at once on the emulated fabric) */
+  peer: Peer | null = null
   alive = true
   state: GuestState = 'booting'
   detail = ''
@@ -44,25 +47,43 @@ export class ZephyrGuest implements GuestPlatform {
   /** UART receive FIFO (bytes typed into this guest's console) */
   readonly rx: number[] = []
   consoleBytes = 0
+  private readonly sched: Clock
+  private readonly shm: ShmAccess
+  private main: ((p: GuestPlatform) => Thread) | null = null
 
   constructor(
     readonly side: Side,
     readonly instance: string,
-    private readonly sched: Scheduler,
     private readonly fabric: Fabric,
-    private readonly shm: ShmAccess,
-    private readonly trace: Trace,
+    private readonly trace: TraceSink,
     private readonly hooks: GuestHooks,
     private readonly memBase: number
   ) {
-    this.bootT = sched.now
-    this.peer = fabric.connect(side)
-    this.peer.onInterrupt = (v, n) => this.isr(v, n)
-    if (trace.on) trace.emit('guest', side, { op: 'boot', instance, peer: this.peer.id })
+    this.sched = fabric.clock
+    this.shm = fabric.shm
+    this.bootT = this.sched.now
+    fabric.connect(side, (p) => this.joined(p))
   }
 
-  /** start the boot thread (main) and the IPM event-loop thread */
+  private joined(p: Peer): void {
+    if (!this.alive) return void this.fabric.disconnect(p)
+    this.peer = p
+    p.onInterrupt = (v, n) => this.isr(v, n)
+    if (this.trace.on) this.trace.emit('guest', this.side, { op: 'boot', instance: this.instance, peer: p.id })
+    this.hooks.joined(this.side, p)
+    this.startThreads()
+  }
+
+  /** start the boot thread (main) and the IPM event-loop thread, once the guest has its peer id */
   boot(main: (p: GuestPlatform) => Thread): void {
+    this.main = main
+    this.startThreads()
+  }
+
+  private startThreads(): void {
+    const main = this.main
+    if (!main || !this.peer || !this.alive) return
+    this.main = null
     this.spawn('ipm_event_loop', this.ipmLoop())
     this.spawn('main', main(this))
   }
@@ -70,9 +91,9 @@ export class ZephyrGuest implements GuestPlatform {
   stop(): void {
     if (!this.alive) return
     this.alive = false
-    this.fabric.disconnect(this.peer)
+    if (this.peer) this.fabric.disconnect(this.peer)
     this.setState('stopped', 'powered off')
-    if (this.trace.on) this.trace.emit('guest', this.side, { op: 'stop', peer: this.peer.id })
+    if (this.trace.on) this.trace.emit('guest', this.side, { op: 'stop', peer: this.peer?.id ?? null })
   }
 
   // ---- scheduler ---------------------------------------------------------------------------
@@ -145,7 +166,7 @@ export class ZephyrGuest implements GuestPlatform {
       this.ipmSig.raised = false // k_poll_signal_reset
       const cb = this.ipmCb
       if (cb) {
-        if (this.trace.on) this.trace.emit('callback', this.side, { op: 'ipm', peer: this.peer.id })
+        if (this.trace.on) this.trace.emit('callback', this.side, { op: 'ipm', peer: this.peer!.id })
         cb()
       } else if (this.trace.on) this.trace.emit('callback', this.side, { op: 'ignored', reason: 'no IPM callback registered yet' })
     }
@@ -167,10 +188,10 @@ export class ZephyrGuest implements GuestPlatform {
     return { base: this.memBase, size: this.shm.size }
   }
   ivshmem_get_id(): number {
-    return this.peer.id
+    return this.peer!.id // threads start only once the peer is known
   }
   ipm_send(id: number): void {
-    this.fabric.doorbell(this.peer, ((id & 0xffff) << 16) >>> 0)
+    this.fabric.doorbell(this.peer!, ((id & 0xffff) << 16) >>> 0)
   }
   ipm_register_callback(cb: () => void): void {
     this.ipmCb = cb

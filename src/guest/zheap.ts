@@ -1,4 +1,4 @@
-// A small model of Zephyr's k_heap/sys_heap over a region of shared memory (wire-protocol §2.4).
+// A small model of Zephyr's k_heap/sys_heap over a region of shared memory (docs/wire-protocol.md#bounce-buffers).
 // Not byte-exact with sys_heap (the demo's device never reads heap metadata, and the doc says an
 // emulator need only keep allocations inside the region), but it has the same visible traits:
 // 8-byte chunk units, an 8-byte header in front of each chunk (written to shm so a memory

@@ -65,7 +65,8 @@ function parseFlags(args: string[], allowed: string[]): Flags {
   for (let i = 0; i < args.length; i++) {
     const a = args[i]!
     if (!a.startsWith('--')) throw new CliError(`unexpected argument '${a}'`)
-    let [name, value] = a.slice(2).split(/=(.*)/s, 2) as [string, string | undefined]
+    const [name, inline] = a.slice(2).split(/=(.*)/s, 2) as [string, string | undefined]
+    let value = inline
     if (!allowed.includes(name)) throw new CliError(`unknown option --${name}`)
     if (BOOLEAN.has(name)) {
       if (value !== undefined) throw new CliError(`--${name} takes no value`)

@@ -278,7 +278,7 @@ export class LabService implements LabApi {
     const size = this.s.shm.size
     if (!Number.isInteger(off) || off < 0 || off >= size) throw new RangeError(`readShm: offset ${off} outside the shm (0..0x${(size - 1).toString(16)})`)
     const n = Math.max(0, Math.min(4096, Math.trunc(len), size - off))
-    return Array.from(this.s.shm.u8.subarray(off, off + n))
+    return Array.from(this.s.shm.read(off, n))
   }
 
   async consoleSince(side: Side, seq: number): Promise<{ data: string; seq: number }> {

@@ -16,7 +16,7 @@ import { isPow2 } from '../sim/shm'
 
 export const ORDERS: readonly Order[] = ['device-first', 'driver-first', 'device-only', 'driver-only']
 export const MIN_SHM = 64 * 1024
-export const MAX_SHM = 1024 * 1024 * 1024 // ivshmem-server cannot go past 1 GiB (ivshmem.md §1.4)
+export const MAX_SHM = 1024 * 1024 * 1024 // ivshmem-server cannot go past 1 GiB (docs/ivshmem.md#server-options)
 /** the seed driver's vring heap ends at 0x180800: a smaller shm cannot hold its layout */
 export const SEED_MIN_SHM = 0x200000
 export const MAX_TIME_NS = 365 * 24 * 3600 * 1e9

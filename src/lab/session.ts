@@ -1,11 +1,14 @@
-// One lab run: an emulated ivshmem fabric, two guests started in the scenario's order, a
-// deterministic scheduler and a trace. Same ScenarioConfig => same events, byte for byte.
+// One lab run: a fabric (the emulated one unless given another), two guests started in the
+// scenario's order, the fabric's clock and a trace. On the emulated fabric (virtual clock) the
+// same ScenarioConfig gives the same events, byte for byte.
 
 import type { ScenarioConfig, Side, GuestState } from '../shared/contract'
-import { EmulatedFabric } from '../ivshmem/fabric'
-import { Shm } from '../sim/shm'
+import type { Fabric, Peer } from '../ivshmem/fabric'
+import { EmulatedFabric } from '../ivshmem/emulated'
+import { Shm, type ShmAccess } from '../sim/shm'
+import type { Clock } from '../sim/clock'
 import { Scheduler } from '../sim/sched'
-import { Trace, type TraceOptions } from '../sim/trace'
+import { Trace, type TraceOptions, type TraceSink } from '../sim/trace'
 import { ZephyrGuest } from '../guest/zephyr'
 import type { DeviceSide } from '../profiles/seed/device_side'
 import { type DriverSideDemo, HELLO, HVL_HEAP_OFF, VRING_HEAP_OFF, HEAP_LEN } from '../profiles/seed/driver_side_demo'
@@ -20,6 +23,9 @@ export interface SessionOptions {
   trace?: TraceOptions
   /** shm contents to start from (--shm-state leftover); default: computed from a previous run */
   leftover?: Shm
+  /** run on this fabric (its clock, its shm) instead of an emulated one built from the scenario;
+   *  a factory gets the session's trace so the fabric's events land in it */
+  fabric?: Fabric | ((trace: TraceSink) => Fabric)
 }
 
 export interface GuestSlot {
@@ -47,10 +53,9 @@ export const CONSOLE_KEEP = 8 * 1024 * 1024
 export class LabSession {
   /** only speed may change during a run (it does not affect the trace) */
   cfg: ScenarioConfig
-  readonly sched = new Scheduler()
   readonly trace: Trace
-  readonly shm: Shm
-  readonly fabric: EmulatedFabric
+  readonly fabric: Fabric
+  readonly clock: Clock
   readonly slots: Record<Side, GuestSlot> = {
     device: { side: 'device', guest: null, device: null, driver: null, starts: 0, ids: [] },
     driver: { side: 'driver', guest: null, device: null, driver: null, starts: 0, ids: [] }
@@ -72,12 +77,33 @@ export class LabSession {
   constructor(cfg: ScenarioConfig, opts: SessionOptions = {}) {
     this.cfg = cfg
     this.trace = new Trace(opts.trace)
-    this.trace.now = () => this.sched.now
     this.trace.namer = (off) => this.nameOf(off)
-    if (cfg.shmState === 'leftover') this.shm = (opts.leftover ?? leftoverImage(cfg)).clone()
-    else this.shm = new Shm(cfg.shmSize)
-    if (this.shm.size !== cfg.shmSize) throw new RangeError('leftover shm has another size')
-    this.fabric = new EmulatedFabric({ shm: this.shm, vectors: cfg.vectors, latency: cfg.latency, sched: this.sched, trace: this.trace })
+    if (opts.fabric) this.fabric = typeof opts.fabric === 'function' ? opts.fabric(this.trace) : opts.fabric
+    else {
+      let shm: Shm
+      if (cfg.shmState === 'leftover') shm = (opts.leftover ?? leftoverImage(cfg)).clone()
+      else shm = new Shm(cfg.shmSize)
+      if (shm.size !== cfg.shmSize) throw new RangeError('leftover shm has another size')
+      this.fabric = new EmulatedFabric({ shm, vectors: cfg.vectors, latency: cfg.latency, clock: new Scheduler(), trace: this.trace })
+    }
+    this.clock = this.fabric.clock
+    this.trace.now = () => this.clock.now
+  }
+
+  /** the fabric's shared memory */
+  get shm(): ShmAccess {
+    return this.fabric.shm
+  }
+
+  /** the virtual clock the run is stepped on; a session on a wall-clock fabric has none */
+  get sched(): Scheduler {
+    if (!(this.clock instanceof Scheduler)) throw new RangeError(`the ${this.fabric.kind} fabric runs on the wall clock: no virtual time to step`)
+    return this.clock
+  }
+
+  /** clock events run so far */
+  get executed(): number {
+    return this.clock instanceof Scheduler ? this.clock.executed : 0
   }
 
   /** schedule the scenario: starts per order, restarts, nothing runs until run()/step() */
@@ -89,9 +115,11 @@ export class LabSession {
     const { order, gap } = this.cfg
     const first: Side | null = order === 'driver-first' || order === 'driver-only' ? 'driver' : 'device'
     const second: Side | null = order === 'device-first' ? 'driver' : order === 'driver-first' ? 'device' : null
-    this.sched.at(0, () => this.startGuest(first))
-    if (second) this.sched.at(gap, () => this.startGuest(second))
-    for (const r of this.cfg.restarts) this.sched.at(r.at, () => this.restart(r.side))
+    const c = this.clock
+    const t0 = c.now
+    c.at(t0, () => this.startGuest(first))
+    if (second) c.at(t0 + gap, () => this.startGuest(second))
+    for (const r of this.cfg.restarts) c.at(t0 + r.at, () => this.restart(r.side))
   }
 
   startGuest(side: Side): void {
@@ -99,10 +127,9 @@ export class LabSession {
     if (slot.guest?.alive) return
     const profile = PROFILES[this.cfg.profile]
     const base = side === 'device' ? this.cfg.deviceBase : this.cfg.driverBase
-    const g = new ZephyrGuest(side, INSTANCE[side], this.sched, this.fabric, this.shm, this.trace, this.hooks, base)
+    const g = new ZephyrGuest(side, INSTANCE[side], this.fabric, this.trace, this.hooks, base)
     slot.guest = g
     slot.starts++
-    slot.ids.push(g.peer.id)
     const fw = side === 'device' ? (slot.device = profile.device(g)) : (slot.driver = profile.driver(g))
     g.boot(() => fw.main())
   }
@@ -111,7 +138,7 @@ export class LabSession {
     this.slots[side].guest?.stop()
   }
 
-  /** power-cycle one side: it rejoins the server and gets the next id (adjacency breaks, §5.5) */
+  /** power-cycle one side: it rejoins the server and gets the next id (adjacency breaks, docs/wire-protocol.md#start-order) */
   restart(side: Side): void {
     if (this.trace.on) this.trace.emit('guest', side, { op: 'restart' })
     this.stopGuest(side)
@@ -203,10 +230,13 @@ export class LabSession {
   }
 
   private readonly hooks = {
+    joined: (side: Side, p: Peer) => {
+      this.slots[side].ids.push(p.id)
+    },
     regStore: (off: number, side: Side, ev: number | null) => {
       const i = off >> 2
       this.regSide[i] = side === 'device' ? 0 : 1
-      this.regT[i] = this.sched.now
+      this.regT[i] = this.clock.now
       this.regEv[i] = ev ?? -1
     },
     console: (side: Side, s: string) => {
@@ -235,10 +265,12 @@ export class LabSession {
   }
 }
 
-/** What QEMU's example ivshmem-server leaves in /dev/shm/ivshmem after a good run (errata 9.3):
- *  the device-first seed scenario run past its first Hello lines, then both guests gone. */
+/** What /dev/shm/ivshmem holds after a good run when QEMU's example server did not unlink it (killed
+ *  with SIGKILL or crashed; since QEMU 4.2 SIGTERM/SIGINT unlink it; docs/ivshmem.md#shm-lifetime,
+ *  docs/wire-protocol.md#driver-first): the device-first seed scenario run past its first Hello
+ *  lines, then both guests gone. */
 export function leftoverImage(cfg: ScenarioConfig): Shm {
   const prev = new LabSession({ ...cfg, order: 'device-first', shmState: 'fresh', restarts: [], until: null })
   prev.run(prev.cfg.gap + 10_000_000_000)
-  return prev.shm
+  return Shm.copyOf(prev.shm)
 }

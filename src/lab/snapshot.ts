@@ -13,8 +13,8 @@ import type {
   ShmRegion,
   Side
 } from '../shared/contract'
-import type { ShmAccess } from '../sim/shm'
-import { buildRegCells, regCtxFrom, type RegMeta } from '../virtio/regs'
+import { Shm, type ShmAccess } from '../sim/shm'
+import { buildRegCells, regCtxFrom, type RegCellInfo, type RegMeta } from '../virtio/regs'
 import { describeRing, type RingAddr } from '../virtio/ring'
 import { MMIO_WINDOW, VRING_DESC_F } from '../virtio/mmio'
 import { HEAP_LEN, HVL_HEAP_OFF, VMRAM0_OFF, VRING_HEAP_OFF } from '../profiles/seed/driver_side_demo'
@@ -33,16 +33,33 @@ export interface SnapshotInput {
 
 export function seedRegions(shmSize: number): ShmRegion[] {
   const r: ShmRegion[] = [
-    { off: 0, len: MMIO_WINDOW, name: 'virtio-mmio registers', note: 'virtio_mmio@0: plain shared RAM, no trap (§1.1, Q2)' },
+    { off: 0, len: MMIO_WINDOW, name: 'virtio-mmio registers', note: 'virtio_mmio@0: plain shared RAM, no trap (Q2, docs/wire-protocol.md#register-block)' },
     { off: 0x200, len: 0x600, name: 'unused', note: 'zero' },
     { off: VMRAM0_OFF, len: 0x80000, name: 'vmram_ivshmem0', note: "OpenAMP shm I/O region base; nothing is allocated here (Q12: its length overruns shm by 0x600)" },
-    { off: HVL_HEAP_OFF, len: HEAP_LEN, name: 'hvl_shmem heap', note: 'HVL bounce buffers + 40-byte bookkeeping records (§2.4, Q13, Q14)' },
+    { off: HVL_HEAP_OFF, len: HEAP_LEN, name: 'hvl_shmem heap', note: 'HVL bounce buffers + 40-byte bookkeeping records (Q13, Q14, docs/wire-protocol.md#bounce-buffers)' },
     { off: VRING_HEAP_OFF, len: 0x800, name: 'vring heap: driver private', note: 'heap metadata and struct virtqueue objects (Q13)' },
-    { off: 0x101000, len: 0x1026, name: 'vring q0 (receiveq)', note: 'desc +0x0, avail +0x40, used +0x1000 (§2.3)' },
-    { off: 0x103000, len: 0x1026, name: 'vring q1 (transmitq)', note: 'desc +0x0, avail +0x40, used +0x1000 (§2.3)' },
+    { off: 0x101000, len: 0x1026, name: 'vring q0 (receiveq)', note: 'desc +0x0, avail +0x40, used +0x1000 (docs/wire-protocol.md#vring-layout)' },
+    { off: 0x103000, len: 0x1026, name: 'vring q1 (transmitq)', note: 'desc +0x0, avail +0x40, used +0x1000 (docs/wire-protocol.md#vring-layout)' },
     { off: VRING_HEAP_OFF + HEAP_LEN, len: Math.max(0, shmSize - (VRING_HEAP_OFF + HEAP_LEN)), name: 'unused', note: 'never touched' }
   ]
   return r.filter((x) => x.off < shmSize && x.len > 0)
+}
+
+/** src/virtio's register view -> the contract's RegCell (plain JSON) */
+function toRegCell(c: RegCellInfo): RegCell {
+  return {
+    off: c.off,
+    name: c.name,
+    legacy: c.legacy,
+    modern: c.modern,
+    access: c.access,
+    value: c.value,
+    fields: c.fields.map((f) => ({ name: f.name, value: f.value })),
+    lastWriter: c.lastWriter,
+    lastWriteT: c.lastWriteT,
+    lastWriteEvent: c.lastWriteEvent,
+    quirks: c.quirks.map((q) => ({ q: q.q, rule: q.rule }))
+  }
 }
 
 /** descriptor ownership from ring contents: in flight = avail entries the device has not used
@@ -68,7 +85,18 @@ export function ringView(shm: ShmAccess, queue: number, addr: RingAddr, usedCons
   const pending = (d.used.idx - usedCons) & 0xffff
   if (pending <= num) for (let k = 0; k < pending; k++) mark(d.used.ring[(usedCons + k) % num]?.id ?? -1, 'used')
   else errors.push(`used.idx ${d.used.idx} is ${pending} ahead of the driver's consumer index ${usedCons}`)
-  const desc: DescRow[] = d.desc.map((r, i) => ({ ...r, owner: owner[i]!, chainHead: head[i]! }))
+  const desc: DescRow[] = d.desc.map((r, i) => ({
+    i: r.i,
+    addr: r.addr,
+    off: r.off,
+    len: r.len,
+    flags: r.flags,
+    flagNames: r.flagNames,
+    next: r.next,
+    bytes: r.bytes,
+    owner: owner[i]!,
+    chainHead: head[i]!
+  }))
   return {
     queue,
     name: queue === 0 ? 'receiveq' : queue === 1 ? 'transmitq' : `queue ${queue}`,
@@ -91,7 +119,7 @@ export function buildSnapshot(s: LabSession, input: SnapshotInput, seq: number, 
   const { shm } = input
   const read32 = (off: number) => shm.r32(off)
   const base = s.cfg.driverBase
-  const regs: RegCell[] = buildRegCells(read32, regCtxFrom(read32, shm.size, base), input.regMeta)
+  const regs: RegCell[] = buildRegCells(read32, regCtxFrom(read32, shm.size, base), input.regMeta).map(toRegCell)
   const rings = input.rings.map((r) => ringView(shm, r.queue, r.addr, r.usedCons, true, base))
   const guests = {} as Record<Side, GuestView>
   for (const side of SIDES) {
@@ -101,14 +129,14 @@ export function buildSnapshot(s: LabSession, input: SnapshotInput, seq: number, 
       side,
       instance: INSTANCE[side],
       state: g ? g.state : 'off',
-      peerId: g?.alive ? g.peer.id : null,
-      partnerId: g?.alive ? (side === 'device' ? (g.peer.id + 1) & 0xffff : (g.peer.id - 1) & 0xffff) : null,
+      peerId: g?.alive && g.peer ? g.peer.id : null,
+      partnerId: g?.alive && g.peer ? (side === 'device' ? (g.peer.id + 1) & 0xffff : (g.peer.id - 1) & 0xffff) : null,
       uptimeMs: g?.alive ? g.uptimeMs : 0,
       detail: g ? g.detail : 'not started',
       consoleBytes: s.consoles[side].total
     }
   }
-  const peers: PeerView[] = s.fabric.history.map((p) => ({
+  const peers: PeerView[] = s.fabric.peerList().map((p) => ({
     id: p.id,
     side: p.side,
     connected: p.connected,
@@ -120,10 +148,10 @@ export function buildSnapshot(s: LabSession, input: SnapshotInput, seq: number, 
     dropped: p.stats.dropped
   }))
   const drv = s.slots.driver.driver?.view
-  const f = s.fabric
+  const f = s.fabric.counters
   return {
     seq,
-    t: s.sched.now,
+    t: s.clock.now,
     running: run.running,
     paused: run.paused,
     finished: run.finished,
@@ -141,7 +169,7 @@ export function buildSnapshot(s: LabSession, input: SnapshotInput, seq: number, 
       consoleBytes: { device: s.consoles.device.total, driver: s.consoles.driver.total },
       txBytes: drv?.txBytes ?? 0,
       txDropped: drv?.txDropped ?? 0,
-      events: s.sched.executed,
+      events: s.executed,
       traceEvents: s.trace.n,
       traceFirst: s.trace.first
     },
@@ -182,7 +210,7 @@ export function historicalInput(s: LabSession, i: number): SnapshotInput {
   const tr = s.trace
   if (!Number.isInteger(i) || i < tr.first || i >= tr.n)
     throw new TimeTravelError(`event ${i} is not in the kept trace (events ${tr.first}..${tr.n - 1})`)
-  const shm = s.shm.clone()
+  const shm = Shm.copyOf(s.shm)
   for (let k = tr.n - 1; k > i; k--) {
     const e = tr.get(k)!
     if (e.k === 'store') {

@@ -1,7 +1,7 @@
 // Profiles: which firmware each side runs. 'seed' is byte-compatible with the Zephyr/OpenAMP demo;
-// a virtio 1.2 conformant 'spec' profile (DESIGN.md) plugs in here with its own two firmwares.
+// a virtio 1.2 conformant 'spec' profile (docs/architecture.md#firmware-seam) plugs in here with its own two firmwares.
 
-import type { ProfileName } from '../shared/contract'
+import type { ProfileName } from './names'
 import type { GuestPlatform, Thread } from '../guest/platform'
 import { DeviceSide } from './seed/device_side'
 import { DriverSideDemo } from './seed/driver_side_demo'

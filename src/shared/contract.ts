@@ -2,9 +2,12 @@
 // WebSocket host carry exactly these shapes: plain JSON, no classes, no functions, no bigint.
 // Values wider than 32 bits (desc.addr) travel as hex strings.
 
-export type Side = 'device' | 'driver'
+import type { Side, GuestState, TraceEvent, TraceKind } from '../sim/types'
+import type { ProfileName } from '../profiles/names'
+
+// defined in the bottom layer (src/sim), part of the contract too
+export type { Side, GuestState, TraceEvent, TraceKind, ProfileName }
 export type Order = 'device-first' | 'driver-first' | 'device-only' | 'driver-only'
-export type ProfileName = 'seed'
 export type ShmState = 'fresh' | 'leftover'
 /** 'max' = as fast as the host can go; a number = virtual seconds per wall second (1 = real time). */
 export type Speed = 'max' | number
@@ -31,21 +34,12 @@ export interface ScenarioConfig {
   /** stop the run at this virtual time (ns); null = run forever */
   until: number | null
   restarts: RestartSpec[]
-  /** virtual address each guest's ivshmem driver maps BAR2 at (wire-protocol §2.5). The seed
+  /** virtual address each guest's ivshmem driver maps BAR2 at (docs/wire-protocol.md#addresses). The seed
    *  only works because both images use the same VA (0xAFA00000): the device dereferences the
    *  driver's addresses as its own (Q11). Change one to see why. */
   driverBase: number
   deviceBase: number
 }
-
-export type GuestState =
-  | 'off' // not started
-  | 'booting'
-  | 'running' // device: waiting for doorbells; driver: in main()
-  | 'negotiating'
-  | 'ready' // device saw DRIVER_OK / driver set DRIVER_OK
-  | 'failed' // driver init failed (Bad magic, HVL configuration failed, ...)
-  | 'stopped'
 
 export interface GuestView {
   side: Side
@@ -199,32 +193,7 @@ export interface LabSnapshot {
   atEvent: number | null
 }
 
-// ---- trace ---------------------------------------------------------------------------------
-
-export type TraceKind =
-  | 'store' // shm store by a guest
-  | 'memset'
-  | 'doorbell' // write to BAR0 Doorbell
-  | 'signal' // eventfd signalled at the receiver (merged = counter was already non-zero)
-  | 'irq' // interrupt delivered to the guest (count = merged doorbells)
-  | 'callback' // IPM callback ran / was ignored
-  | 'desc-add'
-  | 'desc-used'
-  | 'reclaim'
-  | 'console'
-  | 'guest' // lifecycle and diagnostics
-  | 'peer' // ivshmem peer joined / left
-  | 'error' // validation error: hostile or inconsistent shared memory
-
-export interface TraceEvent {
-  /** index in the trace, from 0 */
-  i: number
-  /** virtual time, ns */
-  t: number
-  k: TraceKind
-  side?: Side
-  [key: string]: unknown
-}
+// (trace events: TraceKind / TraceEvent, from src/sim/types)
 
 // ---- service events (push) -------------------------------------------------------------------
 

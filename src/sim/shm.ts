@@ -92,4 +92,10 @@ export class Shm implements ShmAccess {
   clone(): Shm {
     return new Shm(this.size, this.buf.slice(0))
   }
+  /** a private copy of any shm window (time travel works on one) */
+  static copyOf(a: ShmAccess): Shm {
+    if (a instanceof Shm) return a.clone()
+    const b = a.read(0, a.size)
+    return new Shm(a.size, b.buffer as ArrayBuffer)
+  }
 }

@@ -6,7 +6,20 @@
 // become objects when read (get/slice), a JSONL sink or a listener is attached. That keeps the
 // app's max speed and its GC pauses bounded while the timeline still sees every store.
 
-import type { Side, TraceEvent, TraceKind } from '../shared/contract'
+import type { Side, TraceEvent, TraceKind } from './types'
+import { hexw } from './fmt'
+
+export { hex32, hexw } from './fmt'
+
+/** Where lower layers (fabric, guest) report what happened. `on` false = nobody listens:
+ *  callers skip building the fields. */
+export interface TraceSink {
+  readonly on: boolean
+  emit(k: TraceKind, side: Side | undefined, fields: Record<string, unknown>): TraceEvent
+  /** a store of `w` bytes (1, 2, 4 or 8) at shm offset `off`, 64-bit values as lo/hi words;
+   *  returns the event index */
+  store(side: Side, off: number, w: number, oldLo: number, oldHi: number, newLo: number, newHi: number): number
+}
 
 export interface TraceOptions {
   /** keep the last `keep` events in memory (timeline, time travel); 0 = keep none */
@@ -18,7 +31,7 @@ export interface TraceOptions {
 const SIDE_CODE: Record<Side, number> = { device: 1, driver: 2 }
 const CODE_SIDE: (Side | undefined)[] = [undefined, 'device', 'driver']
 
-export class Trace {
+export class Trace implements TraceSink {
   readonly on: boolean
   /** events emitted so far (= index of the next event) */
   n = 0
@@ -123,12 +136,4 @@ export class Trace {
     for (let i = a; i < b; i++) out.push(this.get(i)!)
     return out
   }
-}
-
-export const hex32 = (v: number): string => '0x' + (v >>> 0).toString(16).padStart(8, '0')
-
-/** a stored value as the trace shows it: 0x + 2·w hex digits */
-export function hexw(lo: number, hi: number, w: number): string {
-  if (w === 8) return '0x' + (hi >>> 0).toString(16).padStart(8, '0') + (lo >>> 0).toString(16).padStart(8, '0')
-  return '0x' + (lo >>> 0).toString(16).padStart(w * 2, '0')
 }

@@ -15,7 +15,7 @@ export type VirtioErrorCode =
   | 'InvalidUsedId'
   /** used.len larger than the device-writable bytes of the chain (driver side, Linux hardening) */
   | 'InvalidUsedLen'
-  /** desc.addr - driverBase .. + len is not inside shared memory (wire-protocol §2.5 rule 3) */
+  /** desc.addr - driverBase .. + len is not inside shared memory (docs/wire-protocol.md#addresses) */
   | 'AddressOutOfRange'
   /** desc.len == 0 (rejected like QEMU "zero sized buffers are not allowed") */
   | 'ZeroLengthBuffer'

@@ -1,5 +1,5 @@
 // virtio-mmio register offsets and constants (virtio 1.2 §4.2.2 modern, §4.2.4 legacy).
-// In the seed the register block is plain shared RAM at shm offset 0x000-0x1FF (wire-protocol §1.1).
+// In the seed the register block is plain shared RAM at shm offset 0x000-0x1FF (docs/wire-protocol.md#register-block).
 
 export const REG = {
   MagicValue: 0x000,
@@ -42,7 +42,7 @@ export const MMIO_WINDOW = 0x200
 
 export const VIRTIO_MMIO_MAGIC = 0x74726976 // "virt" LE
 export const VIRTIO_ID_CONSOLE = 3
-/** OpenAMP HVL: the device stores this into QueuePFN once it consumed a queue's config (§1.5, Q3) */
+/** OpenAMP HVL: the device stores this into QueuePFN once it consumed a queue's config (docs/wire-protocol.md#pfn-ack, Q3) */
 export const HVL_CFG_ACK = 0xaabbaabb
 
 /** device status bits (virtio 1.2 §2.1; OpenAMP names) */
@@ -62,7 +62,7 @@ export const INT = { VRING: 0x1, CONFIG: 0x2 } as const
 export const VRING_DESC_F = { NEXT: 1, WRITE: 2, INDIRECT: 4 } as const
 export const VRING_AVAIL_F_NO_INTERRUPT = 1
 export const VRING_USED_F_NO_NOTIFY = 1
-/** OpenAMP's end-of-free-list marker, stored in desc.next (§2.3) */
+/** OpenAMP's end-of-free-list marker, stored in desc.next (docs/wire-protocol.md#vring-layout) */
 export const VQ_RING_DESC_CHAIN_END = 0x8000
 
 /** console queues (virtio 1.2 §5.3.2) */

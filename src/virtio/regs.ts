@@ -1,9 +1,9 @@
 // Declarative virtio-mmio register table (v86 style): one row per 32-bit cell, with names for the
 // legacy (Version 1, virtio 1.2 §4.2.4) and modern (Version 2, virtio 1.2 §4.2.2) interfaces, a
-// value decoder for the inspector and the seed quirks (wire-protocol §6) that concern the cell.
-// In the seed the block is plain shared RAM at shm 0x000-0x1FF (wire-protocol §1.1, Q2).
+// value decoder for the inspector and the seed quirks (docs/quirks.md) that concern the cell.
+// In the seed the block is plain shared RAM at shm 0x000-0x1FF (docs/wire-protocol.md#register-block, Q2).
 
-import type { QuirkRef, RegCell, RegField, Side } from '../shared/contract'
+import type { Side } from '../sim/types'
 import { HVL_CFG_ACK, INT, MMIO_WINDOW, REG, STATUS, VIRTIO_MMIO_MAGIC } from './mmio'
 import { ascii4, big, hex, hex64, isPow2 } from './fmt'
 
@@ -17,7 +17,7 @@ export interface RegCtx {
   queueAlign: number
   guestPageSize: number
   shmSize: number
-  /** driver VA of shm offset 0 (wire-protocol §2.5); number, exact below 2^53 */
+  /** driver VA of shm offset 0 (docs/wire-protocol.md#addresses); number, exact below 2^53 */
   driverBase: number
   /** another cell of the same block, so Low/High halves and selectors can be decoded together */
   read32?: (off: number) => number
@@ -26,6 +26,33 @@ export interface RegCtx {
 }
 
 export type Access = 'RO' | 'WO' | 'RW'
+
+/** one decoded field of a register value, e.g. {name:'DRIVER_OK', value:'1'} */
+export interface RegField {
+  name: string
+  value: string
+}
+
+/** a quirk number (docs/quirks.md) and the spec rule it breaks */
+export interface QuirkRef {
+  q: string
+  rule: string
+}
+
+/** one register cell decoded for an inspector (src/lab maps it to the contract's RegCell) */
+export interface RegCellInfo {
+  off: number
+  name: string
+  legacy: string
+  modern: string
+  access: Access
+  value: number
+  fields: RegField[]
+  lastWriter: Side | null
+  lastWriteT: number | null
+  lastWriteEvent: number | null
+  quirks: QuirkRef[]
+}
 
 export interface RegDef {
   off: number
@@ -45,7 +72,7 @@ export interface RegDef {
 
 // ---- quirks ---------------------------------------------------------------------------------
 
-/** spec-mode rule for each seed quirk referenced by a register (wire-protocol §6) */
+/** spec-mode rule for each seed quirk referenced by a register (docs/quirks.md) */
 export const QUIRK_RULES: Readonly<Record<string, string>> = {
   Q1: 'virtio 1.2 §4.2.2: Version 2 uses QueueDesc/Driver/Device Low/High and QueueReady and negotiates VIRTIO_F_VERSION_1',
   Q2: 'virtio 1.2 §4.2.2: register writes are device events; QueueNumMax/QueueReady read back per QueueSel',
@@ -178,7 +205,6 @@ export function queueName(i: number): string {
 
 // ---- decoders -------------------------------------------------------------------------------
 
-const none = (): RegField[] => []
 const num = (label: string) => (v: number): RegField[] => [{ name: label, value: String(v >>> 0) }]
 
 function safeRead(ctx: RegCtx, off: number): number | null {
@@ -465,7 +491,7 @@ export function regCtxFrom(read32: (off: number) => number, shmSize: number, dri
 
 /** One RegCell per REG_DEFS row, for the inspector. Never throws: a failing read shows value 0
  *  and an 'error' field; a failing decoder shows its message. */
-export function buildRegCells(read32: (off: number) => number, ctx: RegCtx, meta: (off: number) => RegMeta): RegCell[] {
+export function buildRegCells(read32: (off: number) => number, ctx: RegCtx, meta: (off: number) => RegMeta): RegCellInfo[] {
   const c: RegCtx = ctx.read32 ? ctx : { ...ctx, read32 }
   return REG_DEFS.map((def) => {
     let value = 0

@@ -3,7 +3,6 @@
 // checkRing() first. describeRing() and fieldAt() never throw, whatever the ring contents.
 
 import type { ShmAccess } from '../sim/shm'
-import type { DescRow } from '../shared/contract'
 import { VRING_DESC_F, vringLayout } from './mmio'
 import { err, ok, type Result } from './errors'
 import { big, hex, hex64, isPow2 } from './fmt'
@@ -107,7 +106,7 @@ export function addrOf(v: number | bigint): Addr64 {
   return { lo: Number(b & 0xffffffffn), hi: Number(b >> 32n) }
 }
 
-/** shm offset of [addr, addr + len) (addr a driver VA, wire-protocol §2.5), or null when the
+/** shm offset of [addr, addr + len) (addr a driver VA, docs/wire-protocol.md#addresses), or null when the
  *  whole range is not inside shm (len 0 checks the start only) */
 export function translate(a: Addr64, len: number, driverBase: number | bigint, shmSize: number): number | null {
   if (Number.isNaN(len) || len === Infinity) return null
@@ -189,8 +188,20 @@ export const setAvailEvent = (shm: ShmAccess, r: RingAddr, v: number): void => s
 
 // ---- description for the inspector ------------------------------------------------------------
 
-/** a DescRow without the ownership columns (chainHead, owner): those need driver-side state */
-export type DescInfo = Omit<DescRow, 'chainHead' | 'owner'>
+/** one descriptor as the inspector shows it (ownership needs driver-side state: src/lab adds it) */
+export interface DescInfo {
+  i: number
+  /** desc.addr as the driver wrote it (guest VA), hex */
+  addr: string
+  /** shm offset addr - driverBase, or null when outside the shared memory */
+  off: number | null
+  len: number
+  flags: number
+  flagNames: string[]
+  next: number
+  /** up to opts.bytes bytes of the buffer (when off is valid) */
+  bytes: number[]
+}
 
 export interface RingDescription {
   desc: DescInfo[]

@@ -9,11 +9,11 @@ import { LabSession } from '../../src/lab/session'
 import { MS, S, lines, scenario } from '../helpers'
 import type { Side, TraceEvent } from '../../src/shared/contract'
 
-const BASE = 0xafa00000 // both seed images map the shm here (§2.5)
+const BASE = 0xafa00000 // both seed images map the shm here (docs/wire-protocol.md#addresses)
 const SHM = 4 * 1024 * 1024
-const Q0 = 0x101000 // receiveq vring (§2.2)
+const Q0 = 0x101000 // receiveq vring (docs/wire-protocol.md#vring-geometry)
 const Q1 = 0x103000 // transmitq vring
-const HEAP_LO = 0x080800 // hvl_shmem bounce heap (§2.4)
+const HEAP_LO = 0x080800 // hvl_shmem bounce heap (docs/wire-protocol.md#bounce-buffers)
 const HEAP_HI = 0x1007ff
 const R = { DriverFeaturesSel: 0x24, QueueNum: 0x38, QueueAlign: 0x3c, QueuePFN: 0x40, QueueNotify: 0x50, InterruptStatus: 0x60, Status: 0x70, MagicValue: 0, Version: 4, DeviceID: 8 }
 
@@ -75,7 +75,7 @@ describe('reference run (no hostile peer)', () => {
       [9_110_000_000, 1]
     ])
     expect(refUsed[0]!.t).toBe(9_012_120_000)
-    // one byte per 20 ms from 9.012 s to 10.3 s (§4.6)
+    // one byte per 20 ms from 9.012 s to 10.3 s (docs/wire-protocol.md#timing)
     expect(afterDriverOk(ref.s)).toBe("[8010]: Hello World I'm qemu_cortex_a53 sending data over Virtio-")
     expect(errors(ref.ev)).toEqual([])
   })
@@ -122,7 +122,7 @@ function checkInvariants(s: LabSession, ev: TraceEvent[], until: number): void {
   // the scheduler ran to the end and still has work queued (the driver's printk loop never stops)
   expect(s.sched.now).toBe(until)
   expect(s.sched.pending).toBeGreaterThan(0)
-  // oracle, device: every ring it latched was checked (bounds, errata 9.7; powers of two)
+  // oracle, device: every ring it latched was checked (bounds, docs/wire-protocol.md#addresses rule 3; powers of two)
   for (const c of ev.filter((e) => e.k === 'guest' && e.side === 'device' && e.op === 'queue-configured')) {
     const { queue, num, align, desc, avail, used } = c as unknown as Record<string, number>
     const sized = num > 0 && num <= 0x8000
@@ -153,7 +153,7 @@ const u16 = fc.oneof(fc.constantFrom(0, 1, 3, 4, 5, 0x7fff, 0x8000, 0xffff), fc.
 /** any register cell 0x000-0x0FC */
 const regPoke = fc.record({ off: fc.integer({ min: 0, max: 0x3f }).map((i) => i * 4), w: fc.constant<Width>(32), v: u32 })
 
-/** the vring fields of §2.3, on either ring */
+/** the vring fields of docs/wire-protocol.md#vring-layout, on either ring */
 const VRING_FIELDS: { rel: number; w: Width }[] = [
   ...[0, 1, 2, 3].flatMap((i) => [
     { rel: 16 * i, w: 32 as Width }, // desc.addr lo
@@ -254,7 +254,7 @@ describe('device: values it validates in the data path', () => {
   it.each([
     ['below the mapping', 0x1000, 0, '0x1000'],
     ['one past the end of shm', BASE + SHM, 0, '0xafe00000'],
-    ['all-ones (METAL_BAD_PHYS, §2.4)', 0xffffffff, 0xffffffff, '0xffffffffffffffff'],
+    ['all-ones (METAL_BAD_PHYS, docs/wire-protocol.md#bounce-buffers)', 0xffffffff, 0xffffffff, '0xffffffffffffffff'],
     ['high word set', BASE + 0x080800, 1, '0x1afa80800']
   ])('desc.addr %s: error naming the address, byte not read', (_what, lo, hi, shown) => {
     const t = tAdd[1]! + 1
@@ -283,7 +283,7 @@ describe('device: values it validates in the data path', () => {
   })
 })
 
-describe('driver: values it validates when reclaiming (§4.1 step 2)', () => {
+describe('driver: values it validates when reclaiming (docs/wire-protocol.md#driver-tx)', () => {
   it('used.ring[0].id >= QueueNum: transmitq marked broken, later bytes dropped, no fault', () => {
     // after the device completed byte 0; the driver reads it when the ring is full (byte 4)
     const { s, ev } = hostileRun([at(tUsed[0]! + MS, Q1 + 0x1004, 4)], UNTIL)
@@ -330,8 +330,8 @@ describe('driver: values it validates when reclaiming (§4.1 step 2)', () => {
   })
 })
 
-describe('device: hostile queue configuration (§3.3 d)', () => {
-  it('QueuePFN with QueueAlign 0: the dump prints (nil) (errata 9.6), queue 0 unusable, transmitq unaffected', () => {
+describe('device: hostile queue configuration (docs/wire-protocol.md#device-callback)', () => {
+  it('QueuePFN with QueueAlign 0: the dump prints (nil) (docs/wire-protocol.md#print-formats), queue 0 unusable, transmitq unaffected', () => {
     const { s, ev } = hostileRun([at(tPfn0 + 1, R.QueueAlign, 0)], UNTIL)
     checkInvariants(s, ev, UNTIL)
     const l = deviceLines(s)

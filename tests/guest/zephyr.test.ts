@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import { ZephyrGuest, TICK_NS } from '../../src/guest/zephyr'
-import { EmulatedFabric } from '../../src/ivshmem/fabric'
+import { EmulatedFabric } from '../../src/ivshmem/emulated'
 import { Shm } from '../../src/sim/shm'
 import { Scheduler } from '../../src/sim/sched'
 import { Trace } from '../../src/sim/trace'
@@ -10,14 +10,14 @@ function guest(bootAt = 0) {
   const sched = new Scheduler()
   const trace = new Trace()
   const shm = new Shm(1 << 16)
-  const fabric = new EmulatedFabric({ shm, vectors: 2, latency: 1000, sched, trace })
+  const fabric = new EmulatedFabric({ shm, vectors: 2, latency: 1000, clock: sched, trace })
   sched.runUntil(bootAt)
-  const hooks = { name: () => '', regStore: () => {}, console: () => {}, state: () => {}, memsetUndo: () => {} }
-  const g = new ZephyrGuest('driver', 'instance_2', sched, fabric, shm, trace, hooks, 0xafa00000)
+  const hooks = { regStore: () => {}, console: () => {}, state: () => {}, memsetUndo: () => {}, joined: () => {} }
+  const g = new ZephyrGuest('driver', 'instance_2', fabric, trace, hooks, 0xafa00000)
   return { sched, g, fabric }
 }
 
-describe('Zephyr timing model (§4.6)', () => {
+describe('Zephyr timing model (docs/wire-protocol.md#timing)', () => {
   it('k_sleep(200 us) ends at the second tick boundary; from a boundary that is 20 ms', () => {
     const { sched, g } = guest()
     const wakes: number[] = []
@@ -48,7 +48,7 @@ describe('Zephyr timing model (§4.6)', () => {
 
   it('a busy-wait holds the CPU: the IPM callback runs only when main sleeps', () => {
     const { sched, g, fabric } = guest()
-    const other = fabric.connect('device')
+    const other = fabric.join('device')
     const log: string[] = []
     g.boot(function* (p: GuestPlatform): Thread {
       p.ipm_register_callback(() => log.push(`cb@${sched.now / 1e6}`))
@@ -56,8 +56,8 @@ describe('Zephyr timing model (§4.6)', () => {
       log.push(`main@${sched.now / 1e6}`)
       yield p.k_sleep(1)
     })
-    fabric.doorbell(other, (g.peer.id << 16) | 0) // arrives at 1 us, during the busy-wait
-    fabric.doorbell(other, (g.peer.id << 16) | 1) // vector 1: ipm_ivshmem ignores it
+    fabric.doorbell(other, (g.peer!.id << 16) | 0) // arrives at 1 us, during the busy-wait
+    fabric.doorbell(other, (g.peer!.id << 16) | 1) // vector 1: ipm_ivshmem ignores it
     sched.runUntil(1e9)
     expect(log).toEqual(['main@50', 'cb@50'])
   })

@@ -56,7 +56,7 @@ describe('virtio-lab run', () => {
     expect(ev.find((e) => e.k === 'doorbell')).toMatchObject({ side: 'driver', from: 1, to: 0, vector: 0, outcome: 'sent' })
   })
 
-  it('--driver-base different from the device base: the device reads the wrong place (§2.5)', async () => {
+  it('--driver-base different from the device base: the device reads the wrong place (docs/wire-protocol.md#addresses)', async () => {
     const r = await cli('run', '--driver-base', '0xafa01000', '--console', 'device', '--until', '12s')
     expect(r.code).toBe(0)
     expect(r.out).toContain('vring descriptor: 0xafb02000:')

@@ -1,10 +1,10 @@
 // The Electron shell (src/main/index.ts) against a mocked 'electron' module: the real Electron is
 // never loaded (no binary here). Checks the security posture and the IPC wiring.
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest'
-import { existsSync, mkdtempSync, rmSync } from 'node:fs'
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { isAbsolute, join } from 'node:path'
-import { LAB_EVENT_CHANNEL, LAB_METHODS, type LabEvent } from '../../src/shared/contract'
+import { DEFAULT_SCENARIO, LAB_EVENT_CHANNEL, LAB_METHODS, type LabEvent } from '../../src/shared/contract'
 
 const h = vi.hoisted(() => {
   type Fn = (...a: any[]) => any
@@ -376,6 +376,27 @@ describe('Electron shell (mocked electron)', () => {
     } finally {
       state.loadFails = false
       err.mockRestore()
+    }
+  })
+})
+
+describe('Electron shell, a later launch', () => {
+  it('starts the scenario saved by the previous run, not the default', async () => {
+    const saved = { ...DEFAULT_SCENARIO, order: 'driver-first', vectors: 4, speed: 10, latency: 50_000 }
+    const dir = mkdtempSync(join(tmpdir(), 'vsl-main-saved-'))
+    writeFileSync(join(dir, 'settings.json'), JSON.stringify({ version: 1, window: { width: 1000, height: 700, maximized: false }, scenario: saved }))
+    const before = { userData: state.userData, services: state.services.length }
+    state.userData = dir
+    try {
+      vi.resetModules()
+      await import('../../src/main/index')
+      await vi.waitFor(() => expect(state.services.length).toBe(before.services + 1))
+      const svc = state.services.at(-1)
+      expect(svc.config).toEqual(saved)
+      expect(svc.started).toBe(true)
+    } finally {
+      state.userData = before.userData
+      rmSync(dir, { recursive: true, force: true })
     }
   })
 })

@@ -1,4 +1,4 @@
-// Starting the driver first fails, in the two ways the errata describe (§5.5, errata 9.3).
+// Starting the driver first fails, in the two ways of docs/wire-protocol.md#driver-first (and #start-order).
 import { describe, expect, it } from 'vitest'
 import { explain } from '../../src/lab/explain'
 import { S, runLab } from '../helpers'
@@ -36,7 +36,7 @@ describe('driver-first with registers left over in shm', () => {
     for (const d of rang) expect(d).toMatchObject({ from: 0, to: 0xffff, vector: 0, outcome: 'dropped', reason: 'no peer 65535' })
     const failedAt = ev.find((e) => e.k === 'guest' && e.side === 'driver' && e.state === 'failed')!
     const pfn = ev.find((e) => e.k === 'store' && e.side === 'driver' && e.name === 'QueuePFN')!
-    expect(failedAt.t - pfn.t).toBe(4 * S) // one check, one 4 s busy-wait, one check (§1.5)
+    expect(failedAt.t - pfn.t).toBe(4 * S) // one check, one 4 s busy-wait, one check (docs/wire-protocol.md#pfn-ack)
   })
 
   it('the device booting later wipes the driver rings (Q26) and no Hello line reaches it', () => {
@@ -89,13 +89,13 @@ describe('one side only, and restarts', () => {
 describe('explanation of a healthy run', () => {
   it('counts complete lines and says when one is on its way', () => {
     const partial = runLab({}, 9.7 * S).s
-    expect(explain(partial).at(-1)).toBe('The first Hello line is arriving at the device, one byte every 20 ms (§4.6).')
+    expect(explain(partial).at(-1)).toBe('The first Hello line is arriving at the device, one byte every 20 ms (docs/wire-protocol.md#timing).')
     const two = runLab({}, 12.3 * S).s
     expect(explain(two).at(-1)).toBe('2 Hello lines reached the device, and the next is arriving (20 ms per byte).')
   })
 })
 
-describe('BAR2 mapped at different VAs in the two guests (§2.5, Q11)', () => {
+describe('BAR2 mapped at different VAs in the two guests (docs/wire-protocol.md#addresses, Q11)', () => {
   it('equal non-default bases work: every published address follows the base', () => {
     const { s, ev } = runLab({ driverBase: 0x80000000, deviceBase: 0x80000000 }, 12 * S)
     const pfn = ev.filter((e) => e.k === 'store' && e.name === 'QueuePFN' && e.side === 'driver').map((e) => e.new)

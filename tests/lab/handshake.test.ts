@@ -1,5 +1,5 @@
-// The handshake register by register, in the order of wire-protocol §3.4, and the vring bytes at
-// the offsets of §2.3 — what a real Zephyr guest on the other side would see.
+// The handshake register by register, in the order of docs/wire-protocol.md#driver-boot, and the vring bytes at
+// the offsets of docs/wire-protocol.md#vring-layout — what a real Zephyr guest on the other side would see.
 import { describe, expect, it } from 'vitest'
 import { MS, S, runLab } from '../helpers'
 import { HVL_CFG_ACK } from '../../src/virtio/mmio'
@@ -10,7 +10,7 @@ describe('handshake, device-first', () => {
   const { s, ev } = runLab({ order: 'device-first' }, 10 * S)
   const regStores = ev.filter((e) => e.k === 'store' && (e.off as number) < 0x200)
 
-  it('the device publishes its registers at boot in the source order (§3.2)', () => {
+  it('the device publishes its registers at boot in the source order (docs/wire-protocol.md#device-boot)', () => {
     const dev = regStores.filter((e) => e.side === 'device').slice(0, 9)
     expect(dev.map((e) => [e.name, e.new])).toEqual([
       ['MagicValue', h(0x74726976)],
@@ -25,7 +25,7 @@ describe('handshake, device-first', () => {
     ])
   })
 
-  it('the driver stores every register in the order of §3.4, with a doorbell where the table has one', () => {
+  it('the driver stores every register in the order of docs/wire-protocol.md#driver-boot, with a doorbell where the table has one', () => {
     // driver register stores and its doorbells, interleaved, up to the second kick
     const seq = ev
       .filter((e) => e.side === 'driver' && ((e.k === 'store' && (e.off as number) < 0x200) || e.k === 'doorbell'))
@@ -55,7 +55,7 @@ describe('handshake, device-first', () => {
     expect(ok.t - drvPfn[0]!.t).toBe(8 * S)
   })
 
-  it('desc.next free chain is 1, 2, 3, 0x8000 on both rings before their PFN (§2.3)', () => {
+  it('desc.next free chain is 1, 2, 3, 0x8000 on both rings before their PFN (docs/wire-protocol.md#vring-layout)', () => {
     for (const b of [0x101000, 0x103000]) {
       const nexts = ev.filter((e) => e.k === 'store' && e.side === 'driver' && [14, 30, 46, 62].map((x) => b + x).includes(e.off as number))
       expect(nexts.slice(0, 4).map((e) => e.new)).toEqual(['0x0001', '0x0002', '0x0003', '0x8000'])
@@ -63,7 +63,7 @@ describe('handshake, device-first', () => {
   })
 })
 
-describe('vring bytes at the offsets of §2.3 (transmitq at 0x103000)', () => {
+describe('vring bytes at the offsets of docs/wire-protocol.md#vring-layout (transmitq at 0x103000)', () => {
   // driver boots at 1 s; bytes at uptime 8012.1, 8030, 8050, ... 8110 ms: stop 5 ms after the
   // 6th, when reclaim has begun (4 in flight, Q16)
   const { s, ev } = runLab({ order: 'device-first' }, 1 * S + 8110 * MS + 5 * MS)
@@ -79,7 +79,7 @@ describe('vring bytes at the offsets of §2.3 (transmitq at 0x103000)', () => {
     expect(shm.r16(B + 0x40)).toBe(0) // avail.flags
   })
 
-  it('each descriptor: addr a bounce VA inside hvl_shmem, len 1, flags 0 (§2.4, Q14)', () => {
+  it('each descriptor: addr a bounce VA inside hvl_shmem, len 1, flags 0 (docs/wire-protocol.md#bounce-buffers, Q14)', () => {
     for (let i = 0; i < 4; i++) {
       const lo = shm.r32(B + 16 * i)
       const hi = shm.r32(B + 16 * i + 4)
@@ -105,12 +105,12 @@ describe('vring bytes at the offsets of §2.3 (transmitq at 0x103000)', () => {
     expect(new Set(usedStores.filter((e) => e.name !== 'q1.used.flags').map((e) => e.side))).toEqual(new Set(['device']))
   })
 
-  it('reclaimed descriptors point to the chain end (desc[k].next = 0x8000 after reuse, §4.1)', () => {
+  it('reclaimed descriptors point to the chain end (desc[k].next = 0x8000 after reuse, docs/wire-protocol.md#driver-tx)', () => {
     expect(shm.r16(B + 16 * 0 + 14)).toBe(0x8000)
     expect(shm.r16(B + 16 * 1 + 14)).toBe(0x8000)
   })
 
-  it('3 doorbells per byte, all vector 0 (§4.4, Q33)', () => {
+  it('3 doorbells per byte, all vector 0 (docs/wire-protocol.md#per-byte, Q33)', () => {
     const from = ev.find((e) => e.k === 'desc-add')!.t
     const bells = ev.filter((e) => e.k === 'doorbell' && e.t >= from)
     expect(bells).toHaveLength(6 * 3)

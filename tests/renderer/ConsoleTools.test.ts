@@ -10,8 +10,6 @@ import { fmtTimePrefix } from '../../src/renderer/src/format'
 import { fakeApi, snapshot } from './support'
 
 type Pane = VueWrapper<InstanceType<typeof ConsolePane>>
-type Api = ReturnType<typeof fakeApi>
-type Store = ReturnType<typeof useLabStore>
 
 async function setup() {
   const pinia = createPinia()

@@ -72,6 +72,7 @@ describe('format helpers', () => {
 describe('DisplayFormatter', () => {
   it('prefixes lines across chunk boundaries', () => {
     const f = new DisplayFormatter({ timestamps: true, hex: false })
+    // eslint-disable-next-line no-control-regex -- matching the SGR escapes the formatter emits
     const strip = (s: string) => s.replace(/\x1b\[[0-9;]*m/g, '')
     expect(strip(f.feed('ab', 1e9) + f.feed('c\nd', 2e9))).toBe('[   1.000000] abc\n[   2.000000] d')
   })

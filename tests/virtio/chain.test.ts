@@ -266,7 +266,7 @@ describe('MockSplitQueue', () => {
     expect(gaps.some((g) => g > 0)).toBe(true)
   })
 
-  it('seedInit lays out the seed free chain (wire-protocol §2.3)', () => {
+  it('seedInit lays out the seed free chain (docs/wire-protocol.md#vring-layout)', () => {
     const { shm, q, r } = setup(4)
     q.seedInit()
     expect([0, 1, 2, 3].map((i) => shm.r16(r.descOff + 16 * i + 14))).toEqual([1, 2, 3, 0x8000])

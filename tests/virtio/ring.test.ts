@@ -30,7 +30,7 @@ import {
 const B = 0x101000
 const BASE = 0xafa00000
 
-describe('split ring byte layout, n = 4 at B = 0x101000 (wire-protocol §2.3)', () => {
+describe('split ring byte layout, n = 4 at B = 0x101000 (docs/wire-protocol.md#vring-layout)', () => {
   const r = ringAt(B, 4, 4096)
 
   it('ring parts', () => {
@@ -156,7 +156,7 @@ describe('addresses', () => {
     expect(translate({ lo: 0xafdfffff, hi: 0 }, 2, BASE, 0x400000)).toBeNull()
     expect(translate({ lo: 0xaf9fffff, hi: 0 }, 1, BASE, 0x400000)).toBeNull()
     expect(translate({ lo: 0xafa00000, hi: 1 }, 1, BASE, 0x400000)).toBeNull()
-    // METAL_BAD_PHYS, the transient all-ones desc.addr (wire-protocol §2.4)
+    // METAL_BAD_PHYS, the transient all-ones desc.addr (docs/wire-protocol.md#bounce-buffers)
     expect(translate({ lo: 0xffffffff, hi: 0xffffffff }, 1, BASE, 0x400000)).toBeNull()
   })
 })
@@ -165,7 +165,7 @@ describe('describeRing', () => {
   it('describes the seed ring after one TX byte', () => {
     const shm = new Shm(0x400000)
     const r = ringAt(B, 4, 4096)
-    // seed initial free chain (wire-protocol §2.3), then 'H' in a bounce buffer at 0x080820
+    // seed initial free chain (docs/wire-protocol.md#vring-layout), then 'H' in a bounce buffer at 0x080820
     for (let i = 0; i < 3; i++) shm.w16(ringOff.descNext(r, i), i + 1)
     shm.w16(ringOff.descNext(r, 3), 0x8000)
     shm.w8(0x80820, 0x48)

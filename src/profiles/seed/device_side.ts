@@ -1,5 +1,6 @@
 // instance_1: the seed's hand-written virtio-mmio console back end (device_side/src/
-// virtio-mmio-backend{,-serial}.c), reproduced store for store (wire-protocol §3.2, §3.3, §4.2).
+// virtio-mmio-backend{,-serial}.c), reproduced store for store (docs/wire-protocol.md#device-boot,
+// #device-callback, #device-service).
 // Seed quirks are kept on purpose and cited (Qn). Where the real code would dereference a wild
 // pointer or index past its 2-slot table, we do not: the value read from shm is validated, the
 // lab reports what the real device would have done, and the callback returns.
@@ -66,7 +67,7 @@ export class DeviceSide {
     this.base = base
     this.size = size
     p.memset(0, size, 0) // Q26: the device wipes the whole shm at boot
-    // registers, in the source's order (§3.2 step 4)
+    // registers, in the source's order (docs/wire-protocol.md#device-boot)
     p.w32(REG.MagicValue, VIRTIO_MMIO_MAGIC)
     p.w32(REG.Version, 1) // Q1: legacy
     p.w32(REG.DeviceID, VIRTIO_ID_CONSOLE)
@@ -81,12 +82,12 @@ export class DeviceSide {
     p.printk(`VIRTIO_MMIO_MAGIC_VALUE: 0x${p.r32(REG.MagicValue).toString(16)}\n`)
     p.printk(`VIRTIO_MMIO_VERSION: 0x${p.r32(REG.Version).toString(16)}\n`)
     p.printk(`VIRTIO_MMIO_DEVICE_ID: 0x${p.r32(REG.DeviceID).toString(16)}\n`)
-    // errata 9.5: the callback joins the handler list only now; earlier doorbells are lost
+    // docs/wire-protocol.md#device-boot: the callback joins the handler list only now; earlier doorbells are lost
     p.ipm_register_callback(() => this.callback())
     p.setState('running', `waiting for the driver; rings peer ${(p.ivshmem_get_id() + 1) & 0xffff}`)
   }
 
-  /** the IPM callback, once per coalesced doorbell (§3.3) */
+  /** the IPM callback, once per coalesced doorbell (docs/wire-protocol.md#device-callback) */
   private callback(): void {
     const p = this.p
     // a. an interrupt acknowledgement: clear and return (Q21: hides a notify merged with it)
@@ -105,7 +106,7 @@ export class DeviceSide {
     else this.serve()
   }
 
-  /** §3.3 d: latch one queue's legacy configuration and ack it with 0xAABBAABB (Q3, Q4, Q5) */
+  /** docs/wire-protocol.md#device-callback: latch one queue's legacy configuration and ack it with 0xAABBAABB (Q3, Q4, Q5) */
   private configureQueue(): void {
     const p = this.p
     const idx = p.r32(REG.DriverFeaturesSel) // Q4: queue index read from 0x024
@@ -128,7 +129,7 @@ export class DeviceSide {
       p.event('error', { where: 'configure', message: `queue index ${idx} read from DriverFeaturesSel is outside the 2-slot vring table (Q29); ignored` })
       return
     }
-    // errata 9.7: the whole ring must lie inside the mapping, not just its first byte
+    // docs/wire-protocol.md#addresses rule 3: the whole ring must lie inside the mapping, not just its first byte
     const off = { desc: desc - this.base, avail: avail - this.base, used: used - this.base }
     const sizeOk = num > 0 && num <= 0x8000 // virtio's largest queue
     const ok =
@@ -161,7 +162,7 @@ export class DeviceSide {
     p.event('guest', { op: 'queue-configured', queue: idx, pfn, align, num, desc, avail, used })
   }
 
-  /** §4.2: exactly one descriptor per callback, slot = used.idx mod num (Q18, Q19, Q20) */
+  /** docs/wire-protocol.md#device-service: exactly one descriptor per callback, slot = used.idx mod num (Q18, Q19, Q20) */
   private serve(): void {
     const p = this.p
     const q = p.r32(REG.QueueNotify) // Q22: last queue written, no pending bits

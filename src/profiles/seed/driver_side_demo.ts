@@ -1,7 +1,8 @@
 // instance_2: driver_side_demo. Zephyr + OpenAMP's virtio-mmio driver in hypervisor-less (HVL)
 // mode, the virtio-serial driver with poll_out, HVL bounce buffers, and the demo's printk hook
-// (wire-protocol §3.4, §4.1, §4.3, §4.6). Every store into shm is the store the real code makes,
-// at the same offset, in the same order; addresses published are driver VAs = base + off (§2.5).
+// (docs/wire-protocol.md#driver-boot, #driver-tx, #interrupt-ack, #timing). Every store into shm is
+// the store the real code makes,
+// at the same offset, in the same order; addresses published are driver VAs = base + off (docs/wire-protocol.md#addresses).
 // Values read back from shm (desc.next, used.ring, desc.len) are validated before use.
 
 import {
@@ -23,15 +24,15 @@ import { ZHeap } from '../../guest/zheap'
 export const DRIVER_BOOT_NS = 12_000_000
 /** APPLICATION init done -> main() running its first printk [model] */
 export const DRIVER_MAIN_NS = 100_000
-/** virtio_mmio_hvl_wait_cfg: the demo's wait hook is k_busy_wait(4000000) (§1.5, Q34) */
+/** virtio_mmio_hvl_wait_cfg: the demo's wait hook is k_busy_wait(4000000) (docs/wire-protocol.md#pfn-ack, Q34) */
 export const HVL_WAIT_NS = 4_000_000_000
-/** the demo's printk hook sleeps after each byte (§4.6) */
+/** the demo's printk hook sleeps after each byte (docs/wire-protocol.md#timing) */
 export const PRINTK_SLEEP_NS = 200_000
 export const GUEST_PAGE_SIZE = 4096
 export const VQ_SIZE = 4 // VQIN_SIZE = VQOUT_SIZE
 export const HELLO = "Hello World I'm qemu_cortex_a53 sending data over Virtio-MMIO Serial Port"
 
-/** DT regions (driver overlay, §2.1) */
+/** DT regions (driver overlay, docs/wire-protocol.md#shm-map) */
 export const VMRAM0_OFF = 0x000800 // OpenAMP shm I/O region base
 export const HVL_HEAP_OFF = 0x080800 // vmram_ivshmem1 -> k_heap "hvl_shmem"
 export const VRING_HEAP_OFF = 0x100800 // vring_ivshmem -> k_heap "vring_shmem"
@@ -40,7 +41,7 @@ export const HEAP_LEN = 0x80000
 const METAL_BAD_PHYS = 0xffffffff
 /** sizeof(struct virtqueue) without its vq_descx[] tail (Q13: the tail overflows the chunk) */
 const SIZEOF_VIRTQUEUE = 0x58
-/** driver RAM address of chan->txpoll (static struct, §2.4) [model] */
+/** driver RAM address of chan->txpoll (static struct, docs/wire-protocol.md#bounce-buffers) [model] */
 const TXPOLL_VA = 0x4019b129
 const BOUNCE_COOKIE = 1 // Q15: one constant cookie for every buffer
 
@@ -81,7 +82,6 @@ export interface DriverSideState {
 
 export class DriverSideDemo {
   private base = 0
-  private size = 0
   private own = 0
   private hvl = false
   private vqs: Vq[] = []
@@ -132,7 +132,6 @@ export class DriverSideDemo {
     yield p.k_busy_wait(DRIVER_BOOT_NS)
     const mem = p.ivshmem_get_mem()
     this.base = mem.base
-    this.size = mem.size
     this.own = p.ivshmem_get_id()
     p.setState('booting', 'POST_KERNEL: virtio-mmio probe')
     this.probe()
@@ -145,7 +144,7 @@ export class DriverSideDemo {
     yield* this.helloLoop()
   }
 
-  // ---- virtio_mmio_device_init (POST_KERNEL), §3.4 steps 1-4 --------------------------------
+  // ---- virtio_mmio_device_init (POST_KERNEL), docs/wire-protocol.md#driver-boot steps 1-4 ----
 
   private probe(): void {
     const p = this.p
@@ -171,7 +170,7 @@ export class DriverSideDemo {
     p.setState('negotiating', 'Status = ACKNOWLEDGE')
   }
 
-  // ---- virtio-serial init (APPLICATION), §3.4 steps 5-14 -------------------------------------
+  // ---- virtio-serial init (APPLICATION), docs/wire-protocol.md#driver-boot steps 5-14 --
 
   private *serialInit(): Thread {
     const p = this.p
@@ -269,7 +268,7 @@ export class DriverSideDemo {
     }
   }
 
-  /** virtio_serial_poll_out (§4.1): fire and forget, one byte per descriptor */
+  /** virtio_serial_poll_out (docs/wire-protocol.md#driver-tx): fire and forget, one byte per descriptor */
   pollOut(c: number): void {
     const vq = this.vqs[CONSOLE_TX]
     if (!this.ready || !vq || vq.broken) {
@@ -296,7 +295,7 @@ export class DriverSideDemo {
     }
   }
 
-  /** virtqueue_add_buffer with one readable 1-byte buffer, bounced through hvl_shmem (§2.4, Q14) */
+  /** virtqueue_add_buffer with one readable 1-byte buffer, bounced through hvl_shmem (docs/wire-protocol.md#bounce-buffers, Q14) */
   private addBuffer(vq: Vq, c: number, orig: number): boolean {
     const p = this.p
     const head = vq.head
@@ -335,7 +334,7 @@ export class DriverSideDemo {
     return true
   }
 
-  /** virtqueue_get_buffer: reclaim one used buffer (§4.1 step 2) */
+  /** virtqueue_get_buffer: reclaim one used buffer (docs/wire-protocol.md#driver-tx) */
   private getBuffer(vq: Vq): void {
     const p = this.p
     const usedIdx = p.r16(vq.used + 2)
@@ -381,7 +380,7 @@ export class DriverSideDemo {
     return false
   }
 
-  /** virtio_mmio_isr via the HVL callback list (§4.3) */
+  /** virtio_mmio_isr via the HVL callback list (docs/wire-protocol.md#interrupt-ack) */
   private isr(): void {
     const p = this.p
     const isr = p.r32(REG.InterruptStatus)

@@ -102,7 +102,7 @@ export interface ControlForm {
   gapMs: string
   speed: string
   untilS: string
-  /** BAR2 virtual addresses, hex (wire-protocol §2.5) */
+  /** BAR2 virtual addresses, hex (docs/wire-protocol.md#addresses) */
   driverBase: string
   deviceBase: string
 }

@@ -3,7 +3,7 @@ import type { DescRow, LabSnapshot, RegCell, RingView } from '../../shared/contr
 import type { Selection } from './stores/selection'
 import { hex, regTestId } from './format'
 
-/** size of the register window in the seed (wire-protocol §1.1) */
+/** size of the register window in the seed (docs/wire-protocol.md#register-block) */
 export const MMIO_WINDOW = 0x200
 
 export function regSelection(r: RegCell): Selection {

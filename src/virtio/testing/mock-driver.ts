@@ -144,7 +144,7 @@ export class MockSplitQueue {
     }
   }
 
-  /** Seed driver's initial free chain: desc[i].next = i + 1, last = 0x8000 (wire-protocol §2.3) */
+  /** Seed driver's initial free chain: desc[i].next = i + 1, last = 0x8000 (docs/wire-protocol.md#vring-layout) */
   seedInit(): void {
     for (let i = 0; i < this.num; i++)
       writeDesc(this.shm, this.ring, i, { addr: { lo: 0, hi: 0 }, len: 0, flags: 0, next: i + 1 < this.num ? i + 1 : VQ_RING_DESC_CHAIN_END })

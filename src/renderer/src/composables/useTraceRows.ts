@@ -195,7 +195,7 @@ export function useTraceRows(src: TraceSource, pred: Ref<TracePredicate | null>)
     const firstBefore = firstKept.value
     end.value = Math.max(end.value, src.end())
     learnFirst(src.first())
-    let dropped = 0
+    let dropped: number
     if (filtered.value) {
       const m = matches.value
       let k = 0
