@@ -21,10 +21,40 @@ describe('RegisterInspector', () => {
     const row = w.get('[data-testid="reg-0x000"]')
     expect(row.get('[data-testid="reg-name"]').text()).toBe('MagicValue')
     expect(row.get('[data-testid="reg-value"]').text()).toBe('0x74726976')
-    expect(row.get('[data-testid="reg-fields"]').text()).toContain('virt')
-    expect(row.text()).toContain('VIRTIO_MMIO_MAGIC_VALUE')
     expect(row.get('[data-testid="reg-writer"]').text()).toContain('device')
-    expect(w.get('[data-testid="reg-0x070"]').get('[data-testid="reg-fields"]').text()).toContain('DRIVER_OK=1')
+    // the decoding sits in a detail row, shown on demand
+    expect(w.find('[data-testid="reg-0x000-detail"]').exists()).toBe(false)
+  })
+
+  it('shows the decoding in a detail row: → / the twisty open it, ← closes it', async () => {
+    const w = mount(RegisterInspector, { props: { regs: midRun().regs }, global: { plugins: [pinia] } })
+    await w.get('[data-testid="reg-0x000"] [data-testid="reg-expand"]').trigger('click')
+    const d = w.get('[data-testid="reg-0x000-detail"]')
+    expect(d.get('[data-testid="reg-fields"]').text()).toContain('virt')
+    expect(d.text()).toContain('VIRTIO_MMIO_MAGIC_VALUE')
+    expect(w.get('[data-testid="reg-0x000"]').attributes('aria-expanded')).toBe('true')
+    await w.get('[data-testid="reg-0x070"]').trigger('keydown', { key: 'ArrowRight' })
+    expect(w.get('[data-testid="reg-0x070-detail"] [data-testid="reg-fields"]').text()).toContain('DRIVER_OK=1')
+    await w.get('[data-testid="reg-0x070"]').trigger('keydown', { key: 'ArrowLeft' })
+    expect(w.find('[data-testid="reg-0x070-detail"]').exists()).toBe(false)
+  })
+
+  it('every badge opens the Q1–Q35 legend at its quirk: what the seed does, what virtio 1.2 asks, where it shows', async () => {
+    const w = mount(RegisterInspector, { props: { regs: midRun().regs }, global: { plugins: [pinia] }, attachTo: document.body })
+    await w.get('[data-testid="reg-0x040"] [data-testid="quirk-Q3"]').trigger('click')
+    const legend = w.get('[data-testid="quirk-legend"]')
+    expect(legend.findAll('li')).toHaveLength(35)
+    const q3 = legend.get('[data-testid="legend-Q3"]')
+    expect(q3.classes()).toContain('on')
+    expect(q3.text()).toContain('0xAABBAABB')
+    expect(q3.text()).toContain('virtio 1.2')
+    expect(q3.text()).toContain('register inspector (QueuePFN')
+    expect(q3.text()).not.toContain('](') // markdown links rendered as text
+    await legend.trigger('keydown', { key: 'Escape' })
+    expect(w.find('[data-testid="quirk-legend"]').exists()).toBe(false)
+    await w.get('[data-testid="quirk-legend-open"]').trigger('click')
+    expect(w.get('[data-testid="quirk-legend"]').findAll('li.on')).toHaveLength(0)
+    w.unmount()
   })
 
   it('shows every quirk the profile flags, as a badge whose title is the rule it breaks', () => {
@@ -38,7 +68,7 @@ describe('RegisterInspector', () => {
     expect(pfn.quirks.map((q) => q.q)).toContain('Q3')
     for (const q of pfn.quirks) expect(row.get(`[data-testid="quirk-${q.q}"]`).attributes('title')).toBe(`${q.q}: ${q.rule}`)
     // and on every register, not only QueuePFN
-    const badges = w.findAll('[data-testid^="quirk-"]').length
+    const badges = w.findAll('button.quirk').length
     expect(badges).toBe(regs.reduce((n, r) => n + r.quirks.length, 0))
   })
 
