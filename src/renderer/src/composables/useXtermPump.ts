@@ -30,7 +30,7 @@ export function useXtermPump(opts: { term: () => Terminal | null; mode: () => Di
 
   function enqueue(chunks: readonly ConsoleChunk[]): void {
     for (const ch of chunks) {
-      const display = formatter.feed(ch.data, ch.t)
+      const display = ch.marker !== undefined ? formatter.marker(ch.marker) : formatter.feed(ch.data, ch.t)
       counts.queued += ch.data.length
       if (display.length <= MAX_CHUNK) {
         queue.push({ display, raw: ch.data.length })

@@ -12,6 +12,8 @@ export interface ConsoleChunk {
   data: string
   /** virtual time (ns) the bytes were emitted (the service's, else the newest snapshot's) */
   t: number
+  /** a line of the lab's own (restart marker), not a received byte: data is '' */
+  marker?: string
 }
 
 /** what a ConsolePane registers to receive bytes */
@@ -169,6 +171,18 @@ export const useConsoleStore = defineStore('console', () => {
     }
   }
 
+  /** a marker line (e.g. a restart) at virtual time t: before the first not yet shown chunk
+   *  emitted after t, so a new boot banner never glues onto the half-printed line */
+  function mark(side: Side, t: number, text: string): void {
+    const c = consoles[side]
+    const chunk: ConsoleChunk = { data: '', t, marker: text }
+    let k = c.pending.findIndex((ch) => ch.t > t)
+    if (k < 0) k = c.pending.length
+    c.pending.splice(k, 0, chunk)
+    c.chunks.splice(c.chunks.length - (c.pending.length - 1 - k), 0, chunk)
+    scheduleFlush()
+  }
+
   /** a new run: empty logs, counters and attached terminals */
   function reset(): void {
     epoch++
@@ -214,5 +228,5 @@ export const useConsoleStore = defineStore('console', () => {
     c.pending = []
   }
 
-  return { received, written, lost, bind, ingest, flush, reset, attach, text, chunks, trimmed, clear }
+  return { received, written, lost, bind, ingest, mark, flush, reset, attach, text, chunks, trimmed, clear }
 })
