@@ -32,7 +32,7 @@ describe('RegisterInspector', () => {
     const d = w.get('[data-testid="reg-0x000-detail"]')
     expect(d.get('[data-testid="reg-fields"]').text()).toContain('virt')
     expect(d.text()).toContain('VIRTIO_MMIO_MAGIC_VALUE')
-    expect(w.get('[data-testid="reg-0x000"]').attributes('aria-expanded')).toBe('true')
+    expect(w.get('[data-testid="reg-0x000"] [data-testid="reg-expand"]').attributes('aria-expanded')).toBe('true')
     await w.get('[data-testid="reg-0x070"]').trigger('keydown', { key: 'ArrowRight' })
     expect(w.get('[data-testid="reg-0x070-detail"] [data-testid="reg-fields"]').text()).toContain('DRIVER_OK=1')
     await w.get('[data-testid="reg-0x070"]').trigger('keydown', { key: 'ArrowLeft' })
