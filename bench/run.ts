@@ -12,6 +12,7 @@ import { buildSnapshot, liveInput } from '../src/lab/snapshot'
 import { LabService } from '../src/host/service'
 import { DEFAULT_SCENARIO, type ScenarioConfig } from '../src/shared/contract'
 import { frameRateRow } from './frame-rate'
+import { responsivenessRows } from './responsiveness'
 
 const quick = process.argv.includes('--quick')
 const VIRTUAL = quick ? 60e9 : 3600e9
@@ -96,6 +97,9 @@ async function main(): Promise<void> {
   const fr = await frameRateRow()
   if (fr) row(fr.name, fr.value, fr.unit, fr.note)
   else row('renderer frame rate at max speed (Chromium)', Number.NaN, 'fps', 'skipped: no /usr/bin/chromium or no built renderer (npm run build)')
+
+  // 7. renderer responsiveness (issue #10): fps at ×1 / max, pause and time-travel latency, with and without two busy loops
+  for (const r of await responsivenessRows()) row(r.name, r.value, r.unit, r.note)
 
   mkdirSync(join(__dirname), { recursive: true })
   const out = { date: new Date().toISOString(), node: process.version, quick, virtualSeconds: VIRTUAL / S, rows }

@@ -62,7 +62,10 @@ test.describe('lab window: keyboard, accessibility, layout', () => {
     await expect(lab.page.getByTestId('console-device-deaf')).toContainText('never reads its UART')
   })
 
-  test('timeline: go to #N, arrow keys move the time-travel selection, Esc returns to live', async () => {
+  test('timeline: live shows the newest event; go to #N, arrow keys move the time-travel selection, Esc returns to live', async () => {
+    const trace = await lab.stableStatusNumber('trace')
+    await expect(lab.page.getByTestId('event-' + (trace - 1))).toBeInViewport()
+    await expect(lab.page.getByTestId('timeline-live')).toHaveAttribute('aria-pressed', 'true')
     await lab.page.getByTestId('timeline-goto').fill('#100')
     await lab.page.getByTestId('timeline-goto').press('Enter')
     await expect(lab.page.getByTestId('time-travel-event')).toHaveText('#100')

@@ -1,7 +1,7 @@
 // Virtual scrolling for fixed-height rows: only the rows in view (plus OVERSCAN) are rendered,
 // whatever the row count. Past MAX_PX of content (browsers cap an element's height) the
 // scrollbar maps proportionally onto the rows.
-import { computed, ref, type Ref } from 'vue'
+import { computed, nextTick, ref, type Ref } from 'vue'
 
 export const ROW_H = 18
 export const OVERSCAN = 6
@@ -42,8 +42,13 @@ export function useVirtualRows(rowCount: Ref<number>) {
     viewH.value = h > 0 ? h : FALLBACK_VIEW_H
   }
 
-  function onScroll(): void {
-    if (el.value) scrollTop.value = el.value.scrollTop
+  /** a programmatic scroll waits for the render that sizes the spacer: until then the browser
+   *  would clamp it to the old height, and the scroll events it fires are not the user's */
+  let pending = false
+  function onScroll(): boolean {
+    if (pending || !el.value) return false
+    scrollTop.value = el.value.scrollTop
+    return true
   }
 
   /** scroll position that shows row r at the top */
@@ -57,6 +62,12 @@ export function useVirtualRows(rowCount: Ref<number>) {
     const v = Math.max(0, Math.min(maxScroll.value, px))
     scrollTop.value = v
     if (el.value) el.value.scrollTop = v
+    pending = true
+    void nextTick(() => {
+      if (el.value) el.value.scrollTop = scrollTop.value
+      // the scroll event of that assignment arrives before the next frame
+      requestAnimationFrameOr(() => (pending = false))
+    })
   }
 
   /** bring row r into view: 'nearest' scrolls only when it is outside, 'center' centres it */
@@ -82,4 +93,9 @@ export function useVirtualRows(rowCount: Ref<number>) {
   }
 
   return { el, scrollTop, viewH, viewRows, contentH, window, topRow, measure, onScroll, reveal, toBottom, atBottom, shiftUp, setTop }
+}
+
+function requestAnimationFrameOr(f: () => void): void {
+  if (typeof requestAnimationFrame === 'function') requestAnimationFrame(() => f())
+  else setTimeout(f, 0)
 }
