@@ -1,9 +1,31 @@
 import { defineConfig } from '@playwright/test'
+import { spawnSync } from 'node:child_process'
 
 // Browser project: the built renderer in Debian's Chromium against the WebSocket host (always runs).
 // Electron project: the packaged shell via _electron.launch, skipped where no Electron binary exists.
-// E2E_PORT lets two runs share a machine (default 4173)
-const PORT = Number(process.env.E2E_PORT ?? 4173)
+//
+// Port: E2E_PORT when set, else a free port the OS picks for this run. The run always starts its
+// own host and never reuses a server it did not start: a user's `npm start` on 4173 (or another
+// engineer's run) is neither reset nor mistaken for ours; a taken E2E_PORT fails the run clearly.
+
+/** a port free right now (the OS picks it; a child process because the config loads synchronously) */
+function freePort(): number {
+  const r = spawnSync(
+    process.execPath,
+    ['-e', "const s=require('net').createServer().listen(0,'127.0.0.1',()=>{process.stdout.write(String(s.address().port));s.close()})"],
+    { encoding: 'utf8', timeout: 30_000 }
+  )
+  const port = Number(r.stdout)
+  if (r.status !== 0 || !Number.isInteger(port) || port <= 0) throw new Error(`cannot pick a free port for the e2e host: ${r.stderr || r.error?.message || 'no output'}`)
+  return port
+}
+
+if (process.env.E2E_PORT !== undefined && !/^[1-9]\d{0,4}$/.test(process.env.E2E_PORT)) {
+  throw new Error(`E2E_PORT must be a port number 1..65535, got '${process.env.E2E_PORT}'`)
+}
+// workers load this file again and inherit the runner's environment: they see the same port
+process.env.E2E_PORT ??= String(freePort())
+const PORT = Number(process.env.E2E_PORT)
 
 export default defineConfig({
   testDir: 'e2e',
@@ -12,7 +34,10 @@ export default defineConfig({
   outputDir: process.env.E2E_OUTPUT_DIR ?? 'test-results',
   // the JSON report feeds the one-line summary of `npm test` (scripts/test.mjs)
   reporter: [['list'], ['json', { outputFile: process.env.PLAYWRIGHT_JSON_OUTPUT_NAME ?? 'reports/playwright.json' }]],
-  timeout: 60_000,
+  // generous limits for a busy machine (2 cores shared with other work): specs wait on conditions,
+  // these only bound how long a condition may take to come true
+  timeout: 120_000,
+  expect: { timeout: 15_000 },
   use: {
     baseURL: `http://127.0.0.1:${PORT}`,
     screenshot: 'only-on-failure',
@@ -21,7 +46,8 @@ export default defineConfig({
   webServer: {
     command: `node bin/virtio-lab.js serve --port ${PORT}`,
     url: `http://127.0.0.1:${PORT}`,
-    reuseExistingServer: !process.env.CI,
+    // never attach to a server this run did not start (see above)
+    reuseExistingServer: false,
     timeout: 60_000,
     stdout: 'pipe',
     stderr: 'pipe'

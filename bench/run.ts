@@ -4,15 +4,19 @@
 //   npm run bench                 all rows
 //   npm run bench -- --quick      one virtual minute instead of an hour (smoke)
 
-import { writeFileSync, mkdirSync } from 'node:fs'
+import { existsSync, writeFileSync, mkdirSync } from 'node:fs'
 import { join } from 'node:path'
 import { monitorEventLoopDelay } from 'node:perf_hooks'
 import { LabSession } from '../src/lab/session'
 import { buildSnapshot, liveInput } from '../src/lab/snapshot'
 import { LabService } from '../src/host/service'
-import { DEFAULT_SCENARIO, type ScenarioConfig } from '../src/shared/contract'
+import { type ScenarioConfig } from '../src/shared/contract'
+import { DEFAULT_SCENARIO } from '../src/shared/scenario'
 import { frameRateRow } from './frame-rate'
 import { responsivenessRows } from './responsiveness'
+import { ivshmemRows } from './ivshmem'
+import { latencyRows } from './latency'
+import { specRows } from './spec'
 
 const quick = process.argv.includes('--quick')
 const VIRTUAL = quick ? 60e9 : 3600e9
@@ -93,13 +97,26 @@ async function main(): Promise<void> {
   row('service at max speed: snapshots published per second', snaps / secs, 'Hz', 'cap ~60 Hz')
   row('service at max speed: console bytes published = produced', consoleBytes === svc.session.consoles.device.total + svc.session.consoles.driver.total ? 1 : 0, 'bool', `${consoleBytes} bytes`)
 
-  // 6. renderer frame rate at max speed, measured in Debian's Chromium (skipped without one)
+  // 6. the spec profile's data path and fuzzing rate
+  specRows(row, quick)
+
+  // 7. renderer frame rate at max speed, measured in Debian's Chromium (skipped without one)
   const fr = await frameRateRow()
   if (fr) row(fr.name, fr.value, fr.unit, fr.note)
   else row('renderer frame rate at max speed (Chromium)', Number.NaN, 'fps', 'skipped: no /usr/bin/chromium or no built renderer (npm run build)')
 
-  // 7. renderer responsiveness (issue #10): fps at ×1 / max, pause and time-travel latency, with and without two busy loops
+  // 6b. renderer responsiveness (issue #10): fps at ×1 / max, pause and time-travel latency, with and without two busy loops
   for (const r of await responsivenessRows()) row(r.name, r.value, r.unit, r.note)
+
+  // 7. real ivshmem (native addon): doorbell round trip vs C, shm copy bandwidth (skipped without the addon)
+  await ivshmemRows(row, quick)
+
+  // 8. host responsiveness: getSnapshot p99 over the WebSocket and time to the first Hello line
+  //    in the page, idle and with two busy loops, and p99 while another client abuses the host
+  //    (the host runs as a child process, as `npm start` and the e2e run use it; needs a build)
+  if (existsSync(join(__dirname, '..', 'out', 'main', 'cli.js'))) {
+    for (const r of await latencyRows(quick)) row(r.name, r.value, r.unit, r.note)
+  } else row('host getSnapshot p99 over WebSocket', Number.NaN, 'ms', 'skipped: not built (npm run build)')
 
   mkdirSync(join(__dirname), { recursive: true })
   const out = { date: new Date().toISOString(), node: process.version, quick, virtualSeconds: VIRTUAL / S, rows }

@@ -38,7 +38,7 @@ test.describe('electron app', () => {
       })
       // IPC goes through the same validation as the WebSocket host
       const err = await page.evaluate(() => (window as LabWindow).labApi!.configure({ vectors: 65 }).then(() => '', (e: Error) => e.message))
-      expect(err).toBe('configure: vectors must be an integer 1..64 (got 65)')
+      expect(err).toBe('configure: vectors must be at most 64 (got 65)')
       // served from the privileged app:// scheme, not file://
       const url = await app.evaluate(({ BrowserWindow }) => BrowserWindow.getAllWindows()[0].webContents.getURL())
       expect(url).toMatch(/^app:\/\/lab\//)

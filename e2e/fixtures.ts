@@ -18,7 +18,7 @@ export async function rpcFromPage(page: Page, method: string, params: unknown[],
     ({ method, params, query }) =>
       new Promise<RpcReply>((resolve, reject) => {
         const ws = new WebSocket(`ws://${location.host}/rpc${query}`)
-        const timer = setTimeout(() => reject(new Error('rpc timeout')), 10_000)
+        const timer = setTimeout(() => reject(new Error('rpc timeout')), 30_000) // a bound for a busy machine, not a speed check
         ws.onerror = () => {
           clearTimeout(timer)
           reject(new Error('websocket error'))

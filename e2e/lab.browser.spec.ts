@@ -130,7 +130,7 @@ test.describe('lab window', () => {
     await lab.ctl('vectors').fill('65')
     await lab.apply()
     await expect(lab.error('vectors')).toBeVisible()
-    await expect(lab.error('vectors')).toContainText('1..64')
+    await expect(lab.error('vectors')).toContainText('vectors must be at most 64')
     await expect(lab.ctl('vectors')).toHaveValue('65')
     await lab.ctl('vectors').fill('0')
     await lab.apply()

@@ -1,5 +1,6 @@
 import { LabSession } from '../src/lab/session'
-import { DEFAULT_SCENARIO, type ScenarioConfig, type TraceEvent } from '../src/shared/contract'
+import { type ScenarioConfig, type TraceEvent } from '../src/shared/contract'
+import { DEFAULT_SCENARIO } from '../src/shared/scenario'
 
 export const S = 1_000_000_000
 export const MS = 1_000_000

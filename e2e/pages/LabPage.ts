@@ -1,6 +1,7 @@
 // Page object for the lab window (browser host or Electron: same renderer, same test ids).
 import { expect, type Locator, type Page } from '@playwright/test'
-import { DEFAULT_SCENARIO, type ScenarioConfig, type Side } from '../../src/shared/contract'
+import { type ScenarioConfig, type Side } from '../../src/shared/contract'
+import { DEFAULT_SCENARIO } from '../../src/shared/scenario'
 
 /** window.__lab, the renderer's read-only test hook (src/renderer/src/main.ts) */
 interface LabHookWindow {
@@ -61,7 +62,7 @@ export class LabPage {
       ({ method, params }) =>
         new Promise<{ result?: T; error?: { message: string } }>((resolve, reject) => {
           const ws = new WebSocket(`${location.protocol === 'https:' ? 'wss' : 'ws'}://${location.host}/rpc${location.search}`)
-          const timer = setTimeout(() => reject(new Error(`${method}: rpc timeout`)), 10_000)
+          const timer = setTimeout(() => reject(new Error(`${method}: rpc timeout`)), 30_000) // a bound for a busy machine, not a speed check
           ws.onerror = () => reject(new Error(`${method}: websocket error`))
           ws.onopen = () => ws.send(JSON.stringify({ id: 1, method, params }))
           ws.onmessage = (m) => {

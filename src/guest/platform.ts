@@ -68,13 +68,26 @@ export interface GuestPlatform {
   /** byte from this guest's UART receive side, or -1 */
   uart_poll_in(): number
   // --- lab instrumentation (no effect on the wire)
-  /** a diagnostic line on this guest's console, e.g. libmetal's log output */
+  /** a line of the lab's diagnostic log on this guest's console pane (libmetal's messages, the
+   *  lab's own account). Not guest output: the platform prefixes every such line with LAB_MARK. */
   log(line: string): void
   event(k: 'desc-add' | 'desc-used' | 'reclaim' | 'guest' | 'error', fields: Record<string, unknown>): void
   setState(state: GuestState, detail?: string): void
 }
 
+/** starts every console line the lab writes that the real guest would not print: instance_2 has
+ *  no console at all (CONFIG_CONSOLE=n, driver_side_demo/prj.conf), so its pane is the lab's
+ *  diagnostic log; guest bytes never start a line with it on their own */
+export const LAB_MARK = '[lab] '
+
+/** what a guest's console pane shows, for the UI's label */
+export interface ConsoleKind {
+  /** 'guest': the bytes the guest's UART emitted; 'lab': the lab's diagnostic log */
+  kind: 'guest' | 'lab'
+  note: string
+}
+
 /** Zephyr's %p: 0x + lowercase hex without padding; NULL prints "(nil)" (docs/wire-protocol.md#print-formats) */
-export function fmtPtr(v: number): string {
-  return v === 0 ? '(nil)' : '0x' + v.toString(16)
+export function fmtPtr(v: number | bigint): string {
+  return v === 0 || v === 0n ? '(nil)' : '0x' + v.toString(16)
 }

@@ -6,14 +6,19 @@
 //  - k_sleep(d) rounds up to ticks and Zephyr adds one more tick to relative timeouts, counted
 //    from the current tick boundary: k_sleep(200 us) always ends at the second tick boundary;
 //  - k_uptime_get_32() advances in whole ticks (10 ms);
-//  - k_busy_wait() spins: the CPU is held, other threads (the IPM loop) cannot run.
+//  - k_busy_wait() spins: the CPU is held, other threads (the IPM loop) cannot run;
+//  - the IPM event-loop thread is created during POST_KERNEL init by the main thread at the same
+//    priority, so it first runs when main first blocks or returns; only then does it register its
+//    k_poll_signal with the ivshmem driver (ipm_ivshmem.c ivshmem_ipm_event_loop_thread ->
+//    ivshmem_register_handler). Until then virt_ivshmem.c's ISR finds no signal and a vector-0
+//    doorbell is lost.
 
 import type { Clock } from '../sim/clock'
 import type { TraceSink } from '../sim/trace'
 import type { Fabric, Peer } from '../ivshmem/fabric'
 import type { ShmAccess } from '../sim/shm'
 import type { GuestState, Side } from '../sim/types'
-import { OpKind, PollSignal, type GuestPlatform, type IvshmemMem, type Op, type Thread } from './platform'
+import { LAB_MARK, OpKind, PollSignal, type GuestPlatform, type IvshmemMem, type Op, type Thread } from './platform'
 
 export const TICK_NS = 10_000_000 // CONFIG_SYS_CLOCK_TICKS_PER_SEC = 100 on QEMU targets
 
@@ -43,6 +48,8 @@ export class ZephyrGuest implements GuestPlatform {
   private running: KThread | null = null
   private readonly ready: KThread[] = []
   private readonly ipmSig = new PollSignal()
+  /** ivshmem_register_handler has run: vector-0 interrupts raise ipmSig from now on */
+  private sigRegistered = false
   private ipmCb: (() => void) | null = null
   /** UART receive FIFO (bytes typed into this guest's console) */
   readonly rx: number[] = []
@@ -84,8 +91,9 @@ export class ZephyrGuest implements GuestPlatform {
     const main = this.main
     if (!main || !this.peer || !this.alive) return
     this.main = null
-    this.spawn('ipm_event_loop', this.ipmLoop())
+    // main runs first (it creates the IPM thread during init); the IPM thread waits its turn
     this.spawn('main', main(this))
+    this.spawn('ipm_event_loop', this.ipmLoop())
   }
 
   stop(): void {
@@ -124,7 +132,10 @@ export class ZephyrGuest implements GuestPlatform {
       return
     }
     if (r.done) {
+      // the thread returned (main() ends, as on the device): the CPU goes to the next ready
+      // thread, e.g. an IPM loop made ready while this one was spinning in k_busy_wait
       this.running = null
+      this.dispatch()
       return
     }
     const op = r.value
@@ -161,6 +172,8 @@ export class ZephyrGuest implements GuestPlatform {
   }
 
   private *ipmLoop(): Thread {
+    this.sigRegistered = true // ivshmem_register_handler(ivshmem, &sig, 0) on the thread's first run
+    if (this.trace.on) this.trace.emit('callback', this.side, { op: 'signal-registered', peer: this.peer?.id ?? null })
     for (;;) {
       yield { k: OpKind.Wait, sig: this.ipmSig }
       this.ipmSig.raised = false // k_poll_signal_reset
@@ -177,6 +190,10 @@ export class ZephyrGuest implements GuestPlatform {
     if (!this.alive) return
     if (vector !== 0) {
       if (this.trace.on) this.trace.emit('callback', this.side, { op: 'ignored', vector, count, reason: 'ipm_ivshmem only listens on vector 0' })
+      return
+    }
+    if (!this.sigRegistered) {
+      if (this.trace.on) this.trace.emit('callback', this.side, { op: 'ignored', vector, count, reason: 'lost: the IPM thread has not run yet, no k_poll_signal registered' })
       return
     }
     this.ipmSig.raise()
@@ -272,7 +289,7 @@ export class ZephyrGuest implements GuestPlatform {
     this.hooks.console(this.side, s)
   }
   log(line: string): void {
-    this.out(line + '\r\n')
+    this.out(LAB_MARK + line + '\r\n')
   }
   event(k: 'desc-add' | 'desc-used' | 'reclaim' | 'guest' | 'error', fields: Record<string, unknown>): void {
     if (this.trace.on) this.trace.emit(k, this.side, fields)

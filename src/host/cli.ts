@@ -5,144 +5,28 @@
 // should (driver-first): that failure is the lab's result, not the tool's.
 
 import { closeSync, openSync, writeSync } from 'node:fs'
+import { isIP } from 'node:net'
 import { join } from 'node:path'
 import type { ScenarioConfig, Side } from '../shared/contract'
-import { DEFAULT_SCENARIO } from '../shared/contract'
 import { LabSession } from '../lab/session'
 import { explain } from '../lab/explain'
-import { ORDERS, parseAddr, parseDuration, parseRestart, parseSize, parseSpeed, resolveScenario } from '../lab/config'
+import { CliError, RUN_OPTIONS, SCENARIO_OPTIONS, SERVE_OPTIONS, one, parseFlags, scenarioFrom, usage, type CliOption, type Flags } from './cli-args'
 
-export class CliError extends Error {}
-
-export const USAGE = `virtio-lab — Virtio Serial Lab, headless
-
-Usage:
-  virtio-lab run   [options]   run a scenario, print console output
-  virtio-lab serve [options]   serve the lab UI and service over HTTP/WebSocket
-  virtio-lab --help
-
-Scenario options (run and serve):
-  --profile seed                 byte-compatible with the Zephyr/OpenAMP demo (default)
-  --order ORDER                  device-first (default) | driver-first | device-only | driver-only
-  --vectors N                    ivshmem-server -n: vectors per peer, 1..64 (default 2)
-  --shm-size SIZE                ivshmem-server -l: power of two, e.g. 4M (default), 64K..1G
-  --shm-state fresh|leftover     leftover = registers left by an earlier run (QEMU's example
-                                 server keeps its shm object)
-  --latency TIME                 doorbell delivery latency (default 20us)
-  --gap TIME                     time between the first and the second start (default 1s)
-  --restart SIDE@TIME            power-cycle a side, e.g. driver@12s (repeatable)
-  --driver-base VA, --device-base VA
-                                 where each guest maps BAR2 (default 0xafa00000 both); the
-                                 seed works only when they are equal (wire-protocol §2.5)
-  --speed max|N                  virtual seconds per wall second; 1 = real time
-                                 (run: default max; serve: default 1)
-
-run options:
-  --until TIME                   stop at this virtual time (default 20s)
-  --console device|driver|both   device: exactly the bytes instance_1's UART emitted;
-                                 driver: instance_2's console (its diagnostic log);
-                                 both: every line labelled with its side (default)
-  --trace FILE                   write every event as JSON Lines
-  --quiet                        do not print the lab's explanation on stderr
-
-serve options:
-  --port N                       default 4173 (0 = any free port)
-  --host ADDR                    default 127.0.0.1; any other address needs --token
-  --token T                      access token for the page and the WebSocket
-
-TIME: 20s, 1500ms, 250us, 2m, 1h. SIZE: 64K, 4M, 1G or bytes.
-`
-
-type Flags = Map<string, string[]>
-
-const SCENARIO_FLAGS = ['profile', 'order', 'vectors', 'shm-size', 'shm-state', 'latency', 'gap', 'restart', 'speed', 'driver-base', 'device-base']
-const RUN_FLAGS = [...SCENARIO_FLAGS, 'until', 'console', 'trace', 'quiet']
-const SERVE_FLAGS = [...SCENARIO_FLAGS, 'port', 'host', 'token']
-const BOOLEAN = new Set(['quiet'])
-
-function parseFlags(args: string[], allowed: string[]): Flags {
-  const f: Flags = new Map()
-  for (let i = 0; i < args.length; i++) {
-    const a = args[i]!
-    if (!a.startsWith('--')) throw new CliError(`unexpected argument '${a}'`)
-    const [name, inline] = a.slice(2).split(/=(.*)/s, 2) as [string, string | undefined]
-    let value = inline
-    if (!allowed.includes(name)) throw new CliError(`unknown option --${name}`)
-    if (BOOLEAN.has(name)) {
-      if (value !== undefined) throw new CliError(`--${name} takes no value`)
-      value = ''
-    } else if (value === undefined) {
-      value = args[++i]
-      if (value === undefined || value.startsWith('--')) throw new CliError(`--${name} needs a value`)
-    }
-    f.set(name, [...(f.get(name) ?? []), value])
-  }
-  return f
-}
-
-function one(f: Flags, name: string): string | undefined {
-  const v = f.get(name)
-  if (v && v.length > 1 && name !== 'restart') throw new CliError(`--${name} given more than once`)
-  return v?.[0]
-}
-
-function need<T>(v: T | null, msg: string): T {
-  if (v === null) throw new CliError(msg)
-  return v
-}
-
-export function scenarioFrom(f: Flags, defaults: Partial<ScenarioConfig>): ScenarioConfig {
-  const p: Partial<ScenarioConfig> = { ...defaults }
-  const v = (n: string) => one(f, n)
-  if (v('profile') !== undefined) {
-    if (v('profile') !== 'seed') throw new CliError(`--profile: only 'seed' exists so far, got '${v('profile')}'`)
-    p.profile = 'seed'
-  }
-  if (v('order') !== undefined) {
-    if (!ORDERS.includes(v('order') as never)) throw new CliError(`--order must be one of ${ORDERS.join(', ')}, got '${v('order')}'`)
-    p.order = v('order') as ScenarioConfig['order']
-  }
-  if (v('vectors') !== undefined) {
-    const n = Number(v('vectors'))
-    if (!/^\d+$/.test(v('vectors')!) || n < 1 || n > 64) throw new CliError(`--vectors must be an integer 1..64 (ivshmem-server -n), got '${v('vectors')}'`)
-    p.vectors = n
-  }
-  if (v('shm-size') !== undefined) p.shmSize = need(parseSize(v('shm-size')!), `--shm-size: cannot read '${v('shm-size')}' as a size (e.g. 4M)`)
-  if (v('shm-state') !== undefined) {
-    if (v('shm-state') !== 'fresh' && v('shm-state') !== 'leftover') throw new CliError(`--shm-state must be fresh or leftover, got '${v('shm-state')}'`)
-    p.shmState = v('shm-state') as ScenarioConfig['shmState']
-  }
-  if (v('latency') !== undefined) p.latency = need(parseDuration(v('latency')!), `--latency: cannot read '${v('latency')}' as a time (e.g. 20us)`)
-  if (v('gap') !== undefined) p.gap = need(parseDuration(v('gap')!), `--gap: cannot read '${v('gap')}' as a time (e.g. 1s)`)
-  if (v('speed') !== undefined) p.speed = need(parseSpeed(v('speed')!), `--speed must be 'max' or a positive factor, got '${v('speed')}'`)
-  if (v('until') !== undefined) p.until = need(parseDuration(v('until')!), `--until: cannot read '${v('until')}' as a time (e.g. 20s)`)
-  for (const [flag, field] of [
-    ['driver-base', 'driverBase'],
-    ['device-base', 'deviceBase']
-  ] as const)
-    if (v(flag) !== undefined) p[field] = need(parseAddr(v(flag)!), `--${flag}: cannot read '${v(flag)}' as an address (e.g. 0xafa00000)`)
-  const rs = f.get('restart')
-  if (rs) p.restarts = rs.map((r) => need(parseRestart(r), `--restart must be device@TIME or driver@TIME, got '${r}'`))
-  const r = resolveScenario(p, DEFAULT_SCENARIO)
-  if (!r.ok) {
-    const e = r.errors[0]!
-    throw new CliError(`--${flagOf(e.field)}: ${e.message}`)
-  }
-  return r.config
-}
-
-function flagOf(field: string): string {
-  return ({ shmSize: 'shm-size', shmState: 'shm-state', restarts: 'restart', driverBase: 'driver-base', deviceBase: 'device-base' } as Record<string, string>)[field] ?? field
-}
+export { CliError, scenarioFrom, usage }
 
 export interface Io {
+  /** console bytes, raw (a latin1 string: one char per byte) */
   out(s: string): void
+  /** messages, UTF-8 */
   err(s: string): void
+  /** help and notices on stdout, UTF-8 (defaults to out) */
+  text?(s: string): void
 }
 
 const stdio: Io = {
   out: (s) => void process.stdout.write(s, 'latin1'),
-  err: (s) => void process.stderr.write(s)
+  err: (s) => void process.stderr.write(s, 'utf8'),
+  text: (s) => void process.stdout.write(s, 'utf8')
 }
 
 /** line labeller for --console both */
@@ -163,12 +47,19 @@ export async function run(f: Flags, io: Io): Promise<number> {
   const cfg = scenarioFrom(f, { speed: 'max', until: 20_000_000_000 })
   const mode = one(f, 'console') ?? 'both'
   if (mode !== 'device' && mode !== 'driver' && mode !== 'both') throw new CliError(`--console must be device, driver or both, got '${mode}'`)
+  if (cfg.fabric !== 'emulated') return runReal(cfg, mode, f.has('quiet'), io)
   const tracePath = one(f, 'trace')
   let fd: number | null = null
   let buf: string[] = []
   let bufLen = 0
   const flushTrace = () => {
-    if (fd !== null && buf.length) writeSync(fd, buf.join(''))
+    if (fd !== null && buf.length) {
+      try {
+        writeSync(fd, buf.join(''))
+      } catch (e) {
+        throw new CliError(`--trace: cannot write '${tracePath}': ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`)
+      }
+    }
     buf = []
     bufLen = 0
   }
@@ -186,6 +77,15 @@ export async function run(f: Flags, io: Io): Promise<number> {
       if (bufLen > 1 << 20) flushTrace()
     } }
   })
+  // the scenario header (event 0) goes to the file before the run: a target that takes no
+  // writes (a full disk, /dev/full) fails now, not after minutes of emulation
+  s.start()
+  try {
+    flushTrace()
+  } catch (e) {
+    if (fd !== null) closeSync(fd)
+    throw e
+  }
   const lab = new Labeller(io.out)
   s.onConsole((side, data) => {
     if (mode === 'both') lab.push(side, data)
@@ -207,11 +107,43 @@ export async function run(f: Flags, io: Io): Promise<number> {
   } finally {
     process.off('SIGINT', onSig)
     if (mode === 'both') lab.end()
-    flushTrace()
-    if (fd !== null) closeSync(fd)
+    try {
+      flushTrace()
+    } finally {
+      if (fd !== null) closeSync(fd)
+    }
   }
   if (!f.has('quiet')) for (const l of explain(s)) io.err(`lab: ${l}\n`)
   return 0
+}
+
+/** `--attach SOCKET` = `--fabric attached --socket SOCKET` (the issue's spelling) */
+function attachSugar(args: string[]): string[] {
+  const out: string[] = []
+  for (let i = 0; i < args.length; i++) {
+    const a = args[i]!
+    if (a === '--attach' && i + 1 < args.length) out.push('--fabric', 'attached', '--socket', args[++i]!)
+    else if (a.startsWith('--attach=')) out.push('--fabric', 'attached', '--socket', a.slice('--attach='.length))
+    else out.push(a)
+  }
+  return out
+}
+
+/** run on a real fabric (--fabric attached|hosted, --socket, --role): wall clock, src/host/attach-cmd.ts */
+async function runReal(cfg: ScenarioConfig, mode: string, quiet: boolean, io: Io): Promise<number> {
+  if (!cfg.socket) throw new CliError(`--socket: the ${cfg.fabric} fabric needs the ivshmem-server's socket path`)
+  const { runAttached } = await import('./attach-cmd')
+  const lab = new Labeller(io.out)
+  const code = await runAttached({
+    cfg,
+    spec: { socket: cfg.socket, role: cfg.role, host: cfg.fabric === 'hosted' },
+    until: cfg.until ?? null,
+    console: (side, data) => (mode === 'both' ? lab.push(side, data) : side === mode && io.out(data)),
+    err: io.err,
+    quiet
+  })
+  if (mode === 'both') lab.end()
+  return code
 }
 
 export async function serve(f: Flags, io: Io): Promise<number> {
@@ -219,14 +151,23 @@ export async function serve(f: Flags, io: Io): Promise<number> {
   const portS = one(f, 'port') ?? '4173'
   if (!/^\d+$/.test(portS) || Number(portS) > 65535) throw new CliError(`--port must be an integer 0..65535, got '${portS}'`)
   const host = one(f, 'host') ?? '127.0.0.1'
+  if (!isHost(host)) throw new CliError(`--host must be an IP address or a host name, got '${host}'`)
   const token = one(f, 'token')
   const { LabService } = await import('./service')
-  const { startHost, isLoopbackHost } = await import('./ws-host')
+  const { startHost } = await import('./ws-host')
+  const { isLoopbackHost } = await import('./web/policy')
   if (!isLoopbackHost(host) && !token) throw new CliError(`--host ${host} is not loopback: pass --token too`)
   const service = new LabService(cfg)
-  const h = await startHost({ service, port: Number(portS), host, token, rendererDir: join(__dirname, '..', 'renderer') })
+  let h: Awaited<ReturnType<typeof startHost>>
+  try {
+    h = await startHost({ service, port: Number(portS), host, token, rendererDir: join(__dirname, '..', 'renderer') })
+  } catch (e) {
+    // the address or port given cannot be used: bad input, one line, exit 2
+    service.dispose()
+    throw new CliError((e as Error).message)
+  }
   service.start()
-  io.out(`Virtio Serial Lab: ${h.url}\n`)
+  ;(io.text ?? io.out)(`Virtio Serial Lab: ${h.url}\n`)
   await new Promise<void>((resolve) => {
     const done = () => resolve()
     process.once('SIGINT', done)
@@ -237,20 +178,35 @@ export async function serve(f: Flags, io: Io): Promise<number> {
   return 0
 }
 
+/** an IP literal (IPv6 maybe in brackets) or an RFC 1123 host name */
+function isHost(h: string): boolean {
+  if (isIP(h.replace(/^\[(.*)\]$/, '$1'))) return true
+  return h.length <= 253 && /^(?!-)[a-z0-9-]{1,63}(?<!-)(\.(?!-)[a-z0-9-]{1,63}(?<!-))*$/i.test(h)
+}
+
+/** subcommands: each parses its own options (scenario options first) */
+const COMMANDS: Record<string, { options: readonly CliOption[]; exec: (f: Flags, io: Io) => Promise<number> }> = {
+  run: { options: [...SCENARIO_OPTIONS, ...RUN_OPTIONS], exec: run },
+  serve: { options: [...SCENARIO_OPTIONS, ...SERVE_OPTIONS], exec: serve }
+}
+
 export async function main(argv: string[], io: Io = stdio): Promise<number> {
+  const text = io.text ?? io.out
   try {
     const [cmd, ...rest] = argv
-    if (cmd === undefined || cmd === '--help' || cmd === '-h' || cmd === 'help') {
-      io.out(USAGE)
-      return cmd === undefined ? 2 : 0
+    if (cmd === undefined) {
+      // no command is a usage error: the usage goes to stderr, exit 2 (README "CLI")
+      io.err(usage())
+      return 2
     }
-    if (rest.includes('--help') || rest.includes('-h')) {
-      io.out(USAGE)
+    if (cmd === 'server') return await (await import('./server-cmd')).serverCmd(rest, io) // QEMU's own -X flags
+    if (cmd === '--help' || cmd === '-h' || cmd === 'help' || rest.includes('--help') || rest.includes('-h')) {
+      text(usage())
       return 0
     }
-    if (cmd === 'run') return await run(parseFlags(rest, RUN_FLAGS), io)
-    if (cmd === 'serve') return await serve(parseFlags(rest, SERVE_FLAGS), io)
-    throw new CliError(`unknown command '${cmd}' (run, serve or --help)`)
+    const c = Object.hasOwn(COMMANDS, cmd) ? COMMANDS[cmd] : undefined
+    if (!c) throw new CliError(`unknown command '${cmd}' (${[...Object.keys(COMMANDS), 'server'].join(', ')} or --help)`)
+    return await c.exec(parseFlags(attachSugar(rest), c.options), io)
   } catch (e) {
     if (e instanceof CliError) {
       io.err(`virtio-lab: ${e.message}\n`)

@@ -13,9 +13,10 @@ import type {
   Side,
   TraceEvent
 } from '../shared/contract'
-import { DEFAULT_SCENARIO } from '../shared/contract'
-import { LabSession } from '../lab/session'
+import { DEFAULT_SCENARIO } from '../shared/scenario'
+import { LabSession, RX_FIFO_MAX } from '../lab/session'
 import { resolveScenario } from '../lab/config'
+import { replayTrace, type ReplayProgress } from './replay'
 import { buildSnapshot, historicalInput, liveInput } from '../lab/snapshot'
 
 export interface ServiceOptions {
@@ -39,8 +40,8 @@ interface PendingConsole {
   times: [number, number][]
   lineStart: boolean
 }
-function newPending(): PendingConsole {
-  return { data: [], seq: 0, len: 0, times: [], lineStart: true }
+function newPending(seq = 0): PendingConsole {
+  return { data: [], seq, len: 0, times: [], lineStart: true }
 }
 function pendConsole(p: PendingConsole, data: string, t: number): void {
   // one mark per line start (not per byte: the seed writes one byte per call, Q-paced)
@@ -53,6 +54,19 @@ function pendConsole(p: PendingConsole, data: string, t: number): void {
   }
   p.data.push(data)
   p.len += data.length
+}
+
+/** typed input that did not fit the guest's UART receive FIFO (or no guest runs on that side) */
+export class InputDroppedError extends Error {
+  override name = 'InputDroppedError'
+  readonly code = 'INPUT_DROPPED'
+  constructor(side: Side, dropped: number, of: number, noGuest: boolean) {
+    super(
+      noGuest
+        ? `sendInput: no ${side} guest is running: ${dropped} byte(s) dropped`
+        : `sendInput: the ${side} UART receive FIFO is full (${RX_FIFO_MAX} bytes; the guest is not reading): ${dropped} of ${of} byte(s) dropped`
+    )
+  }
 }
 
 export class LabService implements LabApi {
@@ -70,6 +84,8 @@ export class LabService implements LabApi {
   /** trace events up to this index have been pushed */
   private tracePushed = 0
   private unsub: (() => void)[] = []
+  /** the loadTrace replay in progress, if any */
+  private replay: AbortController | null = null
   // pacing: virtual time vBase corresponds to wall time wBase
   private vBase = 0
   private wBase = 0
@@ -93,16 +109,31 @@ export class LabService implements LabApi {
   }
 
   private newSession(): LabSession {
-    for (const u of this.unsub) u()
     const s = new LabSession(this.cfg, { trace: { keep: this.opt.traceKeep } })
+    s.start()
+    return this.install(s)
+  }
+
+  /** make `s` the service's session: console hooks, publication state (its console so far is
+   *  published with the next flush, from its first kept byte) */
+  private install(s: LabSession): LabSession {
+    this.replay?.abort() // a replay still running would replace what the user just chose
+    for (const u of this.unsub) u()
+    this.pending = { device: newPending(), driver: newPending() }
+    for (const side of ['device', 'driver'] as const) {
+      // its console so far: stamped with the session's time now (the bytes' own times are gone)
+      const p = newPending(s.consoles[side].trimmed)
+      const text = s.consoleText(side)
+      if (text) pendConsole(p, text, s.sched.now)
+      this.pending[side] = p
+    }
     this.unsub = [
       s.onConsole((side, data) => pendConsole(this.pending[side], data, s.sched.now)),
     ]
-    this.pending = { device: newPending(), driver: newPending() }
     this.tracePushed = 0
     this.finished = false
     this.dirty = true
-    s.start()
+    this.s = s
     return s
   }
 
@@ -167,7 +198,7 @@ export class LabService implements LabApi {
       p.data = []
       p.times = []
       p.len = 0
-      this.emit({ type: 'console', side, data, seq: p.seq, t: times[0][1], times })
+      this.emit(times.length > 0 ? { type: 'console', side, data, seq: p.seq, t: times[0][1], times } : { type: 'console', side, data, seq: p.seq })
       p.seq += data.length
     }
     const tr = this.s.trace
@@ -260,7 +291,8 @@ export class LabService implements LabApi {
   }
 
   async sendInput(side: Side, data: string): Promise<void> {
-    this.s.sendInput(side, data)
+    const r = this.s.sendInput(side, data)
+    if (r.dropped) throw new InputDroppedError(side, r.dropped, data.length, r.accepted === 0 && !this.s.slots[side].guest)
   }
 
   async getTrace(from: number, count: number): Promise<TraceEvent[]> {
@@ -293,43 +325,42 @@ export class LabService implements LabApi {
 
   /** Open a saved trace (Electron menu): replay its scenario and the user's actions in it (restarts,
    *  typed input) deterministically up to its last event, paused, and compare the regenerated
-   *  events with the file. Not part of LabApi: only the main process reads files. */
-  async loadTrace(events: TraceEvent[]): Promise<{ ok: boolean; message: string }> {
-    const head = events.find((e) => e.k === 'guest' && e.op === 'scenario')
-    if (!head) return { ok: false, message: 'this trace has no scenario header (event 0): it cannot be replayed' }
-    const r = resolveScenario({ ...(head.config as Partial<ScenarioConfig>), speed: this.cfg.speed })
-    if (!r.ok) return { ok: false, message: `the trace's scenario is invalid: ${r.errors.map((e) => e.message).join('; ')}` }
-    const planned = new Set(r.config.restarts.map((x) => `${x.side}@${x.at}`))
-    this.cfg = r.config
-    this.s = this.newSession()
-    this.paused = true
-    const s = this.s
-    for (const e of events) {
-      if (e.k !== 'guest' || !e.side) continue
-      if (e.op === 'restart' && !planned.has(`${e.side}@${e.t}`)) s.sched.at(e.t, () => s.restart(e.side!))
-      if (e.op === 'input' && typeof e.data === 'string') s.sched.at(e.t, () => s.sendInput(e.side!, e.data as string))
+   *  events with the file. Runs in slices (the service keeps answering) with progress; `signal`
+   *  cancels it, and so do configure/reset/another loadTrace. Refused, failed or cancelled, it
+   *  leaves the current session untouched. Not part of LabApi: only the main process reads files. */
+  async loadTrace(
+    events: TraceEvent[],
+    opts: { signal?: AbortSignal; onProgress?: (p: ReplayProgress) => void } = {}
+  ): Promise<{ ok: boolean; message: string }> {
+    this.replay?.abort()
+    const ac = new AbortController()
+    this.replay = ac
+    const onAbort = (): void => ac.abort()
+    opts.signal?.addEventListener('abort', onAbort)
+    try {
+      const r = await replayTrace(events, { traceKeep: this.opt.traceKeep, speed: this.cfg.speed, signal: ac.signal, onProgress: opts.onProgress })
+      if (!r.session) return { ok: false, message: r.message }
+      if (ac.signal.aborted) return { ok: false, message: 'replay cancelled; the previous session is unchanged' }
+      this.replay = null
+      this.cfg = r.config
+      this.install(r.session)
+      this.paused = true
+      this.rebase()
+      this.emit({ type: 'reset', config: this.cfg })
+      this.flush()
+      return { ok: r.ok, message: r.message }
+    } catch (err) {
+      // a hostile file (e.g. a header nested too deep) must not take the service down
+      return { ok: false, message: `the trace cannot be replayed: ${err instanceof Error ? err.message : String(err)}; the previous session is unchanged` }
+    } finally {
+      if (this.replay === ac) this.replay = null
+      opts.signal?.removeEventListener('abort', onAbort)
     }
-    const end = events.reduce((m, e) => Math.max(m, e.t), 0)
-    s.run(end)
-    let differ = 0
-    let firstDiff = -1
-    for (const e of events) {
-      const g = s.trace.get(e.i)
-      if (!g) continue
-      // store names are computed when read; compare everything else
-      if (JSON.stringify({ ...g, name: undefined }) !== JSON.stringify({ ...e, name: undefined })) {
-        differ++
-        if (firstDiff < 0) firstDiff = e.i
-      }
-    }
-    this.rebase()
-    this.emit({ type: 'reset', config: this.cfg })
-    this.dirty = true
-    this.flush()
-    const message = differ
-      ? `replayed to ${(end / 1e9).toFixed(3)} s: ${differ} of ${events.length} events differ from the file (first: #${firstDiff})`
-      : `replayed to ${(end / 1e9).toFixed(3)} s: all ${events.length} events match the file`
-    return { ok: differ === 0, message }
+  }
+
+  /** true while a loadTrace replay runs */
+  get replaying(): boolean {
+    return this.replay !== null
   }
 
   subscribe(listener: (e: LabEvent) => void): () => void {

@@ -3,26 +3,18 @@
 // Electron-free and DOM-free on purpose: src/main, src/host/ws-host and the tests import it.
 
 import { z } from 'zod'
-import { isPow2 } from '../sim/shm'
-import { LAB_METHODS, type LabApi, type LabMethod, type ScenarioConfig } from '../shared/contract'
+import { LAB_METHODS, type LabApi, type LabMethod } from '../shared/contract'
+import { SCENARIO_LIMITS, SIDES, scenarioConfigSchema, scenarioPatchSchema, speedSchema, type ScenarioConfig } from '../shared/scenario'
+import { describeValue, issueText, validatePatch } from '../shared/scenario-check'
+
+export { describeValue, scenarioConfigSchema, scenarioPatchSchema, speedSchema }
 
 // ---- limits ------------------------------------------------------------------------------------
 
+/** scenario limits come from the one scenario schema (src/shared/scenario.ts); the rest are the
+ *  transport's own */
 export const LIMITS = {
-  vectorsMin: 1,
-  vectorsMax: 64,
-  shmSizeMin: 64 * 1024,
-  shmSizeMax: 1024 * 1024 * 1024,
-  speedMin: 0.01,
-  speedMax: 10_000,
-  // time bounds mirror src/lab/config.ts (checkScenario), which owns the semantic rules
-  /** doorbell delivery latency: up to 1 s of virtual time */
-  latencyMaxNs: 1_000_000_000,
-  /** gap between the two guests' starts: up to a year of virtual time */
-  gapMaxNs: 365 * 24 * 3600 * 1_000_000_000,
-  /** any virtual instant (until, restart.at): up to a year */
-  timeMaxNs: 365 * 24 * 3600 * 1_000_000_000,
-  restartsMax: 32,
+  ...SCENARIO_LIMITS,
   stepMax: 1_000_000,
   traceCountMax: 100_000,
   /** readShm: the contract caps len at 4096 */
@@ -38,58 +30,9 @@ export class LabRequestError extends Error {
 
 // ---- schemas -----------------------------------------------------------------------------------
 
-
 const intIn = (min: number, max: number) => z.number().int().min(min).max(max)
 
-export const sideSchema = z.enum(['device', 'driver'])
-export const orderSchema = z.enum(['device-first', 'driver-first', 'device-only', 'driver-only'])
-export const profileSchema = z.enum(['seed'])
-export const shmStateSchema = z.enum(['fresh', 'leftover'])
-export const speedSchema = z.union([
-  z.literal('max'),
-  z.number().min(LIMITS.speedMin).max(LIMITS.speedMax)
-])
-export const restartSchema = z.strictObject({
-  side: sideSchema,
-  at: intIn(0, LIMITS.timeMaxNs)
-})
-
-const scenarioShape = {
-  profile: profileSchema,
-  order: orderSchema,
-  vectors: intIn(LIMITS.vectorsMin, LIMITS.vectorsMax),
-  shmSize: intIn(LIMITS.shmSizeMin, LIMITS.shmSizeMax).refine(isPow2),
-  shmState: shmStateSchema,
-  speed: speedSchema,
-  latency: intIn(0, LIMITS.latencyMaxNs),
-  gap: intIn(0, LIMITS.gapMaxNs),
-  until: intIn(1, LIMITS.timeMaxNs).nullable(),
-  restarts: z.array(restartSchema).max(LIMITS.restartsMax),
-  driverBase: intIn(1, 2 ** 48),
-  deviceBase: intIn(1, 2 ** 48)
-}
-
-/** A complete ScenarioConfig. */
-export const scenarioConfigSchema: z.ZodType<ScenarioConfig> = z.strictObject(scenarioShape)
-/** Partial<ScenarioConfig>, as configure() takes it; unknown fields are refused. */
-export const scenarioPatchSchema: z.ZodType<Partial<ScenarioConfig>> = z.strictObject(scenarioShape).partial()
-
-const CONFIG_EXPECT: Record<string, string> = {
-  '': 'an object with ScenarioConfig fields',
-  profile: "'seed'",
-  order: "one of 'device-first', 'driver-first', 'device-only', 'driver-only'",
-  vectors: `an integer ${LIMITS.vectorsMin}..${LIMITS.vectorsMax}`,
-  shmSize: 'a power of two from 65536 (64 KiB) to 1073741824 (1 GiB)',
-  shmState: "'fresh' or 'leftover'",
-  speed: `'max' or a number ${LIMITS.speedMin}..${LIMITS.speedMax}`,
-  latency: `an integer number of ns 0..${LIMITS.latencyMaxNs}`,
-  gap: `an integer number of ns 0..${LIMITS.gapMaxNs}`,
-  until: `null or an integer number of ns 1..${LIMITS.timeMaxNs}`,
-  restarts: `an array of at most ${LIMITS.restartsMax} { side, at } entries`,
-  'restarts.*': 'an object { side, at }',
-  'restarts.*.side': "'device' or 'driver'",
-  'restarts.*.at': `an integer number of ns 0..${LIMITS.timeMaxNs}`
-}
+export const sideSchema = z.enum(SIDES)
 
 const controlSchema = z.discriminatedUnion('cmd', [
   z.strictObject({ cmd: z.literal('start') }),
@@ -105,8 +48,7 @@ const CONTROL_EXPECT: Record<string, string> = {
   '': 'an object { cmd, ... }',
   cmd: "one of 'start', 'pause', 'resume', 'step', 'reset', 'restart', 'speed'",
   count: `an integer 1..${LIMITS.stepMax}`,
-  side: "'device' or 'driver'",
-  speed: CONFIG_EXPECT.speed
+  side: "'device' or 'driver'"
 }
 
 // latin1 only: the consoles carry bytes as a latin1 string
@@ -119,11 +61,13 @@ interface ParamSpec {
   expect: string
   /** expectations by field path ('' = the param itself); when set, errors name the field only */
   fields?: Record<string, string>
+  /** the scenario schema's own messages (configure, control's speed) */
+  scenario?: boolean
 }
 
 const METHOD_SPECS: Record<LabMethod, ParamSpec[]> = {
   getSnapshot: [],
-  configure: [{ name: 'config', schema: scenarioPatchSchema, expect: CONFIG_EXPECT[''], fields: CONFIG_EXPECT }],
+  configure: [{ name: 'config', schema: scenarioPatchSchema, expect: 'an object with ScenarioConfig fields', scenario: true }],
   control: [{ name: 'command', schema: controlSchema, expect: CONTROL_EXPECT[''], fields: CONTROL_EXPECT }],
   sendInput: [
     { name: 'side', schema: sideSchema, expect: "'device' or 'driver'" },
@@ -146,21 +90,6 @@ const METHOD_SPECS: Record<LabMethod, ParamSpec[]> = {
 
 // ---- messages ----------------------------------------------------------------------------------
 
-/** A short, safe rendering of a received value for error messages. */
-export function describeValue(v: unknown): string {
-  if (v === undefined) return 'nothing'
-  if (typeof v === 'number') return Number.isNaN(v) ? 'NaN' : String(v)
-  if (typeof v === 'bigint') return `${v}n`
-  if (typeof v === 'function') return 'a function'
-  let s: string
-  try {
-    s = JSON.stringify(v) ?? String(v)
-  } catch {
-    s = Object.prototype.toString.call(v)
-  }
-  return s.length > 60 ? `${s.slice(0, 57)}...` : s
-}
-
 function valueAt(root: unknown, path: readonly PropertyKey[]): unknown {
   let cur: unknown = root
   for (const k of path) {
@@ -179,6 +108,7 @@ function label(path: readonly PropertyKey[]): string {
 
 function issueMessage(method: string, spec: ParamSpec, value: unknown, issue: z.core.$ZodIssue): string {
   const path = issue.path
+  if (spec.scenario || (spec.name === 'command' && path[0] === 'speed')) return `${method}: ${issueText(issue, value).message}`
   if (issue.code === 'unrecognized_keys') {
     const at = path.length ? ` in ${label(path)}` : ''
     const keys = issue.keys.map((k) => `'${k}'`).join(', ')
@@ -235,10 +165,8 @@ export function parseScenarioPatch(
   value: unknown,
   context = 'configure'
 ): { ok: true; value: Partial<ScenarioConfig> } | { ok: false; message: string } {
-  const r = scenarioPatchSchema.safeParse(value)
-  if (r.success) return { ok: true, value: r.data }
-  const spec = METHOD_SPECS.configure[0]
-  return { ok: false, message: issueMessage(context, spec, value, r.error.issues[0]) }
+  const r = validatePatch(value)
+  return r.ok ? r : { ok: false, message: `${context}: ${r.message}` }
 }
 
 /**

@@ -1,12 +1,12 @@
 // Emulated ivshmem fabric: QEMU's contrib ivshmem-server plus the ivshmem-doorbell device, in
-// process (docs: ivshmem §1). What it models, and what the guests can observe:
-//  - peer ids from an incrementing uint16 counter that skips ids in use (not lowest-free, §1.3);
+// process (docs/ivshmem.md#lab-model). What it models, and what the guests can observe:
+//  - peer ids from an incrementing uint16 counter that skips ids in use (not lowest-free, docs/ivshmem.md#peer-ids);
 //  - N vectors per peer (-n, 1..64), one eventfd each; IVPosition = own id;
-//  - Doorbell = (peer << 16) | vector; QEMU keeps only the low 8 bits of the vector (§1.6) and
+//  - Doorbell = (peer << 16) | vector; QEMU keeps only the low 8 bits of the vector (docs/ivshmem.md#device) and
 //    silently drops a write to an unknown peer or a vector it has no eventfd for;
 //  - eventfd counter semantics: rings that arrive before the receiver reads merge into one
-//    interrupt carrying a count and no sender id (§3 pitfall 6);
-//  - joins and leaves are never told to the guests (§1.7).
+//    interrupt carrying a count and no sender id (docs/ivshmem.md#interrupts);
+//  - joins and leaves are never told to the guests (docs/ivshmem.md#peer-changes).
 // Delivery latency (Doorbell write -> eventfd readable at the peer) is explicit, on any Clock.
 
 import type { Clock } from '../sim/clock'
@@ -169,7 +169,7 @@ export class EmulatedFabric implements Fabric {
   }
 
   /** the eventfd write lands at the receiver; `from` is for the trace only: an eventfd carries a
-   *  count, never a sender (§3 pitfall 6) */
+   *  count, never a sender (docs/ivshmem.md#interrupts) */
   private signal(to: EmulatedPeer, vector: number, from: number): void {
     if (!to.connected) {
       this.counters.dropped++

@@ -1,5 +1,5 @@
 // The fabric seam: what a guest's ivshmem-doorbell device and the lab need from "an ivshmem-server
-// plus the QEMU devices attached to it" (docs: ivshmem §1). Implementations:
+// plus the QEMU devices attached to it" (docs/ivshmem.md#server-protocol). Implementations:
 //  - EmulatedFabric (emulated.ts): server and devices in process, on the virtual Clock;
 //  - attached / hosted fabrics (native addon: SCM_RIGHTS, eventfd, mmap), on the wall Clock.
 // The lab reads peers, counters and status only through this interface.

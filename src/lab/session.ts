@@ -5,18 +5,22 @@
 import type { ScenarioConfig, Side, GuestState } from '../shared/contract'
 import type { Fabric, Peer } from '../ivshmem/fabric'
 import { EmulatedFabric } from '../ivshmem/emulated'
+import { ObservedFabric, ShmObserver } from '../ivshmem/observer'
+import { watchedRegions, withoutStores } from './remote'
 import { Shm, type ShmAccess } from '../sim/shm'
 import type { Clock } from '../sim/clock'
 import { Scheduler } from '../sim/sched'
 import { Trace, type TraceOptions, type TraceSink } from '../sim/trace'
 import { ZephyrGuest } from '../guest/zephyr'
-import type { DeviceSide } from '../profiles/seed/device_side'
-import { type DriverSideDemo, HELLO, HVL_HEAP_OFF, VRING_HEAP_OFF, HEAP_LEN } from '../profiles/seed/driver_side_demo'
-import { PROFILES } from '../profiles/index'
+import { PROFILES, type Profile } from '../profiles/index'
+import type { DeviceFirmware, DriverFirmware, DriverRing } from '../profiles/types'
 import { MMIO_WINDOW } from '../virtio/mmio'
 import { regName } from '../virtio/regs'
-import { fieldAt, ringAt, type RingAddr } from '../virtio/ring'
+import { fieldAt } from '../virtio/ring'
 
+
+/** UART receive FIFO depth per guest, bytes (typed input beyond it is dropped, #11 item 8) */
+export const RX_FIFO_MAX = 4096
 export const INSTANCE: Record<Side, string> = { device: 'instance_1', driver: 'instance_2' }
 
 export interface SessionOptions {
@@ -26,13 +30,19 @@ export interface SessionOptions {
   /** run on this fabric (its clock, its shm) instead of an emulated one built from the scenario;
    *  a factory gets the session's trace so the fabric's events land in it */
   fabric?: Fabric | ((trace: TraceSink) => Fabric)
+  /** this side's stores are not seen one by one (a real guest behind the fabric writes shm
+   *  directly): a ShmObserver diffs them in at each local doorbell, interrupt and snapshot.
+   *  With the emulated fabric the side still runs in process, its stores hidden from the trace. */
+  remote?: Side
 }
 
 export interface GuestSlot {
   side: Side
   guest: ZephyrGuest | null
-  device: DeviceSide | null
-  driver: DriverSideDemo | null
+  device: DeviceFirmware | null
+  driver: DriverFirmware | null
+  /** the running firmware, whichever side (= device or driver above) */
+  fw: DeviceFirmware | DriverFirmware | null
   /** how many times this side was started */
   starts: number
   /** every peer id this side has held */
@@ -56,9 +66,14 @@ export class LabSession {
   readonly trace: Trace
   readonly fabric: Fabric
   readonly clock: Clock
+  /** set when a side is remote (SessionOptions.remote) */
+  readonly observer: ShmObserver | null = null
+  readonly remote: Side | null
+  /** the fabric our own guests use (observed when the other side is remote) */
+  private readonly local: Fabric
   readonly slots: Record<Side, GuestSlot> = {
-    device: { side: 'device', guest: null, device: null, driver: null, starts: 0, ids: [] },
-    driver: { side: 'driver', guest: null, device: null, driver: null, starts: 0, ids: [] }
+    device: { side: 'device', guest: null, device: null, driver: null, fw: null, starts: 0, ids: [] },
+    driver: { side: 'driver', guest: null, device: null, driver: null, fw: null, starts: 0, ids: [] }
   }
   readonly consoles: Record<Side, ConsoleLog> = { device: { chunks: [], total: 0, trimmed: 0 }, driver: { chunks: [], total: 0, trimmed: 0 } }
   /** complete Hello lines the device printed (counted as they end, so trimming does not lose them) */
@@ -88,6 +103,25 @@ export class LabSession {
     }
     this.clock = this.fabric.clock
     this.trace.now = () => this.clock.now
+    this.remote = opts.remote ?? null
+    this.local = this.fabric
+    if (this.remote) {
+      const remote = this.remote
+      this.observer = new ShmObserver(this.fabric.shm, {
+        remote,
+        trace: this.trace,
+        regions: () => watchedRegions(this.driverRings()),
+        onStore: (off, _w, ev) => {
+          if (off < MMIO_WINDOW) this.hooks.regStore(off, remote, ev < 0 ? null : ev)
+        }
+      })
+      this.local = new ObservedFabric(this.fabric, this.observer)
+    }
+  }
+
+  /** a snapshot is about to be taken: let the observer diff in the remote side's stores */
+  observe(): void {
+    this.observer?.sync()
   }
 
   /** the fabric's shared memory */
@@ -125,12 +159,16 @@ export class LabSession {
   startGuest(side: Side): void {
     const slot = this.slots[side]
     if (slot.guest?.alive) return
-    const profile = PROFILES[this.cfg.profile]
+    const profile = this.profile
     const base = side === 'device' ? this.cfg.deviceBase : this.cfg.driverBase
-    const g = new ZephyrGuest(side, INSTANCE[side], this.fabric, this.trace, this.hooks, base)
+    const g =
+      side === this.remote
+        ? new ZephyrGuest(side, INSTANCE[side], this.fabric, withoutStores(this.trace), { ...this.hooks, regStore: () => {}, memsetUndo: () => {} }, base)
+        : new ZephyrGuest(side, INSTANCE[side], this.local, this.trace, this.hooks, base)
     slot.guest = g
     slot.starts++
     const fw = side === 'device' ? (slot.device = profile.device(g)) : (slot.driver = profile.driver(g))
+    slot.fw = fw
     g.boot(() => fw.main())
   }
 
@@ -145,12 +183,16 @@ export class LabSession {
     this.startGuest(side)
   }
 
-  /** bytes typed into a console: the guest UART's receive FIFO */
-  sendInput(side: Side, data: string): void {
+  /** bytes typed into a console: the guest UART's receive FIFO, RX_FIFO_MAX deep. What does not
+   *  fit (a guest that never reads, or no guest running) is dropped and counted, never queued. */
+  sendInput(side: Side, data: string): { accepted: number; dropped: number } {
     const g = this.slots[side].guest
-    if (!g) return
-    if (this.trace.on) this.trace.emit('guest', side, { op: 'input', data })
-    for (let i = 0; i < data.length; i++) g.rx.push(data.charCodeAt(i) & 0xff)
+    if (!g) return { accepted: 0, dropped: data.length }
+    const take = data.slice(0, Math.max(0, RX_FIFO_MAX - g.rx.length))
+    const dropped = data.length - take.length
+    if (this.trace.on) this.trace.emit('guest', side, dropped ? { op: 'input', data: take, dropped } : { op: 'input', data: take })
+    for (let i = 0; i < take.length; i++) g.rx.push(take.charCodeAt(i) & 0xff)
+    return { accepted: take.length, dropped }
   }
 
   run(until: number, maxEvents?: number): number {
@@ -179,15 +221,18 @@ export class LabSession {
     return c.chunks[0] ?? ''
   }
 
+  /** the scenario's profile: firmwares, regions, quirks, explanation */
+  get profile(): Profile {
+    return PROFILES[this.cfg.profile]
+  }
+
   /** the rings the driver set up (for naming stores and for the inspectors) */
-  driverRings(): { queue: number; addr: RingAddr }[] {
-    const d = this.slots.driver.driver
-    if (!d) return []
-    return d.view.vqs.map((v) => ({ queue: v.idx, addr: ringAt(v.ringOff, v.num) }))
+  driverRings(): DriverRing[] {
+    return this.slots.driver.driver?.rings() ?? []
   }
 
   private names = new Map<number, string>()
-  private namesFor: DriverSideDemo | null = null
+  private namesFor: DriverFirmware | null = null
 
   /** the trace name of a shm offset; cached per offset (ring layout changes only when a driver starts) */
   nameOf(off: number): string {
@@ -199,8 +244,8 @@ export class LabSession {
     let n = this.names.get(off)
     if (n === undefined) {
       n = this.computeName(off)
-      // names of ring fields are only stable once the driver has laid its rings out
-      if (off < MMIO_WINDOW || this.driverRings().length === 2) this.names.set(off, n)
+      // names of ring fields are only stable once the driver has laid all its rings out
+      if (off < MMIO_WINDOW || drv?.view.initialized) this.names.set(off, n)
     }
     return n
   }
@@ -209,9 +254,7 @@ export class LabSession {
     if (off < MMIO_WINDOW) return regName(off)
     const f = fieldAt(off, this.driverRings())
     if (f) return f
-    if (off >= HVL_HEAP_OFF && off < HVL_HEAP_OFF + HEAP_LEN) return `hvl_shmem+0x${(off - HVL_HEAP_OFF).toString(16)}`
-    if (off >= VRING_HEAP_OFF && off < VRING_HEAP_OFF + HEAP_LEN) return `vring_shmem+0x${(off - VRING_HEAP_OFF).toString(16)}`
-    return `shm+0x${off.toString(16)}`
+    return this.profile.nameOf(off) ?? `shm+0x${off.toString(16)}`
   }
 
   /** the device console has a line in progress (runs per snapshot: no scan of the console) */
@@ -222,7 +265,7 @@ export class LabSession {
   private countLines(s: string): void {
     let from = 0
     for (let nl = s.indexOf('\n'); nl >= 0; nl = s.indexOf('\n', from)) {
-      if ((this.deviceLine + s.slice(from, nl)).includes(HELLO)) this.helloLines++
+      if (this.profile.isDataLine(this.deviceLine + s.slice(from, nl))) this.helloLines++
       this.deviceLine = ''
       from = nl + 1
     }

@@ -10,14 +10,15 @@ import type {
   PeerView,
   RegCell,
   RingView,
-  ShmRegion,
   Side
 } from '../shared/contract'
 import { Shm, type ShmAccess } from '../sim/shm'
+import type { StoreCell } from '../sim/trace'
 import { buildRegCells, regCtxFrom, type RegCellInfo, type RegMeta } from '../virtio/regs'
-import { describeRing, type RingAddr } from '../virtio/ring'
+import { describeRing } from '../virtio/ring'
+import { chainFaults } from '../virtio/chain'
 import { MMIO_WINDOW, VRING_DESC_F } from '../virtio/mmio'
-import { HEAP_LEN, HVL_HEAP_OFF, VMRAM0_OFF, VRING_HEAP_OFF } from '../profiles/seed/driver_side_demo'
+import type { DriverRing } from '../profiles/types'
 import { INSTANCE, type LabSession } from './session'
 import { explain } from './explain'
 
@@ -27,22 +28,8 @@ export interface SnapshotInput {
   shm: ShmAccess
   regMeta: (off: number) => RegMeta
   /** the driver's rings and its used consumer index per queue */
-  rings: { queue: number; addr: RingAddr; usedCons: number }[]
+  rings: DriverRing[]
   atEvent: number | null
-}
-
-export function seedRegions(shmSize: number): ShmRegion[] {
-  const r: ShmRegion[] = [
-    { off: 0, len: MMIO_WINDOW, name: 'virtio-mmio registers', note: 'virtio_mmio@0: plain shared RAM, no trap (Q2, docs/wire-protocol.md#register-block)' },
-    { off: 0x200, len: 0x600, name: 'unused', note: 'zero' },
-    { off: VMRAM0_OFF, len: 0x80000, name: 'vmram_ivshmem0', note: "OpenAMP shm I/O region base; nothing is allocated here (Q12: its length overruns shm by 0x600)" },
-    { off: HVL_HEAP_OFF, len: HEAP_LEN, name: 'hvl_shmem heap', note: 'HVL bounce buffers + 40-byte bookkeeping records (Q13, Q14, docs/wire-protocol.md#bounce-buffers)' },
-    { off: VRING_HEAP_OFF, len: 0x800, name: 'vring heap: driver private', note: 'heap metadata and struct virtqueue objects (Q13)' },
-    { off: 0x101000, len: 0x1026, name: 'vring q0 (receiveq)', note: 'desc +0x0, avail +0x40, used +0x1000 (docs/wire-protocol.md#vring-layout)' },
-    { off: 0x103000, len: 0x1026, name: 'vring q1 (transmitq)', note: 'desc +0x0, avail +0x40, used +0x1000 (docs/wire-protocol.md#vring-layout)' },
-    { off: VRING_HEAP_OFF + HEAP_LEN, len: Math.max(0, shmSize - (VRING_HEAP_OFF + HEAP_LEN)), name: 'unused', note: 'never touched' }
-  ]
-  return r.filter((x) => x.off < shmSize && x.len > 0)
 }
 
 /** src/virtio's register view -> the contract's RegCell (plain JSON) */
@@ -64,7 +51,8 @@ function toRegCell(c: RegCellInfo): RegCell {
 
 /** descriptor ownership from ring contents: in flight = avail entries the device has not used
  *  (seed device consumes at used.idx, Q18); used = entries the driver has not reclaimed */
-export function ringView(shm: ShmAccess, queue: number, addr: RingAddr, usedCons: number, configured: boolean, driverBase: number): RingView {
+export function ringView(shm: ShmAccess, ring: DriverRing, configured: boolean, driverBase: number): RingView {
+  const { queue, addr, usedCons } = ring
   const d = describeRing(shm, addr, driverBase, { bytes: 16, maxDesc: 64 })
   const num = addr.num
   const owner: DescOwner[] = new Array<DescOwner>(d.desc.length).fill('free')
@@ -99,7 +87,7 @@ export function ringView(shm: ShmAccess, queue: number, addr: RingAddr, usedCons
   }))
   return {
     queue,
-    name: queue === 0 ? 'receiveq' : queue === 1 ? 'transmitq' : `queue ${queue}`,
+    name: ring.name,
     configured,
     num,
     descOff: addr.descOff,
@@ -111,7 +99,15 @@ export function ringView(shm: ShmAccess, queue: number, addr: RingAddr, usedCons
     used: { flags: d.used.flags, idx: d.used.idx, ring: d.used.ring.map((e) => ({ id: e.id, len: e.len })) },
     driverUsedCons: usedCons,
     deviceNext: d.used.idx,
-    errors
+    errors,
+    // the inspector is lenient about INDIRECT (validates the table) whatever was negotiated
+    chainErrors: chainFaults(shm, addr, driverBase, d.used.idx, { indirect: true }).map((f) => ({
+      code: f.error.code,
+      message: f.error.message.replace(`${f.error.code}: `, ''),
+      slot: f.slot,
+      head: f.head,
+      desc: f.desc
+    }))
   }
 }
 
@@ -119,8 +115,9 @@ export function buildSnapshot(s: LabSession, input: SnapshotInput, seq: number, 
   const { shm } = input
   const read32 = (off: number) => shm.r32(off)
   const base = s.cfg.driverBase
-  const regs: RegCell[] = buildRegCells(read32, regCtxFrom(read32, shm.size, base), input.regMeta).map(toRegCell)
-  const rings = input.rings.map((r) => ringView(shm, r.queue, r.addr, r.usedCons, true, base))
+  const profile = s.profile
+  const regs: RegCell[] = buildRegCells(read32, regCtxFrom(read32, shm.size, base), input.regMeta, profile.regQuirks).map(toRegCell)
+  const rings = input.rings.map((r) => ringView(shm, r, true, base))
   const guests = {} as Record<Side, GuestView>
   for (const side of SIDES) {
     const slot = s.slots[side]
@@ -130,10 +127,12 @@ export function buildSnapshot(s: LabSession, input: SnapshotInput, seq: number, 
       instance: INSTANCE[side],
       state: g ? g.state : 'off',
       peerId: g?.alive && g.peer ? g.peer.id : null,
-      partnerId: g?.alive && g.peer ? (side === 'device' ? (g.peer.id + 1) & 0xffff : (g.peer.id - 1) & 0xffff) : null,
+      partnerId: g?.alive && g.peer ? profile.partnerOf(side, g.peer.id) : null,
       uptimeMs: g?.alive ? g.uptimeMs : 0,
       detail: g ? g.detail : 'not started',
-      consoleBytes: s.consoles[side].total
+      consoleBytes: s.consoles[side].total,
+      consoleKind: profile.consoles?.[side].kind,
+      consoleNote: profile.consoles?.[side].note
     }
   }
   const peers: PeerView[] = s.fabric.peerList().map((p) => ({
@@ -160,7 +159,7 @@ export function buildSnapshot(s: LabSession, input: SnapshotInput, seq: number, 
     peers,
     regs,
     rings,
-    regions: seedRegions(shm.size),
+    regions: profile.regions(shm.size, s.slots.driver.driver).map((r) => ({ off: r.off, len: r.len, name: r.name, note: r.note })),
     counters: {
       doorbellsSent: f.doorbells,
       doorbellsDropped: f.dropped,
@@ -180,7 +179,7 @@ export function buildSnapshot(s: LabSession, input: SnapshotInput, seq: number, 
 
 /** the live input: current shm, last writers as tracked by the session */
 export function liveInput(s: LabSession): SnapshotInput {
-  const drv = s.slots.driver.driver?.view
+  s.observe()
   return {
     shm: s.shm,
     regMeta: (off) => {
@@ -192,7 +191,7 @@ export function liveInput(s: LabSession): SnapshotInput {
         lastWriteEvent: s.regEv[i]! < 0 ? null : s.regEv[i]!
       }
     },
-    rings: (drv?.vqs ?? []).map((v) => ({ queue: v.idx, addr: s.driverRings().find((r) => r.queue === v.idx)!.addr, usedCons: v.usedCons })),
+    rings: s.driverRings(),
     atEvent: null
   }
 }
@@ -211,7 +210,14 @@ export function historicalInput(s: LabSession, i: number): SnapshotInput {
   if (!Number.isInteger(i) || i < tr.first || i >= tr.n)
     throw new TimeTravelError(`event ${i} is not in the kept trace (events ${tr.first}..${tr.n - 1})`)
   const shm = Shm.copyOf(s.shm)
+  // stores, the bulk of the events, straight from the trace's columns: no event objects, no
+  // BigInt (snapshotAt(oldest) over a full 200k ring went from ~1 s to a few tens of ms)
+  const st: StoreCell = { off: 0, w: 0, side: undefined, t: 0, oldLo: 0, oldHi: 0 }
   for (let k = tr.n - 1; k > i; k--) {
+    if (tr.readStore(k, st)) {
+      for (let b = 0; b < st.w; b++) shm.w8(st.off + b, (b < 4 ? st.oldLo >>> (8 * b) : st.oldHi >>> (8 * (b - 4))) & 0xff)
+      continue
+    }
     const e = tr.get(k)!
     if (e.k === 'store') {
       const off = e.off as number
@@ -231,6 +237,15 @@ export function historicalInput(s: LabSession, i: number): SnapshotInput {
   const ev = new Float64Array(MMIO_WINDOW / 4).fill(-1)
   const cons = new Map<number, number>()
   for (let k = tr.first; k <= i; k++) {
+    if (tr.readStore(k, st)) {
+      if (st.off < MMIO_WINDOW) {
+        const c = st.off >> 2
+        side[c] = st.side === 'device' ? 0 : 1
+        t[c] = st.t
+        ev[c] = k
+      }
+      continue
+    }
     const e = tr.get(k)!
     if (e.k === 'store' && (e.off as number) < MMIO_WINDOW) {
       const c = (e.off as number) >> 2

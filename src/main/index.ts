@@ -19,15 +19,10 @@ import { mkdirSync } from 'node:fs'
 import { join, resolve } from 'node:path'
 import { LabService } from '../host/service'
 import { dispatch } from '../host/validate'
-import { readStaticFile, RENDERER_CSP, SECURITY_HEADERS } from '../host/ws-host'
-import {
-  DEFAULT_SCENARIO,
-  LAB_EVENT_CHANNEL,
-  LAB_METHODS,
-  type LabApi,
-  type LabEvent,
-  type ScenarioConfig
-} from '../shared/contract'
+import { RENDERER_CSP, SECURITY_HEADERS } from '../host/web/headers'
+import { readStaticFile } from '../host/web/static'
+import { LAB_EVENT_CHANNEL, LAB_METHODS, type LabApi, type LabEvent, type ScenarioConfig, type TraceEvent } from '../shared/contract'
+import { DEFAULT_SCENARIO } from '../shared/scenario'
 import { exportConsoleLogs, readTraceJsonl, writeTraceJsonl } from './exports'
 import { APP_HOST, APP_INDEX_URL, APP_ORIGIN, APP_SCHEME, isAllowedExternalUrl, isTrustedOrigin } from './security'
 import { fitWindowToDisplays, loadSettings, saveSettings, settingsPath, type Settings } from './settings'
@@ -171,6 +166,30 @@ async function info(message: string, detail: string): Promise<void> {
   else await dialog.showMessageBox(opts)
 }
 
+async function replayWithCancel(svc: LabService, events: TraceEvent[], file: string): Promise<{ ok: boolean; message: string }> {
+  const win = mainWindow
+  const cancel = new AbortController()
+  const closeBox = new AbortController()
+  if (win && !win.isDestroyed()) {
+    void dialog
+      .showMessageBox(win, { type: 'info', title: PRODUCT, message: `Replaying ${events.length} trace events…`, detail: file, buttons: ['Cancel'], cancelId: 0, signal: closeBox.signal })
+      .then(() => {
+        if (!closeBox.signal.aborted) cancel.abort() // the user pressed Cancel (or closed the box)
+      })
+  }
+  try {
+    return await svc.loadTrace(events, {
+      signal: cancel.signal,
+      onProgress: (p) => {
+        if (win && !win.isDestroyed()) win.setProgressBar(p.fraction)
+      }
+    })
+  } finally {
+    closeBox.abort()
+    if (win && !win.isDestroyed()) win.setProgressBar(-1)
+  }
+}
+
 async function openTrace(): Promise<void> {
   if (!mainWindow || !service) return
   const r = await dialog.showOpenDialog(mainWindow, {
@@ -183,8 +202,9 @@ async function openTrace(): Promise<void> {
   try {
     const { events, errors } = await readTraceJsonl(file)
     const skipped = errors.length ? `\n${errors.length} line(s) skipped, first: ${errors[0]}` : ''
-    // the service replays the trace's scenario and user actions, paused at its last event
-    const res = await service.loadTrace(events)
+    // the service replays the trace's scenario and user actions, paused at its last event, in
+    // slices (the window stays live); progress in the taskbar, a Cancel box while it runs
+    const res = await replayWithCancel(service, events, file)
     await info(res.ok ? `Opened ${events.length} trace events` : 'The trace could not be replayed exactly', `${file}${skipped}\n${res.message}`)
   } catch (err) {
     await reportError('Cannot open the trace', err)

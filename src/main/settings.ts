@@ -4,8 +4,9 @@
 import { mkdirSync, readFileSync, renameSync, writeFileSync, rmSync } from 'node:fs'
 import { dirname, join } from 'node:path'
 import { z } from 'zod'
-import { DEFAULT_SCENARIO, type ScenarioConfig } from '../shared/contract'
-import { parseScenarioPatch } from '../host/validate'
+import { type ScenarioConfig } from '../shared/contract'
+import { DEFAULT_SCENARIO } from '../shared/scenario'
+import { validateUntrustedPatch } from '../shared/scenario-check'
 
 export const SETTINGS_FILE = 'settings.json'
 export const SETTINGS_VERSION = 1
@@ -97,9 +98,10 @@ export function loadSettings(file: string): LoadedSettings {
     else warnings.push('window bounds are invalid; using the default window size')
   }
   if (top.data.scenario !== undefined) {
-    const s = parseScenarioPatch(top.data.scenario, 'settings')
+    // the one scenario schema, as for configure and trace headers (src/shared/scenario.ts)
+    const s = validateUntrustedPatch(top.data.scenario)
     if (s.ok) settings.scenario = { ...settings.scenario, ...s.value }
-    else warnings.push(`${s.message}; using the default scenario`)
+    else warnings.push(`settings: ${s.message}; using the default scenario`)
   }
   return {
     settings,

@@ -1,21 +1,14 @@
 // Profiles: which firmware each side runs. 'seed' is byte-compatible with the Zephyr/OpenAMP demo;
-// a virtio 1.2 conformant 'spec' profile (docs/architecture.md#firmware-seam) plugs in here with its own two firmwares.
+// 'spec' is the virtio 1.2 conformant device and driver (docs/spec-profile.md); both plug in through
+// the firmware seam (profiles/types.ts, docs/architecture.md#firmware-seam).
 
-import type { ProfileName } from './names'
-import type { GuestPlatform, Thread } from '../guest/platform'
-import { DeviceSide } from './seed/device_side'
-import { DriverSideDemo } from './seed/driver_side_demo'
+import type { Profile, ProfileName } from './types'
+import { SEED_PROFILE } from './seed/index'
+import { SPEC_PROFILE } from './spec/index'
 
-export interface Profile {
-  name: ProfileName
-  device(p: GuestPlatform): DeviceSide & { main(): Thread }
-  driver(p: GuestPlatform): DriverSideDemo & { main(): Thread }
-}
+export type { Profile, ProfileName }
 
 export const PROFILES: Record<ProfileName, Profile> = {
-  seed: {
-    name: 'seed',
-    device: (p) => new DeviceSide(p),
-    driver: (p) => new DriverSideDemo(p)
-  }
+  seed: SEED_PROFILE,
+  spec: SPEC_PROFILE
 }

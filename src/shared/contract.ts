@@ -3,43 +3,24 @@
 // Values wider than 32 bits (desc.addr) travel as hex strings.
 
 import type { Side, GuestState, TraceEvent, TraceKind } from '../sim/types'
-import type { ProfileName } from '../profiles/names'
 
 // defined in the bottom layer (src/sim), part of the contract too
-export type { Side, GuestState, TraceEvent, TraceKind, ProfileName }
-export type Order = 'device-first' | 'driver-first' | 'device-only' | 'driver-only'
-export type ShmState = 'fresh' | 'leftover'
-/** 'max' = as fast as the host can go; a number = virtual seconds per wall second (1 = real time). */
-export type Speed = 'max' | number
-
-export interface RestartSpec {
-  side: Side
-  /** virtual time of the restart, ns */
-  at: number
-}
-
-export interface ScenarioConfig {
-  profile: ProfileName
-  order: Order
-  /** ivshmem-server -n: vectors per peer, 1..64 */
-  vectors: number
-  /** ivshmem-server -l: bytes, a power of two */
-  shmSize: number
-  shmState: ShmState
-  speed: Speed
-  /** doorbell delivery latency (write to Doorbell -> eventfd signalled at the peer), ns */
-  latency: number
-  /** virtual time between the first and the second guest's start, ns */
-  gap: number
-  /** stop the run at this virtual time (ns); null = run forever */
-  until: number | null
-  restarts: RestartSpec[]
-  /** virtual address each guest's ivshmem driver maps BAR2 at (docs/wire-protocol.md#addresses). The seed
-   *  only works because both images use the same VA (0xAFA00000): the device dereferences the
-   *  driver's addresses as its own (Q11). Change one to see why. */
-  driverBase: number
-  deviceBase: number
-}
+export type { Side, GuestState, TraceEvent, TraceKind }
+// The scenario's types come from the one scenario schema (scenario.ts); type-only here so that the
+// preload, which imports this file, stays free of zod at runtime. DEFAULT_SCENARIO lives there too.
+export type {
+  ConfigError,
+  ConfigureResult,
+  FabricKind,
+  Order,
+  ProfileName,
+  RestartSpec,
+  Role,
+  ScenarioConfig,
+  ShmState,
+  Speed
+} from './scenario'
+import type { ConfigureResult, ScenarioConfig, Speed } from './scenario'
 
 export interface GuestView {
   side: Side
@@ -54,6 +35,10 @@ export interface GuestView {
   /** one human line, e.g. 'HVL mode: configuration failed' */
   detail: string
   consoleBytes: number
+  /** what the console pane shows: 'guest' = the guest's UART bytes, 'lab' = the lab's diagnostic
+   *  log (instance_2 has no console), with one line for the pane's label */
+  consoleKind?: 'guest' | 'lab'
+  consoleNote?: string
 }
 
 export interface PeerView {
@@ -147,6 +132,19 @@ export interface RingView {
   /** device's consumption index = used.idx in the seed (Q18) */
   deviceNext: number
   errors: string[]
+  /** pending chains (avail entries since deviceNext) whose walk fails (virtio 1.2 §2.7.5) */
+  chainErrors: ChainErrorView[]
+}
+
+export interface ChainErrorView {
+  /** VirtioError code, e.g. 'InvalidDescriptorIndex', 'DescriptorChainOverflow' */
+  code: string
+  message: string
+  /** avail.ring slot and the chain's head */
+  slot: number
+  head: number
+  /** the descriptor the walk stopped at, null when none is at fault */
+  desc: number | null
 }
 
 export interface ShmRegion {
@@ -215,13 +213,6 @@ export type ControlCommand =
   | { cmd: 'restart'; side: Side }
   | { cmd: 'speed'; speed: Speed }
 
-export interface ConfigError {
-  field: keyof ScenarioConfig | 'restarts'
-  message: string
-}
-
-export type ConfigureResult = { ok: true; config: ScenarioConfig } | { ok: false; errors: ConfigError[] }
-
 export interface LabApi {
   getSnapshot(): Promise<LabSnapshot>
   /** validate and apply a scenario; resets the lab when ok */
@@ -253,18 +244,3 @@ export const LAB_METHODS = [
 ] as const
 export type LabMethod = (typeof LAB_METHODS)[number]
 export const LAB_EVENT_CHANNEL = 'lab:event'
-
-export const DEFAULT_SCENARIO: ScenarioConfig = {
-  profile: 'seed',
-  order: 'device-first',
-  vectors: 2,
-  shmSize: 4 * 1024 * 1024,
-  shmState: 'fresh',
-  speed: 1,
-  latency: 20_000,
-  gap: 1_000_000_000,
-  until: null,
-  restarts: [],
-  driverBase: 0xafa00000,
-  deviceBase: 0xafa00000
-}

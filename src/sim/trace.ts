@@ -21,6 +21,16 @@ export interface TraceSink {
   store(side: Side, off: number, w: number, oldLo: number, oldHi: number, newLo: number, newHi: number): number
 }
 
+/** a kept store as Trace.readStore gives it (old value as lo/hi words) */
+export interface StoreCell {
+  off: number
+  w: number
+  side: Side | undefined
+  t: number
+  oldLo: number
+  oldHi: number
+}
+
 export interface TraceOptions {
   /** keep the last `keep` events in memory (timeline, time travel); 0 = keep none */
   keep?: number
@@ -127,6 +137,22 @@ export class Trace implements TraceSink {
       old: hexw(this.sVal[v]!, this.sVal[v + 1]!, w),
       new: hexw(this.sVal[v + 2]!, this.sVal[v + 3]!, w)
     }
+  }
+
+  /** Store event i read from the typed columns into `out`, without building an event object
+   *  (time travel walks up to `keep` of them per call); false when event i is not a kept store. */
+  readStore(i: number, out: StoreCell): boolean {
+    if (!this.keep || i < this.first || i >= this.n) return false
+    const s = i % this.keep
+    if (this.objs[s]) return false
+    const m = this.sMeta[s]!
+    out.off = this.sOff[s]!
+    out.w = m & 15
+    out.side = CODE_SIDE[m >> 4]
+    out.t = this.sT[s]!
+    out.oldLo = this.sVal[4 * s]!
+    out.oldHi = this.sVal[4 * s + 1]!
+    return true
   }
 
   slice(from: number, count: number): TraceEvent[] {

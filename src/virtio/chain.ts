@@ -5,7 +5,7 @@
 import type { ShmAccess } from '../sim/shm'
 import { VRING_DESC_F } from './mmio'
 import { err, ok, type Result, type VirtioError } from './errors'
-import { hex } from './fmt'
+import { hex, hex64 } from './fmt'
 import {
   DESC_SIZE,
   MAX_QUEUE_SIZE,
@@ -39,6 +39,29 @@ export interface ChainBuf {
   indirect: boolean
 }
 
+/** a ChainBuf whose hex address is formatted only when read (the hot path never reads it) */
+class Buf implements ChainBuf {
+  constructor(
+    readonly i: number,
+    readonly off: number,
+    readonly len: number,
+    readonly write: boolean,
+    readonly indirect: boolean,
+    private readonly lo: number,
+    private readonly hi: number
+  ) {}
+  get addr(): string {
+    return hex64(this.lo, this.hi)
+  }
+}
+
+// module-level copies: one binding lookup instead of one per descriptor
+const F_NEXT = VRING_DESC_F.NEXT
+const F_WRITE = VRING_DESC_F.WRITE
+const F_INDIRECT = VRING_DESC_F.INDIRECT
+const DSZ = DESC_SIZE
+const xlate = translate
+
 export interface DescChain {
   head: number
   bufs: ChainBuf[]
@@ -50,6 +73,8 @@ export interface DescChain {
 export interface ChainOpts {
   /** VIRTIO_F_RING_INDIRECT_DESC negotiated (virtio 1.2 §2.7.5.3); default false (seed: none, Q8) */
   indirect?: boolean
+  /** the caller validated the ring with checkRing already (Queue does at QueueReady) */
+  ringChecked?: boolean
 }
 
 /** Walk the chain starting at descriptor `head` (virtio 1.2 §2.7.5). */
@@ -60,8 +85,10 @@ export function walkChain(
   driverBase: number | bigint,
   opts: ChainOpts = {}
 ): Result<DescChain> {
-  const rc = checkRing(r, shm.size)
-  if (!rc.ok) return rc
+  if (!opts.ringChecked) {
+    const rc = checkRing(r, shm.size)
+    if (!rc.ok) return rc
+  }
   const num = r.num
   if (!Number.isInteger(head) || head < 0 || head >= num)
     return err('InvalidDescriptorIndex', `head ${head} >= queue size ${num}`, { head, num })
@@ -85,14 +112,14 @@ export function walkChain(
         num
       })
     ttl--
-    const o = tOff + DESC_SIZE * i
+    const o = tOff + DSZ * i
     const addr: Addr64 = { lo: shm.r32(o), hi: shm.r32(o + 4) }
     const len = shm.r32(o + 8)
     const flags = shm.r16(o + 12)
     const next = shm.r16(o + 14)
     const where = inIndirect ? `indirect desc[${i}]` : `desc[${i}]`
 
-    if (flags & VRING_DESC_F.INDIRECT) {
+    if (flags & F_INDIRECT) {
       const bad = (why: string) =>
         err('InvalidIndirectDescriptor', `${where} (head ${head}): ${why}`, { head, desc: i, flags, len })
       if (!opts.indirect) return bad('INDIRECT set but VIRTIO_F_RING_INDIRECT_DESC was not negotiated')
@@ -117,14 +144,14 @@ export function walkChain(
     }
 
     if (len === 0) return err('ZeroLengthBuffer', `${where} (head ${head}) has length 0`, { head, desc: i })
-    const off = translate(addr, len, driverBase, shm.size)
+    const off = xlate(addr, len, driverBase, shm.size)
     if (off === null)
       return err(
         'AddressOutOfRange',
         `${where} (head ${head}): buffer ${addrHex(addr)} +${hex(len)} is outside shm [${hex(driverBase)}, +${hex(shm.size)})`,
         { head, desc: i, addr: addrHex(addr), len }
       )
-    const write = (flags & VRING_DESC_F.WRITE) !== 0
+    const write = (flags & F_WRITE) !== 0
     // device-readable buffers come first (virtio 1.2 §2.7.4.2)
     if (!write && sawWrite)
       return err('ReadableAfterWritable', `${where} (head ${head}) is device-readable after a device-writable descriptor`, {
@@ -134,9 +161,9 @@ export function walkChain(
     sawWrite ||= write
     if (write) writeLen += len
     else readLen += len
-    bufs.push({ i, off, len, write, addr: addrHex(addr), indirect: inIndirect })
+    bufs.push(new Buf(i, off, len, write, inIndirect, addr.lo, addr.hi))
 
-    if (!(flags & VRING_DESC_F.NEXT)) break
+    if (!(flags & F_NEXT)) break
     if (next >= tNum)
       return err('InvalidDescriptorIndex', `${where} (head ${head}).next = ${next} >= ${inIndirect ? 'table size' : 'queue size'} ${tNum}`, {
         head,
@@ -151,9 +178,11 @@ export function walkChain(
 
 /** Chains made available since `nextAvail`, or an InvalidAvailRingIndex error when avail.idx
  *  claims more than `num` of them (virtio 1.2 §2.7.6; indices are free-running u16). */
-export function pendingAvail(shm: ShmAccess, r: RingAddr, nextAvail: number): Result<number> {
-  const rc = checkRing(r, shm.size)
-  if (!rc.ok) return rc
+export function pendingAvail(shm: ShmAccess, r: RingAddr, nextAvail: number, ringChecked = false): Result<number> {
+  if (!ringChecked) {
+    const rc = checkRing(r, shm.size)
+    if (!rc.ok) return rc
+  }
   const next = nextAvail & 0xffff
   const idx = availIdx(shm, r)
   const n = (idx - next) & 0xffff
@@ -182,7 +211,7 @@ export function popAvail(
   driverBase: number | bigint,
   opts: ChainOpts = {}
 ): Result<Popped | null> {
-  const p = pendingAvail(shm, r, nextAvail)
+  const p = pendingAvail(shm, r, nextAvail, opts.ringChecked)
   if (!p.ok) return p
   if (p.value === 0) return ok(null)
   const next = nextAvail & 0xffff
@@ -291,13 +320,36 @@ export function chainErrors(
   const from = nextAvail ?? usedIdx(shm, r)
   const p = pendingAvail(shm, r, from)
   if (!p.ok) return [p.error.message]
-  const out: string[] = []
+  return chainFaults(shm, r, driverBase, from, opts).map((f) => `avail.ring[${f.slot}]: ${f.error.message}`)
+}
+
+/** a pending chain that does not walk: which avail slot, its head, the descriptor at fault */
+export interface ChainFault {
+  slot: number
+  head: number
+  /** the descriptor the walk stopped at (null when the error names none) */
+  desc: number | null
+  error: VirtioError
+}
+
+/** Walk every chain made available since `nextAvail` (default used.idx, Q18) and return the
+ *  ones that fail, with the descriptor at fault. Heads >= num are left to describeRing; nothing
+ *  when the ring or the avail index is unusable (describeRing reports those). Never throws. */
+export function chainFaults(shm: ShmAccess, r: RingAddr, driverBase: number | bigint, nextAvail?: number, opts: ChainOpts = {}): ChainFault[] {
+  if (!checkRing(r, shm.size).ok) return []
+  const from = nextAvail ?? usedIdx(shm, r)
+  const p = pendingAvail(shm, r, from, true)
+  if (!p.ok) return []
+  const out: ChainFault[] = []
   for (let k = 0; k < p.value; k++) {
     const slot = (from + k) % r.num
     const head = shm.r16(ringOff.availRing(r, slot))
     if (head >= r.num) continue
-    const c = walkChain(shm, r, head, driverBase, opts)
-    if (!c.ok) out.push(`avail.ring[${slot}]: ${c.error.message}`)
+    const c = walkChain(shm, r, head, driverBase, { ...opts, ringChecked: true })
+    if (!c.ok) {
+      const d = c.error.values.desc
+      out.push({ slot, head, desc: typeof d === 'number' ? d : null, error: c.error })
+    }
   }
   return out
 }

@@ -29,6 +29,23 @@ export type VirtioErrorCode =
   | 'InvalidQueueSize'
   /** desc table not 16-aligned, avail not 2-aligned, used not 4-aligned (virtio 1.2 §2.7.2) */
   | 'MisalignedRing'
+  /** QueueSel / QueueNotify names a queue the device does not have (virtio 1.2 §4.2.2) */
+  | 'QueueIndexOutOfRange'
+  /** QueueNum > QueueNumMax, a ring address or size changed while QueueReady = 1, or QueueReady
+   *  with an unusable ring (virtio 1.2 §4.2.3.2) */
+  | 'InvalidQueueSetting'
+  /** notified or used while QueueReady = 0 */
+  | 'QueueNotReady'
+  /** an earlier error poisoned the queue; only a device reset clears it (virtio 1.2 §2.1.2) */
+  | 'QueuePoisoned'
+  /** Status write that skips or clears a bit outside reset (virtio 1.2 §3.1.1) */
+  | 'InvalidStatusTransition'
+  /** driver features not a subset of the device's, or without VIRTIO_F_VERSION_1 (§2.2, §6.1) */
+  | 'FeaturesRejected'
+  /** store to a read-only or unknown register, or a register write log entry out of order */
+  | 'InvalidRegisterWrite'
+  /** the register write log claims more pending entries than it holds (docs/spec-profile.md) */
+  | 'WriteLogOverflow'
 
 export type ErrValues = Record<string, number | string>
 

@@ -8,6 +8,7 @@ export function hex(v: number | bigint, pad = 1): string {
 
 /** 64-bit value from two u32 halves, as hex without padding (0xafb01000, 0xffffffffffffffff) */
 export function hex64(lo: number, hi: number): string {
+  if (hi >>> 0 === 0) return '0x' + (lo >>> 0).toString(16)
   return hex((BigInt(hi >>> 0) << 32n) | BigInt(lo >>> 0))
 }
 

@@ -33,7 +33,7 @@ export interface RegField {
   value: string
 }
 
-/** a quirk number (docs/quirks.md) and the spec rule it breaks */
+/** a quirk number and the spec rule it breaks; each profile has its own table (profiles/seed/quirks.ts) */
 export interface QuirkRef {
   q: string
   rule: string
@@ -67,33 +67,6 @@ export interface RegDef {
   /** interfaces that define the cell */
   versions: readonly (1 | 2)[]
   decode(v: number, ctx: RegCtx): RegField[]
-  quirks: QuirkRef[]
-}
-
-// ---- quirks ---------------------------------------------------------------------------------
-
-/** spec-mode rule for each seed quirk referenced by a register (docs/quirks.md) */
-export const QUIRK_RULES: Readonly<Record<string, string>> = {
-  Q1: 'virtio 1.2 §4.2.2: Version 2 uses QueueDesc/Driver/Device Low/High and QueueReady and negotiates VIRTIO_F_VERSION_1',
-  Q2: 'virtio 1.2 §4.2.2: register writes are device events; QueueNumMax/QueueReady read back per QueueSel',
-  Q3: 'virtio 1.2 §4.2.4: no ack value; the device latches the queue on the QueuePFN write (Version 2: on QueueReady = 1)',
-  Q4: 'virtio 1.2 §4.2.2: the queue index goes to QueueSel (0x030); DriverFeaturesSel only selects a feature page',
-  Q5: 'virtio 1.2 §4.2.4: ring address = QueuePFN × GuestPageSize, not × QueueAlign',
-  Q7: 'virtio 1.2 §4.2.3.2: QueueNumMax 0 means the queue is not available; the driver must not use it',
-  Q8: 'virtio 1.2 §6: read both feature pages and negotiate VIRTIO_F_VERSION_1; VendorID identifies the vendor',
-  Q9: 'virtio 1.2 §3.1.1: reset (0), then cumulative ACKNOWLEDGE, DRIVER, FEATURES_OK (read back), DRIVER_OK',
-  Q10: 'virtio 1.2 §4.2.2: SHMLen/SHMBase describe the region chosen by SHMSel; no region reads length all-ones',
-  Q17: 'virtio 1.2 §2.7.13: notify a queue only after making buffers available on it',
-  Q18: 'virtio 1.2 §2.7.6: the device keeps its own last_avail_idx and consumes while it differs from avail.idx',
-  Q21: 'virtio 1.2 §4.2.2: InterruptACK is write-only; the device clears the acknowledged bits in InterruptStatus',
-  Q22: 'virtio 1.2 §4.2.3.4: every queue notification must be seen; keep a pending bit per queue',
-  Q26: 'virtio 1.2 §3.1: device presence is explicit; either side may start first',
-  Q28: 'virtio 1.2 §2.1: track Status transitions, including reset (0), NEEDS_RESET and FAILED',
-  Q29: 'virtio 1.2 §4.2.2: queue indices are bounds-checked against the number of queues'
-}
-
-function q(...ids: string[]): QuirkRef[] {
-  return ids.map((id) => ({ q: id, rule: QUIRK_RULES[id] ?? '' }))
 }
 
 // ---- names ----------------------------------------------------------------------------------
@@ -395,30 +368,29 @@ function d(
   modern: string,
   access: Access,
   versions: readonly (1 | 2)[],
-  decode: (v: number, ctx: RegCtx) => RegField[],
-  quirks: QuirkRef[] = []
+  decode: (v: number, ctx: RegCtx) => RegField[]
 ): RegDef {
-  return { off, name, legacy, modern, access, versions, decode, quirks }
+  return { off, name, legacy, modern, access, versions, decode }
 }
 
 const M = 'VIRTIO_MMIO_'
 
 /** every cell virtio-mmio defines in 0x000-0x0FC, then the console config cells at 0x100.. */
 export const REG_DEFS: readonly RegDef[] = [
-  d(REG.MagicValue, 'MagicValue', M + 'MAGIC_VALUE', '', 'RO', V12, decodeMagic, q('Q26')),
-  d(REG.Version, 'Version', M + 'VERSION', '', 'RO', V12, decodeVersion, q('Q1')),
+  d(REG.MagicValue, 'MagicValue', M + 'MAGIC_VALUE', '', 'RO', V12, decodeMagic),
+  d(REG.Version, 'Version', M + 'VERSION', '', 'RO', V12, decodeVersion),
   d(REG.DeviceID, 'DeviceID', M + 'DEVICE_ID', '', 'RO', V12, decodeDeviceId),
-  d(REG.VendorID, 'VendorID', M + 'VENDOR_ID', '', 'RO', V12, decodeVendor, q('Q8')),
+  d(REG.VendorID, 'VendorID', M + 'VENDOR_ID', '', 'RO', V12, decodeVendor),
   // legacy spec calls 0x010-0x024 Host/GuestFeatures(Sel); same meaning
-  d(REG.DeviceFeatures, 'DeviceFeatures', M + 'DEVICE_FEATURES', '', 'RO', V12, selPage(REG.DeviceFeaturesSel), q('Q8')),
-  d(REG.DeviceFeaturesSel, 'DeviceFeaturesSel', M + 'DEVICE_FEATURES_SEL', '', 'WO', V12, decodeFeatSel, q('Q8')),
-  d(REG.DriverFeatures, 'DriverFeatures', M + 'DRIVER_FEATURES', '', 'WO', V12, selPage(REG.DriverFeaturesSel), q('Q8')),
-  d(REG.DriverFeaturesSel, 'DriverFeaturesSel', M + 'DRIVER_FEATURES_SEL', '', 'WO', V12, decodeDrvFeatSel, q('Q4', 'Q29')),
-  d(REG.GuestPageSize, 'GuestPageSize', M + 'GUEST_PAGE_SIZE', LEGACY_ONLY, 'WO', V1, decodePageSize, q('Q1', 'Q5')),
-  d(REG.QueueSel, 'QueueSel', M + 'QUEUE_SEL', '', 'WO', V12, decodeQueueIdx, q('Q4')),
-  d(REG.QueueNumMax, 'QueueNumMax', M + 'QUEUE_NUM_MAX', '', 'RO', V12, decodeNumMax, q('Q7', 'Q2')),
+  d(REG.DeviceFeatures, 'DeviceFeatures', M + 'DEVICE_FEATURES', '', 'RO', V12, selPage(REG.DeviceFeaturesSel)),
+  d(REG.DeviceFeaturesSel, 'DeviceFeaturesSel', M + 'DEVICE_FEATURES_SEL', '', 'WO', V12, decodeFeatSel),
+  d(REG.DriverFeatures, 'DriverFeatures', M + 'DRIVER_FEATURES', '', 'WO', V12, selPage(REG.DriverFeaturesSel)),
+  d(REG.DriverFeaturesSel, 'DriverFeaturesSel', M + 'DRIVER_FEATURES_SEL', '', 'WO', V12, decodeDrvFeatSel),
+  d(REG.GuestPageSize, 'GuestPageSize', M + 'GUEST_PAGE_SIZE', LEGACY_ONLY, 'WO', V1, decodePageSize),
+  d(REG.QueueSel, 'QueueSel', M + 'QUEUE_SEL', '', 'WO', V12, decodeQueueIdx),
+  d(REG.QueueNumMax, 'QueueNumMax', M + 'QUEUE_NUM_MAX', '', 'RO', V12, decodeNumMax),
   d(REG.QueueNum, 'QueueNum', M + 'QUEUE_NUM', '', 'WO', V12, decodeQueueNum),
-  d(REG.QueueAlign, 'QueueAlign', M + 'QUEUE_ALIGN', LEGACY_ONLY, 'WO', V1, decodeAlign, q('Q1', 'Q5')),
+  d(REG.QueueAlign, 'QueueAlign', M + 'QUEUE_ALIGN', LEGACY_ONLY, 'WO', V1, decodeAlign),
   d(
     REG.QueuePFN,
     'QueuePFN',
@@ -426,25 +398,24 @@ export const REG_DEFS: readonly RegDef[] = [
     LEGACY_ONLY + '; Version 2 uses QueueDesc/Driver/Device Low/High',
     'RW',
     V1,
-    decodeQueuePfn,
-    q('Q3', 'Q5', 'Q1')
+    decodeQueuePfn
   ),
-  d(REG.QueueReady, 'QueueReady', M + 'QUEUE_READY', MODERN_ONLY, 'RW', V2, decodeReady, q('Q1', 'Q3')),
-  d(REG.QueueNotify, 'QueueNotify', M + 'QUEUE_NOTIFY', '', 'WO', V12, decodeQueueIdx, q('Q22', 'Q17')),
-  d(REG.InterruptStatus, 'InterruptStatus', M + 'INTERRUPT_STATUS', '', 'RO', V12, decodeInt, q('Q21')),
-  d(REG.InterruptACK, 'InterruptACK', M + 'INTERRUPT_ACK', '', 'WO', V12, decodeInt, q('Q21')),
-  d(REG.Status, 'Status', M + 'STATUS', '', 'RW', V12, decodeStatus, q('Q9', 'Q28')),
-  d(REG.QueueDescLow, 'QueueDescLow', M + 'QUEUE_DESC_LOW', MODERN_ONLY, 'WO', V2, pair(REG.QueueDescHigh, true, 'desc table', true), q('Q1')),
-  d(REG.QueueDescHigh, 'QueueDescHigh', M + 'QUEUE_DESC_HIGH', MODERN_ONLY, 'WO', V2, pair(REG.QueueDescLow, false, 'desc table', true), q('Q1')),
-  d(REG.QueueDriverLow, 'QueueDriverLow', M + 'QUEUE_AVAIL_LOW', MODERN_ONLY, 'WO', V2, pair(REG.QueueDriverHigh, true, 'avail ring', true), q('Q1')),
-  d(REG.QueueDriverHigh, 'QueueDriverHigh', M + 'QUEUE_AVAIL_HIGH', MODERN_ONLY, 'WO', V2, pair(REG.QueueDriverLow, false, 'avail ring', true), q('Q1')),
-  d(REG.QueueDeviceLow, 'QueueDeviceLow', M + 'QUEUE_USED_LOW', MODERN_ONLY, 'WO', V2, pair(REG.QueueDeviceHigh, true, 'used ring', true), q('Q1')),
-  d(REG.QueueDeviceHigh, 'QueueDeviceHigh', M + 'QUEUE_USED_HIGH', MODERN_ONLY, 'WO', V2, pair(REG.QueueDeviceLow, false, 'used ring', true), q('Q1')),
-  d(REG.SHMSel, 'SHMSel', M + 'SHM_SEL', MODERN_ONLY, 'WO', V2, num('region'), q('Q10')),
-  d(REG.SHMLenLow, 'SHMLenLow', M + 'SHM_LEN_LOW', MODERN_ONLY, 'RO', V2, decodeShmLen(REG.SHMLenHigh, true), q('Q10')),
-  d(REG.SHMLenHigh, 'SHMLenHigh', M + 'SHM_LEN_HIGH', MODERN_ONLY, 'RO', V2, decodeShmLen(REG.SHMLenLow, false), q('Q10')),
-  d(REG.SHMBaseLow, 'SHMBaseLow', M + 'SHM_BASE_LOW', MODERN_ONLY, 'RO', V2, decodeShmBase(REG.SHMBaseHigh, true), q('Q10')),
-  d(REG.SHMBaseHigh, 'SHMBaseHigh', M + 'SHM_BASE_HIGH', MODERN_ONLY, 'RO', V2, decodeShmBase(REG.SHMBaseLow, false), q('Q10')),
+  d(REG.QueueReady, 'QueueReady', M + 'QUEUE_READY', MODERN_ONLY, 'RW', V2, decodeReady),
+  d(REG.QueueNotify, 'QueueNotify', M + 'QUEUE_NOTIFY', '', 'WO', V12, decodeQueueIdx),
+  d(REG.InterruptStatus, 'InterruptStatus', M + 'INTERRUPT_STATUS', '', 'RO', V12, decodeInt),
+  d(REG.InterruptACK, 'InterruptACK', M + 'INTERRUPT_ACK', '', 'WO', V12, decodeInt),
+  d(REG.Status, 'Status', M + 'STATUS', '', 'RW', V12, decodeStatus),
+  d(REG.QueueDescLow, 'QueueDescLow', M + 'QUEUE_DESC_LOW', MODERN_ONLY, 'WO', V2, pair(REG.QueueDescHigh, true, 'desc table', true)),
+  d(REG.QueueDescHigh, 'QueueDescHigh', M + 'QUEUE_DESC_HIGH', MODERN_ONLY, 'WO', V2, pair(REG.QueueDescLow, false, 'desc table', true)),
+  d(REG.QueueDriverLow, 'QueueDriverLow', M + 'QUEUE_AVAIL_LOW', MODERN_ONLY, 'WO', V2, pair(REG.QueueDriverHigh, true, 'avail ring', true)),
+  d(REG.QueueDriverHigh, 'QueueDriverHigh', M + 'QUEUE_AVAIL_HIGH', MODERN_ONLY, 'WO', V2, pair(REG.QueueDriverLow, false, 'avail ring', true)),
+  d(REG.QueueDeviceLow, 'QueueDeviceLow', M + 'QUEUE_USED_LOW', MODERN_ONLY, 'WO', V2, pair(REG.QueueDeviceHigh, true, 'used ring', true)),
+  d(REG.QueueDeviceHigh, 'QueueDeviceHigh', M + 'QUEUE_USED_HIGH', MODERN_ONLY, 'WO', V2, pair(REG.QueueDeviceLow, false, 'used ring', true)),
+  d(REG.SHMSel, 'SHMSel', M + 'SHM_SEL', MODERN_ONLY, 'WO', V2, num('region')),
+  d(REG.SHMLenLow, 'SHMLenLow', M + 'SHM_LEN_LOW', MODERN_ONLY, 'RO', V2, decodeShmLen(REG.SHMLenHigh, true)),
+  d(REG.SHMLenHigh, 'SHMLenHigh', M + 'SHM_LEN_HIGH', MODERN_ONLY, 'RO', V2, decodeShmLen(REG.SHMLenLow, false)),
+  d(REG.SHMBaseLow, 'SHMBaseLow', M + 'SHM_BASE_LOW', MODERN_ONLY, 'RO', V2, decodeShmBase(REG.SHMBaseHigh, true)),
+  d(REG.SHMBaseHigh, 'SHMBaseHigh', M + 'SHM_BASE_HIGH', MODERN_ONLY, 'RO', V2, decodeShmBase(REG.SHMBaseLow, false)),
   d(REG_QUEUE_RESET, 'QueueReset', M + 'QUEUE_RESET', MODERN_ONLY + '; needs VIRTIO_F_RING_RESET', 'RW', V2, decodeReady),
   d(REG.ConfigGeneration, 'ConfigGeneration', M + 'CONFIG_GENERATION', MODERN_ONLY, 'RO', V2, num('generation')),
   // device config space, console layout (virtio 1.2 §5.3.4); seed: never read, all zero
@@ -491,7 +462,12 @@ export function regCtxFrom(read32: (off: number) => number, shmSize: number, dri
 
 /** One RegCell per REG_DEFS row, for the inspector. Never throws: a failing read shows value 0
  *  and an 'error' field; a failing decoder shows its message. */
-export function buildRegCells(read32: (off: number) => number, ctx: RegCtx, meta: (off: number) => RegMeta): RegCellInfo[] {
+export function buildRegCells(
+  read32: (off: number) => number,
+  ctx: RegCtx,
+  meta: (off: number) => RegMeta,
+  quirks: (off: number) => readonly QuirkRef[] = () => []
+): RegCellInfo[] {
   const c: RegCtx = ctx.read32 ? ctx : { ...ctx, read32 }
   return REG_DEFS.map((def) => {
     let value = 0
@@ -523,7 +499,7 @@ export function buildRegCells(read32: (off: number) => number, ctx: RegCtx, meta
       lastWriter: m.lastWriter,
       lastWriteT: m.lastWriteT,
       lastWriteEvent: m.lastWriteEvent,
-      quirks: def.quirks.map((x) => ({ ...x }))
+      quirks: quirks(def.off).map((x) => ({ ...x }))
     }
   })
 }

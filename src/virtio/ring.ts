@@ -110,6 +110,13 @@ export function addrOf(v: number | bigint): Addr64 {
  *  whole range is not inside shm (len 0 checks the start only) */
 export function translate(a: Addr64, len: number, driverBase: number | bigint, shmSize: number): number | null {
   if (Number.isNaN(len) || len === Infinity) return null
+  // fast path, exact in doubles: a 32-bit address, a safe-integer base, a u32-sized length
+  if (a.hi === 0 && typeof driverBase === 'number' && Number.isSafeInteger(driverBase) && len >= 0 && len <= 0xffffffff) {
+    const off = (a.lo >>> 0) - driverBase
+    const l = Math.trunc(len)
+    if (off < 0 || off + l > shmSize || (l === 0 && off >= shmSize)) return null
+    return off
+  }
   const off = a64(a) - big(driverBase)
   const l = len > 0 ? big(len) : 0n
   const size = big(shmSize)

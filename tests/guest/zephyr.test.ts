@@ -52,13 +52,32 @@ describe('Zephyr timing model (docs/wire-protocol.md#timing)', () => {
     const log: string[] = []
     g.boot(function* (p: GuestPlatform): Thread {
       p.ipm_register_callback(() => log.push(`cb@${sched.now / 1e6}`))
+      yield p.k_sleep(1) // lets the IPM thread run once and register its signal (ends at 20 ms)
       yield p.k_busy_wait(50_000_000)
       log.push(`main@${sched.now / 1e6}`)
       yield p.k_sleep(1)
     })
-    fabric.doorbell(other, (g.peer!.id << 16) | 0) // arrives at 1 us, during the busy-wait
-    fabric.doorbell(other, (g.peer!.id << 16) | 1) // vector 1: ipm_ivshmem ignores it
+    sched.at(21_000_000, () => {
+      fabric.doorbell(other, (g.peer!.id << 16) | 0) // arrives during the busy-wait
+      fabric.doorbell(other, (g.peer!.id << 16) | 1) // vector 1: ipm_ivshmem ignores it
+    })
     sched.runUntil(1e9)
-    expect(log).toEqual(['main@50', 'cb@50'])
+    expect(log).toEqual(['main@70', 'cb@70'])
+  })
+
+  it('a doorbell before the IPM thread first ran is lost (no k_poll_signal registered yet)', () => {
+    const { sched, g, fabric } = guest()
+    const other = fabric.join('device')
+    const log: string[] = []
+    g.boot(function* (p: GuestPlatform): Thread {
+      p.ipm_register_callback(() => log.push(`cb@${sched.now / 1e6}`))
+      yield p.k_busy_wait(50_000_000)
+      yield p.k_sleep(1)
+      yield p.k_sleep(1)
+    })
+    fabric.doorbell(other, (g.peer!.id << 16) | 0) // at 1 us: main is spinning, the IPM thread never ran
+    sched.at(60_000_000, () => fabric.doorbell(other, (g.peer!.id << 16) | 0))
+    sched.runUntil(1e9)
+    expect(log).toEqual(['cb@60.001'])
   })
 })

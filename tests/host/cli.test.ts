@@ -2,7 +2,7 @@
 import { readFileSync, mkdtempSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { describe, expect, it } from 'vitest'
+import { afterEach, describe, expect, it, vi } from 'vitest'
 import { main, type Io } from '../../src/host/cli'
 
 async function cli(...argv: string[]): Promise<{ code: number; out: string; err: string }> {
@@ -32,7 +32,7 @@ describe('virtio-lab run', () => {
     const r = await cli('run', '--until', '10s')
     expect(r.code).toBe(0)
     expect(r.out).toContain('device | Config Status DRIVER_OK')
-    expect(r.out).toContain('driver | [virtio_mmio] HVL: queue 1 configuration acknowledged')
+    expect(r.out).toContain('driver | [lab] [virtio_mmio] HVL: queue 1 configuration acknowledged')
     expect(r.out.split('\n').filter(Boolean).every((l) => /^(device|driver) \| /.test(l))).toBe(true)
     expect(r.err).toContain('lab: device (instance_1) is ivshmem peer 0 and rings peer 1')
   })
@@ -72,22 +72,30 @@ describe('virtio-lab run', () => {
 
 describe('bad input: one line on stderr, exit 2', () => {
   const cases: [string[], string][] = [
-    [['run', '--vectors', '65'], "virtio-lab: --vectors must be an integer 1..64 (ivshmem-server -n), got '65'\n"],
-    [['run', '--vectors', '0'], "virtio-lab: --vectors must be an integer 1..64 (ivshmem-server -n), got '0'\n"],
-    [['run', '--shm-size', '3M'], 'virtio-lab: --shm-size: shm size must be a power of two from 64K to 1G (QEMU\'s BAR2 and ivshmem-server -l), got 3145728\n'],
-    [['run', '--shm-size', '1M'], 'virtio-lab: --shm-size: the seed layout needs at least 2M of shm (its vring heap ends at 0x180800), got 1M\n'],
-    [['run', '--order', 'sideways'], "virtio-lab: --order must be one of device-first, driver-first, device-only, driver-only, got 'sideways'\n"],
-    [['run', '--until', 'soon'], "virtio-lab: --until: cannot read 'soon' as a time (e.g. 20s)\n"],
-    [['run', '--speed', '-1'], "virtio-lab: --speed must be 'max' or a positive factor, got '-1'\n"],
-    [['run', '--restart', 'device'], "virtio-lab: --restart must be device@TIME or driver@TIME, got 'device'\n"],
+    [['run', '--vectors', '65'], "virtio-lab: --vectors: vectors must be at most 64 (got '65')\n"],
+    [['run', '--vectors', '0'], "virtio-lab: --vectors: vectors must be at least 1 (got '0')\n"],
+    [['run', '--shm-size', '3M'], "virtio-lab: --shm-size: shmSize must be a power of two (ivshmem-server -l) (got '3M')\n"],
+    [['run', '--shm-size', '1M'], 'virtio-lab: --shm-size: shmSize must be at least 2M for the seed profile (its vring heap ends at 0x180800) (got 1M)\n'],
+    [['run', '--order', 'sideways'], "virtio-lab: --order: order must be one of device-first, driver-first, device-only, driver-only (got 'sideways')\n"],
+    [['run', '--until', 'soon'], "virtio-lab: --until: until must be a time like 20s, or empty for never (got 'soon')\n"],
+    [['run', '--until', '9000h'], "virtio-lab: --until: until must be at most 1 year (8760h) (got '9000h')\n"],
+    [['run', '--speed', '-1'], "virtio-lab: --speed: speed must be 'max' or a number like 1, 10, ×100 (got '-1')\n"],
+    [['run', '--speed', '0.001'], "virtio-lab: --speed: speed must be at least 0.01 (got '0.001')\n"],
+    [['run', '--restart', 'device'], "virtio-lab: --restart: restarts must be device@TIME or driver@TIME, like driver@12s (got 'device')\n"],
     [['run', '--console', 'all'], "virtio-lab: --console must be device, driver or both, got 'all'\n"],
     [['run', '--bogus'], 'virtio-lab: unknown option --bogus\n'],
     [['run', '--vectors'], 'virtio-lab: --vectors needs a value\n'],
     [['run', '--order', 'a', '--order', 'b'], 'virtio-lab: --order given more than once\n'],
-    [['fly'], "virtio-lab: unknown command 'fly' (run, serve or --help)\n"],
-    [['run', '--driver-base', 'high'], "virtio-lab: --driver-base: cannot read 'high' as an address (e.g. 0xafa00000)\n"],
-    [['run', '--device-base', '0xafa00800'], 'virtio-lab: --device-base: deviceBase must be a non-zero 4 KiB-aligned virtual address with the whole shm below 2^48, got 0xafa00800\n'],
+    [['fly'], "virtio-lab: unknown command 'fly' (run, serve, server or --help)\n"],
+    [['run', '--driver-base', 'high'], "virtio-lab: --driver-base: driverBase must be an address like 0xafa00000 (got 'high')\n"],
+    [['run', '--driver-base', '0'], "virtio-lab: --driver-base: driverBase must be at least 0x1000 (got '0')\n"],
+    [['run', '--device-base', '0xafa00800'], "virtio-lab: --device-base: deviceBase must be 4 KiB-aligned (a multiple of 0x1000) (got '0xafa00800')\n"],
+    [['run', '--profile', 'virtio2'], "virtio-lab: --profile: profile must be one of seed, spec (got 'virtio2')\n"],
+    [['run', '--fabric', 'attached', '--socket', '/tmp/ivshmem_socket'], "virtio-lab: --fabric: fabric 'attached' is not built into this version (available: emulated)\n"],
+    [['run', '--socket', '/tmp/ivshmem_socket'], 'virtio-lab: --socket: socket applies to the attached and hosted fabrics only; the emulated fabric runs both sides in process (leave socket empty)\n'],
+    [['run', '--trace', '/nonexistent-dir/t.jsonl'], "virtio-lab: --trace: cannot open '/nonexistent-dir/t.jsonl': ENOENT\n"],
     [['serve', '--host', '0.0.0.0'], 'virtio-lab: --host 0.0.0.0 is not loopback: pass --token too\n'],
+    [['serve', '--host', 'bad host!'], "virtio-lab: --host must be an IP address or a host name, got 'bad host!'\n"],
     [['serve', '--port', '70000'], "virtio-lab: --port must be an integer 0..65535, got '70000'\n"]
   ]
   for (const [argv, msg] of cases)
@@ -102,5 +110,58 @@ describe('bad input: one line on stderr, exit 2', () => {
     const r = await cli('--help')
     expect(r.code).toBe(0)
     expect(r.out).toContain('virtio-lab run   [options]')
+    expect(r.err).toBe('')
+  })
+
+  it('no arguments: the usage on stderr, exit 2 (a usage error)', async () => {
+    const r = await cli()
+    expect(r.code).toBe(2)
+    expect(r.out).toBe('')
+    expect(r.err).toContain('virtio-lab run   [options]')
+  })
+
+  it('an address that cannot be bound exits 2 with one line', async () => {
+    // 192.0.2.1 (TEST-NET-1, RFC 5737) is on no interface here
+    const r = await cli('serve', '--host', '192.0.2.1', '--token', 't', '--port', '0')
+    expect(r.code).toBe(2)
+    expect(r.err).toMatch(/^virtio-lab: [^\n]*192\.0\.2\.1[^\n]*\n$/)
+  })
+
+  it('--trace to a target that takes no writes fails before the run and names the file', async () => {
+    // /dev/full opens but every write fails (ENOSPC); the header is written before emulation starts
+    let consoled = false
+    const io: Io = { out: () => (consoled = true), err: (s) => (err += s) }
+    let err = ''
+    const code = await main(['run', '--trace', '/dev/full', '--until', '10s'], io)
+    expect(code).toBe(2)
+    expect(err).toBe("virtio-lab: --trace: cannot write '/dev/full': ENOSPC\n")
+    expect(consoled).toBe(false)
+  })
+})
+
+describe('encodings: messages in UTF-8, console bytes raw', () => {
+  afterEach(() => vi.restoreAllMocks())
+
+  it('--help and errors are written as UTF-8, console bytes as latin1 (one byte per char)', async () => {
+    const writes: { fd: 'out' | 'err'; bytes: Buffer }[] = []
+    const spy = (fd: 'out' | 'err') => (chunk: string | Uint8Array, enc?: unknown) => {
+      writes.push({ fd, bytes: typeof chunk === 'string' ? Buffer.from(chunk, (enc as BufferEncoding) ?? 'utf8') : Buffer.from(chunk) })
+      return true
+    }
+    vi.spyOn(process.stdout, 'write').mockImplementation(spy('out') as never)
+    vi.spyOn(process.stderr, 'write').mockImplementation(spy('err') as never)
+    expect(await main(['--help'])).toBe(0)
+    const help = Buffer.concat(writes.filter((w) => w.fd === 'out').map((w) => w.bytes))
+    expect(help.toString('utf8')).toContain('virtio-lab — Virtio Serial Lab')
+    expect(help.includes(Buffer.from([0xe2, 0x80, 0x94]))).toBe(true) // '—' as UTF-8
+    writes.length = 0
+    expect(await main(['run', '--speed', 'fast'])).toBe(2)
+    expect(Buffer.concat(writes.map((w) => w.bytes)).toString('utf8')).toBe("virtio-lab: --speed: speed must be 'max' or a number like 1, 10, ×100 (got 'fast')\n")
+    writes.length = 0
+    // the console: a byte 0xff typed into the device comes back as the single byte 0xff
+    expect(await main(['run', '--console', 'device', '--until', '9s', '--quiet', '--order', 'device-only'])).toBe(0)
+    const out = Buffer.concat(writes.filter((w) => w.fd === 'out').map((w) => w.bytes))
+    expect(out.toString('latin1')).toContain('*** Booting Zephyr OS')
+    expect(out.length).toBe(out.toString('latin1').length)
   })
 })

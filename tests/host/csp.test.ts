@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
-import { RENDERER_CSP } from '../../src/host/ws-host'
+import { RENDERER_CSP } from '../../src/host/web/headers'
 
 describe('renderer CSP', () => {
   it("the page's meta policy is the header policy (minus frame-ancestors, which meta cannot carry)", () => {

@@ -1,15 +1,6 @@
 // A small in-memory LabApi for the host tests (the real LabService lives in src/host/service.ts).
-import {
-  DEFAULT_SCENARIO,
-  type ConfigureResult,
-  type ControlCommand,
-  type LabApi,
-  type LabEvent,
-  type LabSnapshot,
-  type ScenarioConfig,
-  type Side,
-  type TraceEvent
-} from '../../src/shared/contract'
+import { type ConfigureResult, type ControlCommand, type LabApi, type LabEvent, type LabSnapshot, type ScenarioConfig, type Side, type TraceEvent } from '../../src/shared/contract'
+import { DEFAULT_SCENARIO } from '../../src/shared/scenario'
 
 export class FakeLab implements LabApi {
   config: ScenarioConfig = structuredClone(DEFAULT_SCENARIO)

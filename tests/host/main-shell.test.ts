@@ -4,7 +4,8 @@ import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest'
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { isAbsolute, join } from 'node:path'
-import { DEFAULT_SCENARIO, LAB_EVENT_CHANNEL, LAB_METHODS, type LabEvent } from '../../src/shared/contract'
+import { LAB_EVENT_CHANNEL, LAB_METHODS, type LabEvent } from '../../src/shared/contract'
+import { DEFAULT_SCENARIO } from '../../src/shared/scenario'
 
 const h = vi.hoisted(() => {
   type Fn = (...a: any[]) => any
@@ -28,7 +29,9 @@ const h = vi.hoisted(() => {
     protocolHandlers: new Map<string, Fn>(),
     menuTemplate: null as any,
     opened: [] as string[],
-    services: [] as any[]
+    services: [] as any[],
+    replays: [] as { events: unknown[]; opts: { signal?: AbortSignal } }[],
+    finishReplay: null as (() => void) | null
   }
   class FakeWebContents {
     sent: [string, unknown][] = []
@@ -59,6 +62,10 @@ const h = vi.hoisted(() => {
       state.windows.push(this)
       // what Electron does for every web contents
       for (const fn of state.appHandlers.get('web-contents-created') ?? []) fn({}, this.webContents)
+    }
+    progress: number[] = []
+    setProgressBar(p: number) {
+      this.progress.push(p)
     }
     maximize() {
       this.calls.push('maximize')
@@ -170,6 +177,17 @@ vi.mock('../../src/host/service', async () => {
       this.started = true
     }
     dispose() {}
+    /** a replay that reports half-way progress, then waits for its signal or finishes on demand */
+    loadTrace(events: unknown[], opts: { signal?: AbortSignal; onProgress?: (p: { t: number; end: number; fraction: number }) => void }) {
+      h.state.replays.push({ events, opts })
+      opts.onProgress?.({ t: 1, end: 2, fraction: 0.5 })
+      return new Promise((resolve) => {
+        const cancelled = () => resolve({ ok: false, message: 'replay cancelled at t = 0.000 s of 0.000 s; the previous session is unchanged' })
+        if (opts.signal?.aborted) return cancelled()
+        opts.signal?.addEventListener('abort', cancelled)
+        h.state.finishReplay = () => resolve({ ok: true, message: 'replayed to 0.000 s: all 1 events match the file' })
+      })
+    }
   }
   return { LabService }
 })
@@ -231,7 +249,7 @@ describe('Electron shell (mocked electron)', () => {
     const snap = (await state.ipc.get('lab:getSnapshot')!(ok)) as { config: unknown }
     expect(snap.config).toBeTruthy()
     await expect(state.ipc.get('lab:configure')!(ok, { vectors: 65 })).rejects.toThrow(
-      'configure: vectors must be an integer 1..64 (got 65)'
+      'configure: vectors must be at most 64 (got 65)'
     )
     const foreign = [
       { sender: win.webContents, senderFrame: { url: 'https://evil.example/', parent: null } },
@@ -352,6 +370,44 @@ describe('Electron shell (mocked electron)', () => {
       expect(opts.defaultPath).toMatch(/^virtio-lab-trace-[\d-T]+\.jsonl$/)
     } finally {
       state.documentsThrows = false
+    }
+  })
+
+  it('Open trace… replays with a Cancel box and taskbar progress; Cancel aborts the replay', async () => {
+    const { dialog } = await import('electron')
+    const dir = mkdtempSync(join(tmpdir(), 'vsl-open-'))
+    const file = join(dir, 't.jsonl')
+    writeFileSync(file, '{"i":0,"t":0,"k":"guest","op":"scenario","config":{}}\n')
+    vi.mocked(dialog.showOpenDialog).mockResolvedValue({ canceled: false, filePaths: [file] } as never)
+    const open = () => state.menuTemplate.find((m: { label?: string }) => m.label === 'File').submenu.find((i: { label?: string }) => i.label === 'Open trace…').click()
+    try {
+      // 1. the user presses Cancel: the box resolves at once, the replay's signal aborts
+      vi.mocked(dialog.showMessageBox).mockResolvedValue({ response: 0, checkboxChecked: false })
+      win.progress.length = 0
+      open()
+      await vi.waitFor(() => expect(state.replays).toHaveLength(1))
+      const box = vi.mocked(dialog.showMessageBox).mock.calls.find((c) => (c.at(-1) as { buttons?: string[] }).buttons?.[0] === 'Cancel')!.at(-1) as { signal: AbortSignal; message: string }
+      expect(box.message).toBe('Replaying 1 trace events…')
+      await vi.waitFor(() => expect(state.replays[0]!.opts.signal!.aborted).toBe(true))
+      await vi.waitFor(() => expect(win.progress).toEqual([0.5, -1]))
+      // 2. a replay that finishes closes its Cancel box (signal) without cancelling itself
+      vi.mocked(dialog.showMessageBox).mockReset()
+      let boxSignal: AbortSignal | undefined
+      vi.mocked(dialog.showMessageBox).mockImplementation(((_w: unknown, o: { signal?: AbortSignal }) =>
+        new Promise((resolve) => {
+          if (!o.signal) return resolve({ response: 0, checkboxChecked: false })
+          boxSignal = o.signal
+          o.signal.addEventListener('abort', () => resolve({ response: 0, checkboxChecked: false }))
+        })) as never)
+      open()
+      await vi.waitFor(() => expect(state.replays).toHaveLength(2))
+      await vi.waitFor(() => expect(state.finishReplay).not.toBeNull())
+      state.finishReplay!()
+      await vi.waitFor(() => expect(boxSignal?.aborted).toBe(true))
+      expect(state.replays[1]!.opts.signal!.aborted).toBe(false)
+    } finally {
+      vi.mocked(dialog.showMessageBox).mockReset()
+      rmSync(dir, { recursive: true, force: true })
     }
   })
 

@@ -142,6 +142,42 @@ describe('LabService.loadTrace (File → Open trace)', () => {
   })
 })
 
+describe('LabService.loadTrace: the trace header goes through the strict scenario schema', () => {
+  const header = (config: unknown) => [{ i: 0, t: 0, k: 'guest', op: 'scenario', config }] as never
+  let deep: unknown = { vectors: 2 }
+  for (let i = 0; i < 100_000; i++) deep = { a: deep }
+  const cases: [string, unknown, string][] = [
+    ['unknown keys', { vectors: 2, turbo: true }, "unknown field 'turbo'"],
+    ['> 32 restarts', { restarts: Array.from({ length: 33 }, (_, i) => ({ side: 'driver', at: i * 1e9 })) }, 'restarts must have at most 32 entries (got 33 entries)'],
+    ['a non-object config', 'fast', 'the scenario must be an object (got "fast")'],
+    ['an array config', [1, 2], 'the scenario must be an object (got an array)'],
+    ['a header over 64 KiB', { order: 'device-first', note: 'x'.repeat(70_000) }, 'the scenario is larger than 64 KiB'],
+    ['a header nested 100k deep', deep, 'the scenario is nested more than 8 levels deep'],
+    ['a limit broken', { until: 9000 * 3600e9 }, 'until must be at most 1 year (8760h) (got 32400000000000000)']
+  ]
+  for (const [what, config, why] of cases)
+    it(`refuses ${what} before the current session is touched`, async () => {
+      svc = new LabService({ vectors: 4 })
+      const before = svc.session
+      const events: LabEvent[] = []
+      svc.subscribe((e) => events.push(e))
+      const r = await svc.loadTrace(header(config))
+      expect(r).toEqual({ ok: false, message: `the trace's scenario header is refused: ${why}` })
+      expect(svc.session).toBe(before)
+      expect(svc.config.vectors).toBe(4)
+      expect((await svc.getSnapshot()).paused).toBe(false)
+      expect(events.filter((e) => e.type === 'reset')).toEqual([])
+    })
+
+  it('a header from before fabric/socket/role existed still loads (missing fields take their defaults)', async () => {
+    svc = new LabService()
+    const r = await svc.loadTrace(header({ profile: 'seed', order: 'device-only', vectors: 2, speed: 'max', until: null, restarts: [] }))
+    // replayed (event 0 itself differs: today's header names the new fields)
+    expect(r.message).toMatch(/^replayed to /)
+    expect(svc.config).toMatchObject({ order: 'device-only', fabric: 'emulated', socket: null, role: 'both' })
+  })
+})
+
 describe('LabService run state', () => {
   it('configure starts the new scenario running; reset keeps a pause so one can step from t = 0', async () => {
     svc = new LabService({ speed: 'max' })

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { DEFAULT_SCENARIO } from '../../src/shared/contract'
+import { DEFAULT_SCENARIO } from '../../src/shared/scenario'
 import {
   DEFAULT_WINDOW,
   defaultSettings,
@@ -65,7 +65,7 @@ describe('settings', () => {
     const r = loadSettings(file)
     expect(r.settings.window).toEqual({ width: 900, height: 600, maximized: false })
     expect(r.settings.scenario).toEqual(DEFAULT_SCENARIO)
-    expect(r.warning).toContain('settings: vectors must be an integer 1..64 (got 65); using the default scenario')
+    expect(r.warning).toContain('settings: vectors must be at most 64 (got 65); using the default scenario')
 
     writeFileSync(file, JSON.stringify({ version: 1, window: { width: 'big' }, scenario: { order: 'driver-first' } }))
     const r2 = loadSettings(file)

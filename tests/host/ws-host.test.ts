@@ -1,19 +1,15 @@
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
+import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest'
 import { mkdtempSync, mkdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { request } from 'node:http'
 import { WebSocket } from 'ws'
 import type { LabEvent } from '../../src/shared/contract'
-import {
-  EventChannel,
-  isLoopbackHost,
-  RENDERER_CSP,
-  resolveStaticPath,
-  startHost,
-  type EventSink,
-  type HostHandle
-} from '../../src/host/ws-host'
+import { startHost, type HostHandle } from '../../src/host/ws-host'
+import { EventChannel, type EventSink } from '../../src/host/web/event-channel'
+import { isLoopbackHost } from '../../src/host/web/policy'
+import { RENDERER_CSP } from '../../src/host/web/headers'
+import { resolveStaticPath } from '../../src/host/web/static'
 import { FakeLab } from './fake-lab'
 
 let base: string
@@ -202,7 +198,7 @@ describe('RPC over /rpc', () => {
     const c = new Client(await connect(`ws://127.0.0.1:${h.port}/rpc`))
     expect(await c.call('configure', [{ vectors: 65 }])).toEqual({
       id: 1,
-      error: { message: 'configure: vectors must be an integer 1..64 (got 65)' }
+      error: { message: 'configure: vectors must be at most 64 (got 65)' }
     })
     const unknown = await c.call('dispose', [])
     expect((unknown.error as { message: string }).message).toMatch(/^unknown method "dispose"/)
@@ -310,9 +306,9 @@ describe('EventChannel backpressure', () => {
   }
   const snap = (seq: number) => ({ type: 'snapshot', snap: { seq } }) as unknown as LabEvent
   const con = (seq: number): LabEvent => ({ type: 'console', side: 'device', data: 'x', seq })
-  const opts = { highWater: 100, lowWater: 10, maxBuffered: 1000, retryMs: 5 }
+  const opts = { highWater: 100, lowWater: 10, holdCalls: 500, maxBuffered: 1000, snapshotMinMs: 0, traceMax: 300, retryMs: 5 }
 
-  it('coalesces snapshots while the client is slow, never console or trace', async () => {
+  it('coalesces snapshots and skips trace batches while the client is slow, never console', async () => {
     const sink = new Sink()
     let overflow = 0
     const ch = new EventChannel(sink, opts, () => overflow++)
@@ -322,17 +318,18 @@ describe('EventChannel backpressure', () => {
     ch.push(snap(2))
     ch.push(con(0))
     ch.push(snap(3))
-    ch.push({ type: 'trace', events: [] })
+    ch.push({ type: 'trace', events: [{ i: 0, t: 5, k: 'doorbell' }, { i: 1, t: 6, k: 'doorbell' }] })
     ch.push(snap(4))
     ch.push(con(1))
     expect(ch.holding).toBe(true)
-    expect(sink.sent.map((e) => e.type)).toEqual(['snapshot', 'console', 'trace', 'console'])
+    // the trace stays complete behind getTrace; the skipped batch is counted
+    expect(sink.sent.map((e) => e.type)).toEqual(['snapshot', 'console', 'console'])
+    expect(ch.traceSkipped).toBe(2)
     expect(ch.coalesced).toBe(2)
     await new Promise((r) => setTimeout(r, 30))
-    expect(sink.sent).toHaveLength(4) // still slow
+    expect(sink.sent).toHaveLength(3) // still slow
     sink.bufferedAmount = 0
-    await new Promise((r) => setTimeout(r, 30))
-    expect(ch.holding).toBe(false)
+    await vi.waitFor(() => expect(ch.holding).toBe(false))
     expect(sink.sent.at(-1)).toEqual(snap(4))
     expect(overflow).toBe(0)
     ch.close()
@@ -351,6 +348,51 @@ describe('EventChannel backpressure', () => {
     expect(sink.sent.at(-1)).toEqual(con(0))
     expect(overflow).toBe(1)
     ch.close()
+  })
+
+  it('sends at most one snapshot per snapshotMinMs, the newest, even when the client keeps up', () => {
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'performance'] })
+    try {
+      const sink = new Sink()
+      const ch = new EventChannel(sink, { ...opts, snapshotMinMs: 50 })
+      for (let k = 1; k <= 10; k++) ch.push(snap(k))
+      ch.push(con(0)) // data is never held back
+      expect(sink.sent).toEqual([snap(1), con(0)])
+      vi.advanceTimersByTime(49)
+      expect(sink.sent).toHaveLength(2)
+      vi.advanceTimersByTime(2)
+      expect(sink.sent).toEqual([snap(1), con(0), snap(10)])
+      expect(ch.coalesced).toBe(8)
+      ch.close()
+    } finally {
+      vi.useRealTimers()
+    }
+  })
+
+  it('pushes at most one trace batch per snapshotMinMs: later ones merge, the newest traceMax kept', () => {
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'performance'] })
+    try {
+      const sink = new Sink()
+      const ch = new EventChannel(sink, { ...opts, snapshotMinMs: 50, traceMax: 4 })
+      const batch = (from: number): LabEvent => ({ type: 'trace', events: [0, 1, 2].map((k) => ({ i: from + k, t: from + k, k: 'doorbell' as const })) })
+      ch.push(batch(0))
+      ch.push(batch(3))
+      ch.push(batch(6))
+      const idx = () => sink.sent.map((e) => (e.type === 'trace' ? e.events.map((x) => x.i) : e.type))
+      expect(idx()).toEqual([[0, 1, 2]])
+      vi.advanceTimersByTime(50)
+      expect(idx()).toEqual([[0, 1, 2], [5, 6, 7, 8]])
+      expect(ch.traceSkipped).toBe(2)
+      // a reset drops trace events of the old session that were still held
+      ch.push(batch(9))
+      ch.push({ type: 'reset', config: {} as never })
+      vi.advanceTimersByTime(100)
+      expect(idx()).toEqual([[0, 1, 2], [5, 6, 7, 8], 'reset'])
+      expect(ch.traceSkipped).toBe(5)
+      ch.close()
+    } finally {
+      vi.useRealTimers()
+    }
   })
 
   it('sends nothing to a closed socket', () => {

@@ -5,11 +5,11 @@ import type { LabSnapshot } from '../../src/shared/contract'
 
 declare module 'vitest' {
   export interface ProvidedContext {
-    realSnapshots: { midRun: LabSnapshot; early: LabSnapshot; corruptTx: LabSnapshot }
+    realSnapshots: { midRun: LabSnapshot; early: LabSnapshot; corruptTx: LabSnapshot; badChain: LabSnapshot }
   }
 }
 
-function get(name: 'midRun' | 'early' | 'corruptTx'): LabSnapshot {
+function get(name: 'midRun' | 'early' | 'corruptTx' | 'badChain'): LabSnapshot {
   const all = inject('realSnapshots')
   if (!all) throw new Error('real snapshots missing: run the renderer tests through vitest.config.mts (globalSetup)')
   return structuredClone(all[name])
@@ -21,3 +21,5 @@ export const midRun = (): LabSnapshot => get('midRun')
 export const early = (): LabSnapshot => get('early')
 /** midRun's moment with transmitq's avail.idx stored 9 ahead of used.idx by a hostile peer */
 export const corruptTx = (): LabSnapshot => get('corruptTx')
+/** midRun's moment with the available TX descriptor's chain pointing at desc 9 of 4 (NEXT set) */
+export const badChain = (): LabSnapshot => get('badChain')

@@ -179,3 +179,30 @@ describe('WallClock', () => {
     c.close()
   })
 })
+
+describe('WallClock.after with wall time moving between reads', () => {
+  it('after(0) never lands in the past (external events, e.g. an eventfd interrupt)', () => {
+    let t = 0
+    const fired: number[] = []
+    const c = new WallClock({ source: () => (t += 1000), setTimer: () => null, clearTimer: () => {} })
+    for (let i = 0; i < 5; i++) expect(() => c.after(0, () => fired.push(i))).not.toThrow()
+    c.pump()
+    expect(fired).toEqual([0, 1, 2, 3, 4])
+    c.close()
+  })
+})
+
+describe('WallClock.at with wall time moving between reads', () => {
+  it('a time wall time has just passed is due, not refused (session start at clock.now)', () => {
+    let t = 0
+    const fired: string[] = []
+    const c = new WallClock({ source: () => (t += 1000), setTimer: () => null, clearTimer: () => {} })
+    const t0 = c.now
+    expect(() => c.at(t0, () => fired.push('start'))).not.toThrow()
+    c.pump()
+    expect(fired).toEqual(['start'])
+    // before an event that already ran: still refused
+    expect(() => c.at(t0 - 1, () => {})).toThrow(RangeError)
+    c.close()
+  })
+})

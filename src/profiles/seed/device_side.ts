@@ -18,7 +18,11 @@ import {
 } from '../../virtio/mmio'
 import { inBounds, isPow2 } from '../../sim/shm'
 import { hex64 } from '../../virtio/fmt'
-import { fmtPtr, type GuestPlatform, type Thread } from '../../guest/platform'
+import { fmtPtr, type ConsoleKind, type GuestPlatform, type Thread } from '../../guest/platform'
+import type { DeviceFirmware, DeviceView } from '../types'
+
+/** instance_1's console pane: its UART, byte for byte (CONFIG_CONSOLE=y, boot banner on) */
+export const DEVICE_CONSOLE: ConsoleKind = { kind: 'guest', note: "instance_1's UART: the bytes the guest emitted, its own printk lines and the driver's forwarded bytes" }
 
 export const ZEPHYR_BANNER = '*** Booting Zephyr OS build v1.8.99-67522-gc40fbdfc4fcd ***\n'
 /** %p of the device's static backend struct in the README capture */
@@ -32,7 +36,7 @@ const enum DevState {
 }
 
 interface VringSlot {
-  /** guest VAs as the device computed them */
+  /** guest VAs as the device computed them (64-bit; as doubles, exact below 2^53) */
   desc: number
   avail: number
   used: number
@@ -41,12 +45,12 @@ interface VringSlot {
   off: { desc: number; avail: number; used: number } | null
 }
 
-export interface DeviceSideState {
+export interface DeviceSideState extends DeviceView {
   state: 'UNKNOWN' | 'READY'
   vrings: (VringSlot | null)[]
 }
 
-export class DeviceSide {
+export class DeviceSide implements DeviceFirmware {
   private st = DevState.UNKNOWN
   private readonly vrings: (VringSlot | null)[] = [null, null]
   private base = 0
@@ -55,7 +59,7 @@ export class DeviceSide {
   constructor(private readonly p: GuestPlatform) {}
 
   get view(): DeviceSideState {
-    return { state: this.st === DevState.READY ? 'READY' : 'UNKNOWN', vrings: this.vrings.map((v) => (v ? { ...v } : null)) }
+    return { ready: this.st === DevState.READY, state: this.st === DevState.READY ? 'READY' : 'UNKNOWN', vrings: this.vrings.map((v) => (v ? { ...v } : null)) }
   }
 
   *main(): Thread {
@@ -115,10 +119,9 @@ export class DeviceSide {
     p.w32(REG.QueuePFN, HVL_CFG_ACK) // Q3: ack before reading Align/Num
     const align = p.r32(REG.QueueAlign) // Q5: PFN x QueueAlign, not GuestPageSize
     const num = p.r32(REG.QueueNum)
-    const addr = Number((BigInt(pfn) * BigInt(align)) & 0xffffffffn) // 32-bit arithmetic in C
-    const desc = addr
-    const avail = (addr + 16 * num) >>> 0
-    const used = (addr + cAlign(16 * num + 2 * (num + 1), align)) >>> 0 // Q6
+    // virtio-mmio-backend.c virtio_mmio_backend_get_vring: `uintptr_t addr = PFN; addr *= align`
+    // with `int align, n`: 64-bit arithmetic, the ints sign-extended (C 6.3.1.8)
+    const { desc, avail, used } = vringVAs(pfn, align, num)
     p.printk('Dump of incoming Vring information from other side:\n')
     p.printk(`vring descriptor: ${fmtPtr(desc)}:\n`)
     p.printk(`vring avail: ${fmtPtr(avail)}:\n`)
@@ -130,7 +133,8 @@ export class DeviceSide {
       return
     }
     // docs/wire-protocol.md#addresses rule 3: the whole ring must lie inside the mapping, not just its first byte
-    const off = { desc: desc - this.base, avail: avail - this.base, used: used - this.base }
+    const b = BigInt(this.base)
+    const off = { desc: Number(desc - b), avail: Number(avail - b), used: Number(used - b) }
     const sizeOk = num > 0 && num <= 0x8000 // virtio's largest queue
     const ok =
       sizeOk &&
@@ -158,8 +162,8 @@ export class DeviceSide {
         queue: idx,
         message: `queue ${idx}: ${!isPow2(num) ? `QueueNum ${num}` : `QueueAlign ${align}`} is not a power of two; ring latched as the real device computes it: desc ${fmtPtr(desc)}, avail ${fmtPtr(avail)}, used ${fmtPtr(used)}`
       })
-    this.vrings[idx] = { desc, avail, used, num, off: ok ? off : null }
-    p.event('guest', { op: 'queue-configured', queue: idx, pfn, align, num, desc, avail, used })
+    this.vrings[idx] = { desc: Number(desc), avail: Number(avail), used: Number(used), num, off: ok ? off : null }
+    p.event('guest', { op: 'queue-configured', queue: idx, pfn, align, num, desc: Number(desc), avail: Number(avail), used: Number(used), descPtr: fmtPtr(desc) })
   }
 
   /** docs/wire-protocol.md#device-service: exactly one descriptor per callback, slot = used.idx mod num (Q18, Q19, Q20) */
@@ -184,8 +188,10 @@ export class DeviceSide {
     const hi = p.r32(dOff + 4)
     let len: number
     if (q === CONSOLE_TX && (lo || hi)) {
-      // the device dereferences the driver's VA as its own (Q11)
-      const bOff = hi === 0 ? lo - this.base : -1
+      // the device dereferences the driver's 64-bit VA as its own (Q11)
+      const va = (BigInt(hi) << 32n) | BigInt(lo)
+      const rel = va - BigInt(this.base)
+      const bOff = rel >= 0n && rel < BigInt(this.size) ? Number(rel) : -1
       if (!inBounds(bOff, 1, this.size)) {
         p.event('error', { where: 'serve', queue: q, message: `desc[${d}].addr ${hex64(lo, hi)} is outside the device's shm mapping; byte not read` })
         return
@@ -211,8 +217,16 @@ export class DeviceSide {
   }
 }
 
-/** the C align-up macro on 32-bit values: ((x + a - 1) & ~(a - 1)); a = 0 gives 0 */
-function cAlign(x: number, a: number): number {
-  return ((x + a - 1) & ~(a - 1)) >>> 0
+const u64 = (v: bigint): bigint => BigInt.asUintN(64, v)
+
+/** desc/avail/used as the device computes them from QueuePFN (u32), QueueAlign and QueueNum (read
+ *  into ints): every step in 64-bit unsigned arithmetic, negative ints sign-extended. Q5, Q6. */
+export function vringVAs(pfn: number, align: number, num: number): { desc: bigint; avail: bigint; used: bigint } {
+  const a = BigInt(align | 0)
+  const n = BigInt(num | 0)
+  const desc = u64(BigInt(pfn >>> 0) * a)
+  const avail = u64(desc + n * 16n)
+  const used = u64(desc + u64((n * 16n + (n + 1n) * 2n + a - 1n) & ~(a - 1n)))
+  return { desc, avail, used }
 }
 

@@ -11,13 +11,23 @@ import {
   HVL_CFG_ACK,
   REG,
   STATUS,
+  VIRTIO_ID_CONSOLE,
   VIRTIO_MMIO_MAGIC,
   VQ_RING_DESC_CHAIN_END,
   vringLayout
 } from '../../virtio/mmio'
-import { type GuestPlatform, type Thread } from '../../guest/platform'
-import { ZEPHYR_BANNER } from './device_side'
+import { hex64 } from '../../virtio/fmt'
+import { type ConsoleKind, type GuestPlatform, type Thread } from '../../guest/platform'
 import { ZHeap } from '../../guest/zheap'
+import { ringAt } from '../../virtio/ring'
+import type { DriverFirmware, DriverRing } from '../types'
+import { BounceList, NOTIFY_FN_VA, SHM_IO_VA, SIZEOF_DESCX, SIZEOF_VIRTQUEUE, VDEV_VA, VQ, VQ_NAME_VA, wPtr } from './openamp'
+
+/** instance_2's console pane: CONFIG_CONSOLE=n and CONFIG_BOOT_BANNER=n (driver_side_demo/prj.conf) */
+export const DRIVER_CONSOLE: ConsoleKind = {
+  kind: 'lab',
+  note: "instance_2 has no console (CONFIG_CONSOLE=n): this pane is the lab's diagnostic log, every line marked [lab]; 'metal:' lines are the texts libmetal would log"
+}
 
 /** reset to POST_KERNEL virtio-mmio init: kernel start + PCIe/ivshmem/IPM probe [model; chosen so
  *  the first line is stamped [8010] as in the README: 12 ms + 2 x 4 s lands in tick 801] */
@@ -28,29 +38,41 @@ export const DRIVER_MAIN_NS = 100_000
 export const HVL_WAIT_NS = 4_000_000_000
 /** the demo's printk hook sleeps after each byte (docs/wire-protocol.md#timing) */
 export const PRINTK_SLEEP_NS = 200_000
+/** printk of one char when the hook returns at once (serial device not ready): cbprintf's
+ *  formatting step plus arch_printk_char_out's device_is_ready() test, ~1 us on QEMU TCG [model] */
+export const PRINTK_CHAR_NS = 1_000
+/** the not-ready printk loop is simulated in slices of this much CPU time (no observable effect) */
+const SPIN_SLICE_NS = 100_000_000
+/** arch_system_halt after a fatal error: the CPU never comes back; modelled in slices */
+const HALT_SLICE_NS = 3_600_000_000_000
 export const GUEST_PAGE_SIZE = 4096
 export const VQ_SIZE = 4 // VQIN_SIZE = VQOUT_SIZE
 export const HELLO = "Hello World I'm qemu_cortex_a53 sending data over Virtio-MMIO Serial Port"
 
-/** DT regions (driver overlay, docs/wire-protocol.md#shm-map) */
-export const VMRAM0_OFF = 0x000800 // OpenAMP shm I/O region base
-export const HVL_HEAP_OFF = 0x080800 // vmram_ivshmem1 -> k_heap "hvl_shmem"
-export const VRING_HEAP_OFF = 0x100800 // vring_ivshmem -> k_heap "vring_shmem"
-export const HEAP_LEN = 0x80000
+import { HEAP_LEN, HVL_HEAP_OFF, VRING_HEAP_OFF, type DriverLayout } from './regions'
+export { HEAP_LEN, HVL_HEAP_OFF, VMRAM0_OFF, VRING_HEAP_OFF } from './regions'
 /** libmetal: no physical address for a buffer outside the shm I/O region */
 const METAL_BAD_PHYS = 0xffffffff
-/** sizeof(struct virtqueue) without its vq_descx[] tail (Q13: the tail overflows the chunk) */
-const SIZEOF_VIRTQUEUE = 0x58
 /** driver RAM address of chan->txpoll (static struct, docs/wire-protocol.md#bounce-buffers) [model] */
 const TXPOLL_VA = 0x4019b129
+/** virtio_mmio.c: the SCMI device id, the one id Version 2 is accepted for */
+const VIRTIO_ID_SCMI = 0x20
 const BOUNCE_COOKIE = 1 // Q15: one constant cookie for every buffer
 
-export type DriverFailure = 'bad-magic' | 'bad-version' | 'no-device' | 'hvl-config' | 'no-memory'
+export type DriverFailure = 'bad-magic' | 'bad-version' | 'no-device' | 'not-console' | 'hvl-config' | 'no-memory' | 'fault'
 
 interface Vq {
   idx: number
   name: string
   num: number
+  /** shm offset of this queue's struct virtqueue (vring heap) */
+  off: number
+  /** vq_queued_cnt, vq_descx[].cookie / .ndescs as last stored */
+  queued: number
+  cookies: number[]
+  ndescs: number[]
+  /** a vq_descx entry was ever stored (they lie past the struct's chunk) */
+  descxTouched: boolean
   ringOff: number
   desc: number
   avail: number
@@ -62,12 +84,6 @@ interface Vq {
   broken: string | null
 }
 
-interface BounceRec {
-  rec: number // shm offset of the 40-byte record
-  buf: number // shm offset of the bounce buffer
-  len: number
-  orig: number
-}
 
 export interface DriverSideState {
   initialized: boolean
@@ -80,17 +96,22 @@ export interface DriverSideState {
   bounceLive: number
 }
 
-export class DriverSideDemo {
+export class DriverSideDemo implements DriverFirmware {
   private base = 0
+  private size = 0
   private own = 0
   private hvl = false
+  /** virtio_mmio_isr is on the HVL callback list */
+  private hvlCb = false
+  private devid = 0
+  private halted = false
   private vqs: Vq[] = []
   private ready = false
   private failure: DriverFailure | null = null
   private magicSeen: number | null = null
-  private bounce: BounceRec[] = []
-  private hvlHeap!: ZHeap
-  private vringHeap!: ZHeap
+  private bounce: BounceList | null = null
+  private hvlHeap: ZHeap | null = null
+  private vringHeap: ZHeap | null = null
   private txInuse = false
   txBytes = 0
   txDropped = 0
@@ -107,8 +128,25 @@ export class DriverSideDemo {
       txBytes: this.txBytes,
       txDropped: this.txDropped,
       linesStarted: this.linesStarted,
-      bounceLive: this.bounce.length
+      bounceLive: this.bounce?.recs.length ?? 0
     }
+  }
+
+  /** what this driver has placed in shm, for region labels (null before its heaps exist) */
+  layout(): DriverLayout | null {
+    if (!this.hvlHeap || !this.bounce) return null
+    return {
+      zHeapLen: this.hvlHeap.zHeapBytes,
+      vqs: this.vqs.map((v) => ({ name: v.name, off: v.off, ringOff: v.ringOff, ringLen: v.used + 6 + 8 * v.num - v.ringOff, descxUsed: v.descxTouched })),
+      bounce: this.bounce.recs.map((r) => ({ rec: r.rec, buf: r.buf, len: r.len }))
+    }
+  }
+
+  /** the rings laid out so far: legacy contiguous layout at ringOff (vring_init, docs/wire-protocol.md#vring-layout) */
+  rings(): DriverRing[] {
+    // the spec's names for console queues 0 and 1 (virtio 1.2 §5.3.2), not OpenAMP's vqin/vqout
+    const name = (i: number) => (i === CONSOLE_RX ? 'receiveq' : i === CONSOLE_TX ? 'transmitq' : `queue ${i}`)
+    return this.vqs.map((v) => ({ queue: v.idx, name: name(v.idx), addr: ringAt(v.ringOff, v.num), usedCons: v.usedCons }))
   }
 
   /** the driver's partner: own IVPosition - 1 as a uint16 (Q24) */
@@ -116,15 +154,19 @@ export class DriverSideDemo {
     return (this.own - 1) & 0xffff
   }
 
+  /** vmdev->ipi: set by virtio_mmio_hvl_init only, so no doorbell at all outside HVL mode */
   private ipi(): void {
-    this.p.ipm_send(this.partner)
+    if (this.hvl) this.p.ipm_send(this.partner)
   }
 
-  private fail(f: DriverFailure, msg: string): void {
+  /** a failed init step. `metal` is the exact metal_log text the real code logs (null: it returns
+   *  silently); `detail` is the lab's own account of it. */
+  private fail(f: DriverFailure, metal: string | null, detail = metal ?? ''): void {
     this.failure = f
-    this.p.log(`metal: error: ${msg}`)
-    this.p.event('error', { where: f === 'hvl-config' || f === 'no-memory' ? 'serial-init' : 'probe', failure: f, message: msg })
-    this.p.setState('failed', msg)
+    if (metal !== null) this.p.log(`metal: error: ${metal}`)
+    const where = f === 'bad-magic' || f === 'bad-version' || f === 'no-device' ? 'probe' : 'serial-init'
+    this.p.event('error', { where, failure: f, message: detail })
+    this.p.setState('failed', detail)
   }
 
   *main(): Thread {
@@ -132,77 +174,133 @@ export class DriverSideDemo {
     yield p.k_busy_wait(DRIVER_BOOT_NS)
     const mem = p.ivshmem_get_mem()
     this.base = mem.base
+    this.size = mem.size
     this.own = p.ivshmem_get_id()
     p.setState('booting', 'POST_KERNEL: virtio-mmio probe')
-    this.probe()
-    // CONFIG_BOOT_BANNER: printed between POST_KERNEL and APPLICATION init
-    p.printk(ZEPHYR_BANNER)
-    if (!this.failure) yield* this.serialInit()
+    // init_ivshmem_backend (POST_KERNEL): the IPM callback runs the HVL callback list
+    p.ipm_register_callback(() => {
+      if (this.hvlCb) this.isr()
+    })
+    const busReady = this.probe()
+    // no boot banner: CONFIG_BOOT_BANNER=n in driver_side_demo/prj.conf
+    // vtio_serial_init (APPLICATION) returns -1 at once when the virtio-mmio bus did not init
+    if (busReady) yield* this.serialInit()
+    if (this.halted) for (;;) yield p.k_busy_wait(HALT_SLICE_NS)
     yield p.k_busy_wait(DRIVER_MAIN_NS)
     if (this.ready) p.setState('ready', 'main(): printk -> virtio-serial')
-    else p.log('[virtio_serial] device not ready: printk bytes are dropped')
+    else p.log('virtio-serial is not ready: arch_printk_char_out returns at once, main() spins in its printk loop without sleeping')
     yield* this.helloLoop()
   }
 
   // ---- virtio_mmio_device_init (POST_KERNEL), docs/wire-protocol.md#driver-boot steps 1-4 ----
 
-  private probe(): void {
+  /** OpenAMP virtio_mmio_device_init; true when it returned 0 (the bus device is ready) */
+  private probe(): boolean {
     const p = this.p
     const magic = p.r32(REG.MagicValue)
     this.magicSeen = magic
-    if (magic !== VIRTIO_MMIO_MAGIC) return this.fail('bad-magic', `Bad magic value ${hex8(magic)}`)
+    if (magic !== VIRTIO_MMIO_MAGIC) {
+      this.fail('bad-magic', `Bad magic value ${hex8(magic)}`)
+      return false
+    }
+    // Version and DeviceID are both read before either is checked; DeviceID 0 first, silently
     const version = p.r32(REG.Version)
-    if (version !== 1) return this.fail('bad-version', `Bad version value ${version}`) // Q1: legacy only
     const devid = p.r32(REG.DeviceID)
-    if (devid === 0) return this.fail('no-device', 'Device ID is 0: no device behind this transport')
+    this.devid = devid
+    if (devid === 0) {
+      this.fail('no-device', null, 'DeviceID is 0: virtio_mmio_device_init returns -1 without a message')
+      return false
+    }
+    if (devid === VIRTIO_ID_SCMI && version !== 2) {
+      // the real message prints vdev->id.version, which is still 0 here
+      this.fail('bad-version', 'VIRTIO SCMI: Version 0 not supported!', `VIRTIO SCMI: Version ${version} not supported`)
+      return false
+    }
+    if (version !== 1) {
+      this.fail('bad-version', `Bad version ${hex8(version)}`) // Q1: legacy only
+      return false
+    }
     const vendor = p.r32(REG.VendorID)
+    p.log(`metal: debug: VIRTIO ${hex8(vendor)}:${hex8(devid)}`)
     const shmBase = p.r32(REG.SHMBaseHigh) * 2 ** 32 + p.r32(REG.SHMBaseLow)
     const shmLen = p.r32(REG.SHMLenHigh) * 2 ** 32 + p.r32(REG.SHMLenLow)
     this.hvl = shmBase !== 0 && shmLen !== 0 // Q10: "SHM regs non-zero" = HVL mode
-    p.log(`[virtio_mmio] MagicValue 0x${hex8(magic)} Version ${version} DeviceID ${devid} VendorID 0x${hex8(vendor)}`)
     if (this.hvl) {
-      p.log(`[virtio_mmio] HVL mode: SHMBase 0x${shmBase.toString(16)} SHMLen 0x${shmLen.toString(16)}; peer ${this.own}, rings peer ${this.partner}`)
-      p.ipm_register_callback(() => this.isr())
-    }
+      p.log(`HVL mode: SHMBase 0x${shmBase.toString(16)} SHMLen 0x${shmLen.toString(16)}; peer ${this.own}, rings peer ${this.partner}`)
+      this.hvlInit()
+      this.hvlCb = true // virtio_mmio_hvl_cb_set(virtio_mmio_isr)
+    } else p.log('SHMBase/SHMLen are zero: not HVL mode; no doorbells, no heaps (virtio_mmio_hvl_init is not called)')
     p.w32(REG.Status, STATUS.ACKNOWLEDGE)
     this.ipi()
     p.w32(REG.GuestPageSize, GUEST_PAGE_SIZE) // no IPI
     p.setState('negotiating', 'Status = ACKNOWLEDGE')
+    return true
+  }
+
+  /** virtio_mmio_hvl_init -> virtio_mmio_shm_pool_init: k_heap_init of both shm heaps */
+  private hvlInit(): void {
+    this.hvlHeap = new ZHeap(this.p, 'hvl_shmem', HVL_HEAP_OFF, HEAP_LEN, this.base + HVL_HEAP_OFF)
+    this.vringHeap = new ZHeap(this.p, 'vring_shmem', VRING_HEAP_OFF, HEAP_LEN, this.base + VRING_HEAP_OFF)
+    this.hvlHeap.init()
+    this.vringHeap.init()
+    this.bounce = new BounceList(this.p, this.hvlHeap, this.base) // metal_list_init: driver RAM only
   }
 
   // ---- virtio-serial init (APPLICATION), docs/wire-protocol.md#driver-boot steps 5-14 --
 
   private *serialInit(): Thread {
     const p = this.p
-    this.hvlHeap = new ZHeap(p, 'hvl_shmem', HVL_HEAP_OFF, HEAP_LEN)
-    this.vringHeap = new ZHeap(p, 'vring_shmem', VRING_HEAP_OFF, HEAP_LEN)
-    this.hvlHeap.init()
-    this.vringHeap.init()
-    // step 5: two virtqueues and their vrings, zeroed
+    if (!this.vringHeap) {
+      // k_heap_alloc on a k_heap nobody initialized: its z_heap pointer is NULL, sys_heap_alloc
+      // reads end_chunk through it -> data abort -> fatal error -> arch_system_halt [inferred]
+      this.halted = true
+      this.fail('fault', null, 'fatal: virtio_mmio_virtqueue_alloc used the vring k_heap, which only virtio_mmio_hvl_init initializes (not HVL mode): NULL z_heap dereference, the kernel halts')
+      return
+    }
+    // step 5, vtio_serial_init -> virtio_mmio_virtqueue_alloc per queue: the struct from the vring
+    // heap, then the ring (aligned), zeroed, then the fields it fills in
+    const heap = this.vringHeap
     const lay = vringLayout(VQ_SIZE, GUEST_PAGE_SIZE)
     for (const [idx, name] of [
       [CONSOLE_RX, 'vqin'],
       [CONSOLE_TX, 'vqout']
     ] as const) {
-      const vqOff = this.vringHeap.alloc(SIZEOF_VIRTQUEUE)
-      const ringOff = this.vringHeap.alloc(lay.size, GUEST_PAGE_SIZE)
-      if (vqOff === null || ringOff === null) return this.fail('no-memory', `virtqueue ${name}: vring heap exhausted`)
+      const off = heap.alloc(SIZEOF_VIRTQUEUE)
+      const ringOff = off === null ? null : heap.alignedAlloc(GUEST_PAGE_SIZE, lay.size)
+      if (off === null || ringOff === null) {
+        if (off !== null) heap.free(off)
+        return this.fail('no-memory', null, `virtqueue ${name}: vring heap exhausted`)
+      }
       p.memset(ringOff, lay.size, 0)
+      const va = this.base + ringOff
+      p.w16(off + VQ.vq_nentries, VQ_SIZE)
+      wPtr(p, off + VQ['vq_ring.desc'], va + lay.desc)
+      wPtr(p, off + VQ['vq_ring.avail'], va + lay.avail)
+      wPtr(p, off + VQ['vq_ring.used'], va + lay.used)
+      p.w16(off + VQ.vq_queued_cnt, 0)
+      p.w16(off + VQ.vq_free_cnt, VQ_SIZE)
       this.vqs.push({
         idx,
         name,
         num: VQ_SIZE,
+        off,
+        queued: 0,
+        cookies: Array<number>(VQ_SIZE).fill(0),
+        ndescs: Array<number>(VQ_SIZE).fill(0),
+        descxTouched: false,
         ringOff,
         desc: ringOff + lay.desc,
         avail: ringOff + lay.avail,
         used: ringOff + lay.used,
         free: VQ_SIZE,
-        head: 0,
+        head: 0, // vq_desc_head_idx is never initialized: the zeroed shm holds 0 there
         availIdx: 0,
         usedCons: 0,
         broken: null
       })
     }
+    // virtio_serial_init: the id cached at probe must be the console
+    if (this.devid !== VIRTIO_ID_CONSOLE) return this.fail('not-console', `Expected devid 0003, got ${hex4(this.devid)}`)
     // step 6: Q9, not cumulative
     p.w32(REG.Status, STATUS.DRIVER)
     this.ipi()
@@ -212,13 +310,14 @@ export class DriverSideDemo {
     p.w32(REG.DriverFeatures, 0 & devFeatures)
     this.ipi()
     p.w32(REG.DeviceFeaturesSel, 0)
-    p.r32(REG.DeviceFeatures)
+    p.log(`metal: debug: features: ${hex8(p.r32(REG.DeviceFeatures) & 0)}`)
     // steps 9-12
     for (const vq of this.vqs) {
+      // virtio_mmio_setup_virtqueue
+      wPtr(p, vq.off + VQ.vq_dev, VDEV_VA)
       p.w32(REG.QueueSel, vq.idx)
       p.r32(REG.QueueNumMax) // Q7: 0 tolerated (metal_assert compiled out)
-      // vq_ring_init: free chain 0 -> 1 -> ... -> END
-      for (let i = 0; i < vq.num; i++) p.w16(vq.desc + 16 * i + 14, i + 1 < vq.num ? i + 1 : VQ_RING_DESC_CHAIN_END)
+      this.virtqueueCreate(vq)
       p.w32(REG.DriverFeaturesSel, vq.idx) // Q4: the copy/paste slip the seed device relies on
       p.r32(REG.QueueNumMax)
       p.w32(REG.QueueNum, vq.num)
@@ -227,17 +326,18 @@ export class DriverSideDemo {
       p.w32(REG.QueuePFN, pfn)
       p.log(`[virtio_mmio] queue ${vq.idx} (${vq.name}): ${vq.num} entries, vring 0x${(this.base + vq.ringOff).toString(16)}, QueuePFN 0x${pfn.toString(16)}`)
       this.ipi()
-      // virtio_mmio_hvl_wait_cfg: check, wait 4 s, check (Q3, Q34)
-      if (p.r32(REG.QueuePFN) !== HVL_CFG_ACK) {
+      // virtio_mmio_hvl_wait_cfg: check, wait 4 s, check (Q3, Q34); HVL mode only
+      if (this.hvl && p.r32(REG.QueuePFN) !== HVL_CFG_ACK) {
         p.log(`[virtio_mmio] HVL: QueuePFN not acknowledged yet, waiting ${HVL_WAIT_NS / 1000} us`)
         yield p.k_busy_wait(HVL_WAIT_NS)
         const v = p.r32(REG.QueuePFN)
         if (v !== HVL_CFG_ACK) {
-          return this.fail('hvl-config', `HVL mode: configuration failed (QueuePFN reads 0x${hex8(v)}, expected 0xaabbaabb)`)
+          return this.fail('hvl-config', 'HVL mode: configuration failed', `HVL mode: configuration failed (QueuePFN reads 0x${hex8(v)}, expected 0xaabbaabb)`)
         }
       }
       p.log(`[virtio_mmio] HVL: queue ${vq.idx} configuration acknowledged`)
-      p.w16(vq.used, 0) // Q32: role "device" -> enabling callbacks rewrites used.flags
+      // virtqueue_enable_cb: role "device" (Q32) -> used.flags &= ~VRING_USED_F_NO_NOTIFY
+      p.w16(vq.used, p.r16(vq.used) & ~1)
     }
     // step 13: DRIVER_OK alone, FEATURES_OK never written (Q9)
     p.w32(REG.Status, STATUS.DRIVER_OK)
@@ -248,16 +348,45 @@ export class DriverSideDemo {
     p.log('[virtio_mmio] Status = DRIVER_OK; virtio-serial ready')
   }
 
+  /** virtqueue_create + vq_ring_init (role forced to driver) + cb_arg, shm_io */
+  private virtqueueCreate(vq: Vq): void {
+    const p = this.p
+    const o = vq.off
+    const va = this.base + vq.ringOff
+    wPtr(p, o + VQ.vq_dev, VDEV_VA)
+    wPtr(p, o + VQ.vq_name, VQ_NAME_VA[vq.idx] ?? 0)
+    p.w16(o + VQ.vq_queue_index, vq.idx)
+    p.w16(o + VQ.vq_nentries, vq.num)
+    p.w16(o + VQ.vq_free_cnt, vq.num)
+    wPtr(p, o + VQ.callback, 0) // the console registers no callbacks
+    wPtr(p, o + VQ.notify, NOTIFY_FN_VA)
+    p.w32(o + VQ['vq_ring.num'], vq.num)
+    wPtr(p, o + VQ['vq_ring.desc'], va + (vq.desc - vq.ringOff))
+    wPtr(p, o + VQ['vq_ring.avail'], va + (vq.avail - vq.ringOff))
+    wPtr(p, o + VQ['vq_ring.used'], va + (vq.used - vq.ringOff))
+    // free chain 0 -> 1 -> ... -> END
+    for (let i = 0; i < vq.num; i++) p.w16(vq.desc + 16 * i + 14, i + 1 < vq.num ? i + 1 : VQ_RING_DESC_CHAIN_END)
+    wPtr(p, o + VQ.cb_arg, 0)
+    wPtr(p, o + VQ.shm_io, SHM_IO_VA)
+  }
+
+  /** virtqueue_kick: role "device" (Q32) tests avail.flags; flags are 0 and there is no
+   *  EVENT_IDX, so the notification is never suppressed (Q33); then vq_queued_cnt = 0 */
   private kick(vq: Vq): void {
-    // Q32/Q33: flags are always 0, no EVENT_IDX -> notification never suppressed
-    this.p.w32(REG.QueueNotify, vq.idx)
-    this.ipi()
+    const p = this.p
+    if ((p.r16(vq.avail) & 1) === 0) {
+      p.w32(REG.QueueNotify, vq.idx)
+      this.ipi()
+    }
+    vq.queued = 0
+    p.w16(vq.off + VQ.vq_queued_cnt, 0)
   }
 
   // ---- data path ---------------------------------------------------------------------------
 
   private *helloLoop(): Thread {
     const p = this.p
+    if (!this.ready) yield* this.spin()
     for (;;) {
       const line = `[${p.k_uptime_get_32()}]: ${HELLO}\n`
       this.linesStarted++
@@ -265,6 +394,23 @@ export class DriverSideDemo {
         this.pollOut(line.charCodeAt(i))
         yield p.k_sleep(PRINTK_SLEEP_NS)
       }
+    }
+  }
+
+  /** main()'s printk loop when arch_printk_char_out returns before k_sleep (device not ready):
+   *  no pacing, the CPU never yields, so the IPM thread never runs. Simulated in slices. */
+  private *spin(): Thread {
+    const p = this.p
+    for (;;) {
+      let spent = 0
+      while (spent < SPIN_SLICE_NS) {
+        const stamp = (p.k_uptime_get_32() + Math.floor(spent / 10_000_000) * 10) >>> 0
+        const n = `[${stamp}]: ${HELLO}\n`.length
+        this.linesStarted++
+        this.txDropped += n
+        spent += n * PRINTK_CHAR_NS
+      }
+      yield p.k_busy_wait(spent)
     }
   }
 
@@ -300,37 +446,36 @@ export class DriverSideDemo {
     const p = this.p
     const head = vq.head
     if (head >= vq.num) return this.broken(vq, `free-list head ${head} is not below QueueNum ${vq.num}`)
+    const bounce = this.bounce
+    if (!bounce) return false // not HVL mode: the driver halted before any buffer (serialInit)
+    // dxp = &vq_descx[head]: past the struct's heap chunk (Q13)
+    const dx = vq.off + VQ.vq_descx + SIZEOF_DESCX * head
+    wPtr(p, dx, BOUNCE_COOKIE)
+    p.w16(dx + 8, 1)
+    vq.cookies[head] = BOUNCE_COOKIE
+    vq.ndescs[head] = 1
+    vq.descxTouched = true
     const d = vq.desc + 16 * head
     p.w64(d, METAL_BAD_PHYS, METAL_BAD_PHYS) // virt->phys of driver RAM fails first
     p.w32(d + 8, 1)
     p.w16(d + 12, 0) // readable, no NEXT (flags WRITE for rx)
-    const buf = this.hvlHeap.alloc(1)
-    const rec = this.hvlHeap.alloc(40)
-    if (buf === null || rec === null) {
-      if (buf !== null) this.hvlHeap.free(buf)
-      this.txDropped++
-      p.event('error', { where: 'bounce', message: 'hvl_shmem heap exhausted' })
-      return false
-    }
-    p.w8(buf, c)
-    // record: list node (next, prev), cookie, original address, length
-    const prev = this.bounce.length ? this.bounce[this.bounce.length - 1]!.rec : -1
-    p.w64(rec, 0, 0)
-    p.w64(rec + 8, prev >= 0 ? (this.base + prev) >>> 0 : 0, 0)
-    if (prev >= 0) p.w64(prev, (this.base + rec) >>> 0, 0)
-    p.w64(rec + 16, BOUNCE_COOKIE, 0)
-    p.w64(rec + 24, orig, 0)
-    p.w64(rec + 32, 1, 0)
-    this.bounce.push({ rec, buf, len: 1, orig })
-    p.w64(d, (this.base + buf) >>> 0, Math.floor((this.base + buf) / 2 ** 32))
+    const buf = bounce.add(BOUNCE_COOKIE, [c], orig)
+    if (buf !== null) wPtr(p, d, this.base + buf)
+    else p.event('error', { where: 'bounce', message: 'hvl_shmem heap exhausted; desc.addr stays METAL_BAD_PHYS' })
     const next = p.r16(d + 14)
     if (next !== VQ_RING_DESC_CHAIN_END && next >= vq.num) return this.broken(vq, `desc[${head}].next = ${next} is neither < ${vq.num} nor the chain end`)
     vq.head = next
+    p.w16(vq.off + VQ.vq_desc_head_idx, next)
     vq.free--
-    p.w16(vq.avail + 4 + 2 * (vq.availIdx & (vq.num - 1)), head)
-    vq.availIdx = (vq.availIdx + 1) & 0xffff
+    p.w16(vq.off + VQ.vq_free_cnt, vq.free)
+    // vq_ring_update_avail: reads avail.idx back from the ring
+    const ai = p.r16(vq.avail + 2)
+    p.w16(vq.avail + 4 + 2 * (ai & (vq.num - 1)), head)
+    vq.availIdx = (ai + 1) & 0xffff
     p.w16(vq.avail + 2, vq.availIdx) // after a fence
-    p.event('desc-add', { queue: vq.idx, head, addr: this.base + buf, len: 1, byte: c, availIdx: vq.availIdx })
+    vq.queued++
+    p.w16(vq.off + VQ.vq_queued_cnt, vq.queued)
+    p.event('desc-add', { queue: vq.idx, head, addr: buf === null ? 2 ** 64 - 1 : this.base + buf, len: 1, byte: c, availIdx: vq.availIdx })
     return true
   }
 
@@ -352,24 +497,29 @@ export class DriverSideDemo {
       return
     }
     vq.usedCons = (vq.usedCons + 1) & 0xffff
-    // vq_ring_free_chain: push back on the free list
+    p.w16(vq.off + VQ.vq_used_cons_idx, vq.usedCons)
+    // vq_ring_free_chain: free count += ndescs, ndescs--, push back on the free list
+    const dx = vq.off + VQ.vq_descx + SIZEOF_DESCX * id
+    vq.free = Math.min(vq.num, vq.free + vq.ndescs[id]!)
+    p.w16(vq.off + VQ.vq_free_cnt, vq.free)
+    vq.ndescs[id] = (vq.ndescs[id]! - 1) & 0xffff
+    p.w16(dx + 8, vq.ndescs[id]!)
     p.w16(vq.desc + 16 * id + 14, vq.head)
     vq.head = id
-    vq.free++
-    // HVL: first record whose cookie matches; copy desc.len bytes back, free both (Q15)
-    const i = this.bounce.findIndex(() => true)
-    if (i >= 0) {
-      const r = this.bounce[i]!
-      const dlen = p.r32(vq.desc + 16 * id + 8)
-      if (dlen > r.len) p.event('error', { where: 'reclaim', message: `desc[${id}].len = ${dlen} exceeds its ${r.len}-byte bounce buffer; copy clipped` })
-      this.bounce.splice(i, 1)
-      const nextRec = this.bounce[i]?.rec
-      const prevRec = i > 0 ? this.bounce[i - 1]!.rec : undefined
-      if (prevRec !== undefined) p.w64(prevRec, nextRec !== undefined ? (this.base + nextRec) >>> 0 : 0, 0)
-      if (nextRec !== undefined) p.w64(nextRec + 8, prevRec !== undefined ? (this.base + prevRec) >>> 0 : 0, 0)
-      this.hvlHeap.free(r.buf)
-      this.hvlHeap.free(r.rec)
+    p.w16(vq.off + VQ.vq_desc_head_idx, id)
+    // virtio_mmio_hvl_get_bounce_buf: first record whose cookie matches (Q15); copy desc.len bytes
+    // back to driver RAM, unlink, free the record and the buffer desc.addr names
+    const dlen = p.r32(vq.desc + 16 * id + 8)
+    const lo = p.r32(vq.desc + 16 * id)
+    const hi = p.r32(vq.desc + 16 * id + 4)
+    const rel = hi * 2 ** 32 + lo - this.base
+    const took = this.bounce?.take(vq.cookies[id]!, rel >= 0 && rel < this.size ? rel : null)
+    if (took) {
+      if (dlen > took.rec.len) p.event('error', { where: 'reclaim', message: `desc[${id}].len = ${dlen} exceeds its ${took.rec.len}-byte bounce buffer; copy clipped` })
+      if (!took.bufFreed) p.event('error', { where: 'reclaim', message: `desc[${id}].addr ${hex64(lo, hi)} is not a live bounce buffer; not freed (the real code would corrupt its heap)` })
     }
+    wPtr(p, dx, 0) // vq_descx[id].cookie = NULL
+    vq.cookies[id] = 0
     p.event('reclaim', { queue: vq.idx, id, len, usedCons: vq.usedCons })
   }
 
@@ -388,6 +538,10 @@ export class DriverSideDemo {
     p.w32(REG.InterruptACK, isr)
     if (isr) this.ipi()
   }
+}
+
+function hex4(v: number): string {
+  return (v >>> 0).toString(16).padStart(4, '0')
 }
 
 function hex8(v: number): string {

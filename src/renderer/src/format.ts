@@ -1,5 +1,6 @@
 // Pure formatting / parsing helpers for the renderer. No DOM, no Vue: unit-testable in node.
-import type { ConfigError, ScenarioConfig, Speed, TraceEvent } from '../../shared/contract'
+import type { ConfigError, Speed, TraceEvent } from '../../shared/contract'
+import { SCENARIO_KEYS } from '../../shared/scenario'
 
 /** 0x%08x */
 export function hex32(v: number): string {
@@ -45,170 +46,24 @@ export function fmtSpeed(s: Speed | undefined): string {
   return s === 'max' ? 'max' : '×' + s
 }
 
-const SIZE_UNITS: Record<string, number> = { '': 1, K: 1024, M: 1024 ** 2, G: 1024 ** 3 }
+// ---- the scenario form: derived from the one scenario schema (src/shared/scenario.ts) ----------
 
-/** "64K", "4M", "1G", "4MiB", "0x400000", "4194304" -> bytes; NaN when unparsable */
-export function parseSize(text: string): number {
-  const t = text.trim()
-  if (/^0x[0-9a-f]+$/i.test(t)) return parseInt(t.slice(2), 16)
-  const m = /^(\d+)\s*([kmg]?)(i?b)?$/i.exec(t)
-  if (!m) return NaN
-  return Number(m[1]) * SIZE_UNITS[m[2].toUpperCase()]
-}
-
-export function fmtSize(bytes: number): string {
-  for (const [u, f] of [
-    ['G', 1024 ** 3],
-    ['M', 1024 ** 2],
-    ['K', 1024]
-  ] as const) {
-    if (bytes >= f && bytes % f === 0) return bytes / f + u
-  }
-  return String(bytes)
-}
-
-export function isPowerOfTwo(n: number): boolean {
-  return Number.isInteger(n) && n > 0 && (n & (n - 1)) === 0 && n <= 2 ** 30
-}
-
-export const SHM_MIN = 64 * 1024
-export const SHM_MAX = 1024 ** 3
-export const SHM_CHOICES = [
-  '64K',
-  '128K',
-  '256K',
-  '512K',
-  '1M',
-  '2M',
-  '4M',
-  '8M',
-  '16M',
-  '32M',
-  '64M',
-  '128M',
-  '256M',
-  '512M',
-  '1G'
-]
-
-/** What the user typed in the controls (strings, never lost on error). */
-export interface ControlForm {
-  profile: string
-  order: string
-  vectors: string
-  shmSize: string
-  shmState: string
-  latencyUs: string
-  gapMs: string
-  speed: string
-  untilS: string
-  /** BAR2 virtual addresses, hex (docs/wire-protocol.md#addresses) */
-  driverBase: string
-  deviceBase: string
-}
-
-export function formFromConfig(c: ScenarioConfig): ControlForm {
-  return {
-    profile: c.profile,
-    order: c.order,
-    vectors: String(c.vectors),
-    shmSize: fmtSize(c.shmSize),
-    shmState: c.shmState,
-    latencyUs: trimNum(c.latency / 1000),
-    gapMs: trimNum(c.gap / 1e6),
-    speed: String(c.speed),
-    untilS: c.until === null ? '' : trimNum(c.until / 1e9),
-    driverBase: '0x' + c.driverBase.toString(16),
-    deviceBase: '0x' + c.deviceBase.toString(16)
-  }
-}
-
-function trimNum(n: number): string {
-  return String(Number(n.toFixed(6)))
-}
-
-export const SPEED_MIN = 0.01
-export const SPEED_MAX = 10_000
-
-export function parseSpeed(s: string): Speed | null {
-  if (s === 'max') return 'max'
-  const n = Number(s)
-  return Number.isFinite(n) && n >= SPEED_MIN && n <= SPEED_MAX ? n : null
-}
-
-const CONFIG_FIELDS = ['profile', 'order', 'vectors', 'shmSize', 'shmState', 'speed', 'latency', 'gap', 'until', 'restarts', 'driverBase', 'deviceBase']
+export { fmtSize, parseSize } from '../../shared/scenario'
+export { formFromConfig, parseForm, type FieldErrors, type ScenarioForm } from '../../shared/scenario-check'
 
 /**
- * A thrown RPC error ("configure: vectors must be an integer 1..64 (got 65)", possibly wrapped by
+ * A thrown RPC error ("configure: vectors must be at most 64 (got 65)", possibly wrapped by
  * Electron's "Error invoking remote method ...") mapped onto the field it names.
  */
 export function errorsFromThrown(e: unknown): FormErrors {
   const msg = e instanceof Error ? e.message : String(e)
   const m = /\b(?:configure|control): ([A-Za-z]+)/.exec(msg)
   const clean = msg.replace(/^.*?\b((?:configure|control): )/, '')
-  if (m && CONFIG_FIELDS.includes(m[1])) return { [m[1]]: clean } as FormErrors
+  if (m && (SCENARIO_KEYS as string[]).includes(m[1])) return { [m[1]]: clean } as FormErrors
   return { form: clean }
 }
 
 export type FormErrors = Partial<Record<ConfigError['field'] | 'form', string>>
-
-/**
- * Client-side validation. Returns either the parsed partial config or per-field messages
- * (field names are ScenarioConfig keys, so server ConfigErrors land in the same slots).
- */
-export function parseForm(f: ControlForm): { ok: true; cfg: Partial<ScenarioConfig> } | { ok: false; errors: FormErrors } {
-  const errors: FormErrors = {}
-  const vectorsText = f.vectors.trim()
-  const vectors = Number(vectorsText)
-  if (!/^\d+$/.test(vectorsText) || vectors < 1 || vectors > 64) {
-    errors.vectors = 'vectors must be an integer 1..64 (ivshmem-server -n)'
-  }
-  const shmSize = parseSize(f.shmSize)
-  if (!Number.isFinite(shmSize)) errors.shmSize = 'size like 64K, 4M, 1G or 0x400000'
-  else if (!isPowerOfTwo(shmSize)) errors.shmSize = 'shm size must be a power of two (ivshmem-server -l)'
-  else if (shmSize < SHM_MIN || shmSize > SHM_MAX) errors.shmSize = 'shm size must be 64K..1G'
-  const latencyUs = Number(f.latencyUs)
-  if (f.latencyUs.trim() === '' || !Number.isFinite(latencyUs) || latencyUs < 0) {
-    errors.latency = 'latency must be a number ≥ 0 (µs)'
-  }
-  const gapMs = Number(f.gapMs)
-  if (f.gapMs.trim() === '' || !Number.isFinite(gapMs) || gapMs < 0) errors.gap = 'gap must be a number ≥ 0 (ms)'
-  const speed = parseSpeed(f.speed)
-  if (speed === null) errors.speed = `speed must be max or a number ${SPEED_MIN}..${SPEED_MAX}`
-  let until: number | null = null
-  if (f.untilS.trim() !== '') {
-    const u = Number(f.untilS)
-    if (!Number.isFinite(u) || u <= 0) errors.until = 'until must be empty (forever) or seconds > 0'
-    else until = Math.round(u * 1e9)
-  }
-  const bases: Record<'driverBase' | 'deviceBase', number> = { driverBase: 0, deviceBase: 0 }
-  for (const k of ['driverBase', 'deviceBase'] as const) {
-    const t = f[k].trim().toLowerCase()
-    const v = /^0x[0-9a-f]{1,12}$/.test(t) ? parseInt(t, 16) : NaN
-    if (!(v > 0) || v % 4096 !== 0) errors[k] = 'a non-zero 4 KiB-aligned address like 0xafa00000'
-    else bases[k] = v
-  }
-  if (!['device-first', 'driver-first', 'device-only', 'driver-only'].includes(f.order)) errors.order = 'unknown start order'
-  if (f.profile !== 'seed') errors.profile = 'unknown profile'
-  if (f.shmState !== 'fresh' && f.shmState !== 'leftover') errors.shmState = 'fresh or leftover'
-  if (Object.keys(errors).length > 0) return { ok: false, errors }
-  return {
-    ok: true,
-    cfg: {
-      profile: f.profile as ScenarioConfig['profile'],
-      order: f.order as ScenarioConfig['order'],
-      vectors,
-      shmSize,
-      shmState: f.shmState as ScenarioConfig['shmState'],
-      latency: Math.round(latencyUs * 1000),
-      gap: Math.round(gapMs * 1e6),
-      speed: speed as Speed,
-      until,
-      driverBase: bases.driverBase,
-      deviceBase: bases.deviceBase
-    }
-  }
-}
 
 // ---- trace -------------------------------------------------------------------------------------
 

@@ -1,0 +1,260 @@
+// The spec profile's console device (virtio 1.2 §5.3) on virtio-mmio version 2 (§4.2), running
+// on the same GuestPlatform as the seed's device. Per doorbell it applies the driver's register
+// write log in order (docs/spec-profile.md §2), then drains every notified queue, at most
+// QueueNum chains each (bounded work, as crosvm's console does). Any validation error puts the
+// device in DEVICE_NEEDS_RESET with a config interrupt (§2.1.2); nothing here throws on shm.
+
+import { CONSOLE_RX, CONSOLE_TX, INT, STATUS, VIRTIO_ID_CONSOLE } from '../../virtio/mmio'
+import type { DeviceFirmware, DeviceView } from '../types'
+import { MmioTransport, F, bit, type TransportEvent } from '../../virtio/transport'
+import { readChain, writeChain } from '../../virtio/queue'
+import { regName } from '../../virtio/regs'
+import { VirtioError } from '../../virtio/errors'
+import type { ShmAccess } from '../../sim/shm'
+import type { GuestPlatform, Thread } from '../../guest/platform'
+import { MAGIC, QUEUE_MAX, REC, WLOG, WLOG_SYNC, readRec, validRec, wlogEntry } from './layout'
+import { platformShm } from './pshm'
+
+export const DEVICE_FEATURES =
+  bit(F.VERSION_1) | bit(F.CONSOLE_SIZE) | bit(F.CONSOLE_EMERG_WRITE) | bit(F.RING_EVENT_IDX) | bit(F.RING_INDIRECT_DESC)
+/** boot to main() [model], as the seed's device */
+export const SPEC_DEVICE_BOOT_NS = 10_000_000
+/** how often main() polls the UART for typed input (one Zephyr tick) */
+export const RX_POLL_NS = 10_000_000
+
+export interface SpecDeviceView extends DeviceView {
+  status: number
+  features: string
+  failure: { code: string; message: string } | null
+  queues: { index: number; ready: boolean; size: number; nextAvail: number; nextUsed: number; poisoned: string | null }[]
+  stats: SpecDeviceStats
+}
+export interface SpecDeviceStats {
+  logEntries: number
+  txChains: number
+  txBytes: number
+  rxChains: number
+  rxBytes: number
+  interrupts: number
+  suppressed: number
+  errors: number
+}
+
+export class SpecDevice implements DeviceFirmware {
+  private shm!: ShmAccess
+  t!: MmioTransport
+  private rxPending: number[] = []
+  readonly stats: SpecDeviceStats = { logEntries: 0, txChains: 0, txBytes: 0, rxChains: 0, rxBytes: 0, interrupts: 0, suppressed: 0, errors: 0 }
+
+  constructor(private readonly p: GuestPlatform) {}
+
+  get view(): SpecDeviceView {
+    const t = this.t
+    return {
+      ready: !!t && (t.status & STATUS.DRIVER_OK) !== 0 && !t.failure,
+      status: t?.status ?? 0,
+      features: '0x' + (t?.driverFeatures ?? 0n).toString(16),
+      failure: t?.failure ? { code: t.failure.code, message: t.failure.message } : null,
+      queues: (t?.queues ?? []).map((q) => ({
+        index: q.index,
+        ready: q.ready,
+        size: q.size,
+        nextAvail: q.nextAvail,
+        nextUsed: q.nextUsed,
+        poisoned: q.poisoned?.code ?? null
+      })),
+      stats: { ...this.stats }
+    }
+  }
+
+  *main(): Thread {
+    const p = this.p
+    yield p.k_busy_wait(SPEC_DEVICE_BOOT_NS)
+    this.start()
+    for (;;) {
+      yield p.k_sleep(RX_POLL_NS)
+      if (this.pollRx()) this.ringDriver('used')
+    }
+  }
+
+  /** main() after boot: reset, publish, announce (also the fuzz harness's entry point) */
+  start(): void {
+    const p = this.p
+    p.setState('booting', 'main()')
+    const { base, size } = p.ivshmem_get_mem()
+    this.shm = platformShm(p)
+    this.t = new MmioTransport(
+      { deviceId: VIRTIO_ID_CONSOLE, vendorId: 0x554d4551, features: DEVICE_FEATURES, queueMax: [QUEUE_MAX, QUEUE_MAX], shmSize: size, driverBase: base },
+      { w32: (o, v) => p.w32(o, v), w16: (o, v) => p.w16(o, v) }
+    )
+    // a (re)booted device starts from reset (§2.1.1): publish the window, drop a stale write log,
+    // then announce itself with a new generation (docs/spec-profile.md §3)
+    this.t.reset()
+    p.w32(WLOG.off + WLOG.aseq, p.r32(WLOG.off + WLOG.wseq))
+    const old = readRec(p, REC.device)
+    const gen = old.magic === MAGIC.device ? (old.gen + 1) >>> 0 : 1
+    p.w32(REC.device + REC.id, p.ivshmem_get_id())
+    p.w32(REC.device + REC.gen, gen)
+    p.w32(REC.device + REC.magic, MAGIC.device)
+    p.ipm_register_callback(() => this.callback())
+    p.printk(`virtio-mmio v2 console device, peer ${p.ivshmem_get_id()}, generation ${gen}\n`)
+    p.setState('running', 'waiting for the driver')
+    this.ringDriver('announce')
+  }
+
+  /** the driver's peer id from its ready record, or null when there is none (yet) */
+  private driverId(): number | null {
+    const r = readRec(this.p, REC.driver)
+    return validRec(r, 'driver') && r.id !== this.p.ivshmem_get_id() ? r.id : null
+  }
+
+  private ringDriver(why: string): void {
+    const id = this.driverId()
+    if (id === null) return
+    this.p.event('guest', { op: 'notify-driver', why, peer: id })
+    this.p.ipm_send(id)
+  }
+
+  /** one (coalesced) doorbell from the driver */
+  callback(): void {
+    let wake = false
+    const t = this.t
+    // 1. the register write log, in order (docs/spec-profile.md §2)
+    const p = this.p
+    const wseq = p.r32(WLOG.off + WLOG.wseq)
+    let aseq = p.r32(WLOG.off + WLOG.aseq)
+    const pending = (wseq - aseq) >>> 0
+    const notified = new Set<number>()
+    if (pending > WLOG.n) {
+      const m = `write log: wseq ${wseq} is ${pending} ahead of aseq ${aseq}, more than ${WLOG.n} entries`
+      this.error(new VirtioError('WriteLogOverflow', m, { wseq, aseq }), true)
+      aseq = wseq
+      wake = true
+    } else {
+      for (let k = 0; k < pending; k++, aseq = (aseq + 1) >>> 0) {
+        const e = wlogEntry(aseq)
+        const raw = p.r32(e)
+        const v = p.r32(e + 4)
+        const off = raw & 0xfff
+        wake ||= (raw & WLOG_SYNC) !== 0
+        this.stats.logEntries++
+        const r = t.write(off, v)
+        p.event('guest', { op: 'reg-write', seq: aseq, reg: regName(off), off, value: v, ...(r.ok ? {} : { code: r.error.code }) })
+        if (!r.ok) this.error(r.error, false)
+        else if (r.value) this.act(r.value, notified)
+      }
+    }
+    p.w32(WLOG.off + WLOG.aseq, aseq)
+    // 2. every notified queue, drained (bounded by its size)
+    if (notified.has(CONSOLE_TX)) wake = this.serveTx() || wake
+    if (notified.has(CONSOLE_RX)) wake = this.pollRx() || wake
+    if (t.failure && t.interruptStatus & INT.CONFIG) wake = true
+    if (wake) this.ringDriver('log-ack')
+  }
+
+  private act(e: TransportEvent, notified: Set<number>): void {
+    const p = this.p
+    switch (e.k) {
+      case 'notify':
+        notified.add(e.queue)
+        break
+      case 'emerg':
+        p.uart_poll_out(e.byte) // emergency write (§5.3.6.1): straight to the console
+        break
+      case 'reset':
+        this.rxPending = []
+        p.setState('running', 'reset by the driver')
+        break
+      case 'status':
+        if (this.t.driverOk) p.setState('ready', `DRIVER_OK, features 0x${this.t.driverFeatures.toString(16)}`)
+        break
+      case 'features-ok':
+        break
+    }
+  }
+
+  /** report and enter NEEDS_RESET (device errors) or just report (rejected register stores) */
+  private error(e: VirtioError, fatal: boolean): void {
+    this.stats.errors++
+    this.p.event('error', { where: 'device', code: e.code, message: e.message })
+    if (fatal || (e.code !== 'InvalidRegisterWrite' && e.code !== 'InvalidStatusTransition' && e.code !== 'FeaturesRejected')) {
+      this.t.fail(e)
+      if (this.t.status & 0x40) this.p.setState('failed', `DEVICE_NEEDS_RESET: ${e.code}`)
+    }
+  }
+
+  /** transmitq: every available chain's readable bytes go to the console; used.len = 0 (§5.3.6.2) */
+  private serveTx(): boolean {
+    const q = this.t.queues[CONSOLE_TX]!
+    if (!this.t.driverOk || !q.ready) return false
+    const { base } = this.p.ivshmem_get_mem()
+    let used = false
+    for (let k = 0; k < q.size; k++) {
+      const c = q.pop(this.shm, base)
+      if (!c.ok) return this.queueError(c.error)
+      if (!c.value) break
+      const bytes = readChain(this.shm, c.value)
+      for (const b of bytes) this.p.uart_poll_out(b)
+      this.stats.txChains++
+      this.stats.txBytes += bytes.length
+      this.p.event('desc-used', { queue: CONSOLE_TX, id: c.value.head, len: 0, bytes: bytes.length, descs: c.value.bufs.length })
+      const u = q.push(this.shm, c.value.head, 0)
+      if (!u.ok) return this.queueError(u.error)
+      used = true
+    }
+    q.enableNotify(this.shm)
+    return used && this.interrupt(CONSOLE_TX)
+  }
+
+  /** receiveq: typed bytes fill writable buffers; used.len = bytes written (§2.7.8) */
+  private pollRx(): boolean {
+    if (!this.t?.driverOk) return false
+    const q = this.t.queues[CONSOLE_RX]!
+    if (!q.ready) return false
+    for (let c = this.p.uart_poll_in(); c >= 0; c = this.p.uart_poll_in()) this.rxPending.push(c)
+    const { base } = this.p.ivshmem_get_mem()
+    let used = false
+    for (let k = 0; k < q.size && this.rxPending.length; k++) {
+      const c = q.pop(this.shm, base)
+      if (!c.ok) return this.queueError(c.error)
+      if (!c.value) break
+      const n = writeChain(this.rxPending, c.value, (o, v) => this.p.w8(o, v))
+      this.rxPending.splice(0, n)
+      this.stats.rxChains++
+      this.stats.rxBytes += n
+      this.p.event('desc-used', { queue: CONSOLE_RX, id: c.value.head, len: n })
+      const u = q.push(this.shm, c.value.head, n)
+      if (!u.ok) return this.queueError(u.error)
+      used = true
+    }
+    q.enableNotify(this.shm)
+    return used && this.interrupt(CONSOLE_RX)
+  }
+
+  private queueError(e: VirtioError): boolean {
+    this.error(e, true)
+    return true
+  }
+
+  /** used buffers: interrupt unless suppressed (NO_INTERRUPT / used_event, §2.7.7, §2.7.10) */
+  private interrupt(queue: number): boolean {
+    const q = this.t.queues[queue]!
+    if (!q.needsInterrupt(this.shm)) {
+      this.stats.suppressed++
+      return false
+    }
+    this.stats.interrupts++
+    this.t.raise(INT.VRING)
+    return true
+  }
+
+  /** poll the UART now (main() does it every tick) */
+  pollRxNow(): void {
+    if (this.pollRx()) this.ringDriver('used')
+  }
+
+  /** the console pane's size (VIRTIO_CONSOLE_F_SIZE) */
+  resize(cols: number, rows: number): void {
+    if (this.t?.resize(cols, rows)) this.ringDriver('config')
+  }
+}

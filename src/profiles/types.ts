@@ -1,0 +1,103 @@
+// The firmware seam: what the lab needs from a profile's two firmwares and from the profile
+// itself. The seed profile (seed/) implements it byte-compatibly with the Zephyr/OpenAMP demo;
+// a virtio 1.2 'spec' profile plugs in the same way. src/lab holds no profile constant.
+
+import type { ConsoleKind, GuestPlatform, Thread } from '../guest/platform'
+import type { Peer } from '../ivshmem/fabric'
+import type { Side } from '../sim/types'
+import type { QuirkRef } from '../virtio/regs'
+import type { RingAddr } from '../virtio/ring'
+import type { ProfileName } from './names'
+
+export type { ProfileName }
+
+/** a labelled part of shared memory, for the hex view */
+export interface ShmRegionInfo {
+  off: number
+  len: number
+  name: string
+  note: string
+}
+
+export interface DeviceView {
+  /** the device saw DRIVER_OK (or the profile's equivalent) */
+  ready: boolean
+}
+
+export interface DriverView {
+  initialized: boolean
+  /** why initialisation failed, a profile-specific word; null when it did not */
+  failure: string | null
+  /** bytes handed to the console (poll_out) */
+  txBytes: number
+  /** bytes dropped (ring full or device not ready) */
+  txDropped: number
+}
+
+/** one ring as the driver laid it out, with its used consumer index */
+export interface DriverRing {
+  queue: number
+  /** 'receiveq', 'transmitq', ... */
+  name: string
+  addr: RingAddr
+  usedCons: number
+}
+
+/** the device side's firmware; main() is its boot thread on the guest platform */
+export interface DeviceFirmware {
+  main(): Thread
+  readonly view: DeviceView
+}
+
+export interface DriverFirmware {
+  main(): Thread
+  readonly view: DriverView
+  /** the rings laid out so far (for the inspectors, trace names and the shm observer) */
+  rings(): DriverRing[]
+}
+
+/** what a profile's explanation reads: the lab's state, in lower-layer terms */
+export interface ExplainInput {
+  sides: Record<
+    Side,
+    {
+      /** a guest was started on this side (it may have stopped since) */
+      started: boolean
+      /** the peer id of its latest start (also after it stopped), null before it joined */
+      peer: number | null
+      /** every id this side held, and how many times it started */
+      ids: readonly number[]
+      starts: number
+      bootT: number
+      device: DeviceFirmware | null
+      driver: DriverFirmware | null
+    }
+  >
+  peers: readonly Peer[]
+  /** complete data lines (profile.isDataLine) the device console showed */
+  dataLines: number
+  /** the device console has a line in progress */
+  lineOpen: boolean
+  driverBase: number
+  deviceBase: number
+}
+
+export interface Profile {
+  name: ProfileName
+  device(p: GuestPlatform): DeviceFirmware
+  driver(p: GuestPlatform): DriverFirmware
+  /** labelled shm regions for the hex view; with the running driver, the structures it keeps there */
+  regions(shmSize: number, driver?: DriverFirmware | null): ShmRegionInfo[]
+  /** what each side's console pane shows (the guest's UART, or the lab's diagnostic log) */
+  consoles?: Record<Side, ConsoleKind>
+  /** trace name of a shm offset outside registers and rings (heaps ...), or null */
+  nameOf(off: number): string | null
+  /** the profile's quirks concerning a register cell */
+  regQuirks(off: number): readonly QuirkRef[]
+  /** the peer id a side's firmware rings when it holds `own`; null when it discovers its partner */
+  partnerOf(side: Side, own: number): number | null
+  /** a complete device-console line that carries the driver's payload (counted for the UI) */
+  isDataLine(line: string): boolean
+  /** the lab's account of a run, one human line each */
+  explain(x: ExplainInput): string[]
+}

@@ -1,0 +1,425 @@
+// The one scenario schema. Every entry point derives from the field table below: the CLI's flags,
+// their parsing and --help (src/host/cli.ts), configure's payload validation (src/host/validate.ts),
+// the semantic check (src/lab/config.ts), the settings file (src/main/settings.ts), trace headers
+// (LabService.loadTrace) and the Controls form (src/renderer). Adding a field = one descriptor here.
+// Runs in the renderer too: zod and plain TypeScript only, no Node imports.
+
+import { z } from 'zod'
+import type { Side } from '../sim/types'
+import { PROFILE_NAMES, type ProfileName } from '../profiles/names'
+
+export { PROFILE_NAMES }
+export type { ProfileName, Side }
+
+// ---- limits (the same everywhere) ----------------------------------------------------------------
+
+export const NS = { us: 1e3, ms: 1e6, s: 1e9, m: 60e9, h: 3600e9 } as const
+/** any virtual duration or instant: at most a year */
+export const MAX_TIME_NS = 365 * 24 * NS.h
+export const SCENARIO_LIMITS = {
+  vectorsMin: 1,
+  /** ivshmem-server -n and the ivshmem-doorbell cap (docs/ivshmem.md#server-options) */
+  vectorsMax: 64,
+  shmSizeMin: 64 * 1024,
+  /** ivshmem-server -l cannot go past 1 GiB (docs/ivshmem.md#server-options) */
+  shmSizeMax: 1024 ** 3,
+  speedMin: 0.01,
+  speedMax: 10_000,
+  latencyMaxNs: 1e9,
+  timeMaxNs: MAX_TIME_NS,
+  restartsMax: 32,
+  /** lowest BAR2 mapping: the zero page stays unmapped */
+  baseMin: 0x1000,
+  /** AArch64 48-bit virtual addresses; the whole shm must fit below */
+  vaTop: 2 ** 48,
+  /** sun_path of a Unix socket is 108 bytes with its NUL */
+  socketMax: 107
+} as const
+const L = SCENARIO_LIMITS
+
+export const ORDERS = ['device-first', 'driver-first', 'device-only', 'driver-only'] as const
+export const SHM_STATES = ['fresh', 'leftover'] as const
+export const FABRICS = ['emulated', 'attached', 'hosted'] as const
+export const ROLES = ['device', 'driver', 'both'] as const
+export const SIDES: readonly Side[] = ['device', 'driver']
+
+export type Order = (typeof ORDERS)[number]
+export type ShmState = (typeof SHM_STATES)[number]
+export type FabricKind = (typeof FABRICS)[number]
+export type Role = (typeof ROLES)[number]
+/** 'max' = as fast as the host can go; a number = virtual seconds per wall second (1 = real time). */
+export type Speed = 'max' | number
+export interface RestartSpec {
+  side: Side
+  /** virtual time of the restart, ns */
+  at: number
+}
+
+// ---- text forms ---------------------------------------------------------------------------------
+
+export type Parsed<T> = { ok: true; value: T } | { ok: false; message: string }
+const ok = <T>(value: T): Parsed<T> => ({ ok: true, value })
+const bad = <T>(message: string): Parsed<T> => ({ ok: false, message })
+
+const UNITS: Record<string, number> = { ns: 1, us: NS.us, µs: NS.us, ms: NS.ms, s: NS.s, m: NS.m, h: NS.h }
+
+/** "20s", "1.5s", "500ms", "250us", "2m", "1h" -> ns; a bare number is seconds. Syntax only:
+ *  limits are the schema's, so `9000h` reads and is then refused by name ("at most 1 year"). */
+export function parseDuration(s: string): number | null {
+  const m = /^\s*(\d+(?:\.\d+)?)\s*(ns|us|µs|ms|s|m|h)?\s*$/.exec(s)
+  if (!m) return null
+  const v = Math.round(Number(m[1]) * UNITS[m[2] ?? 's']!)
+  return Number.isFinite(v) ? v : null
+}
+
+/** ns -> the largest unit that states it exactly: 20000 -> "20us", 1.5e9 -> "1500ms" */
+export function fmtDuration(ns: number): string {
+  if (ns === 0) return '0s'
+  for (const [u, f] of [['h', NS.h], ['m', NS.m], ['s', NS.s], ['ms', NS.ms], ['us', NS.us]] as const)
+    if (ns % f === 0) return `${ns / f}${u}`
+  return `${ns}ns`
+}
+
+/** "4M", "4MiB", "64K", "1G", "0x400000", "4194304" -> bytes */
+export function parseSize(s: string): number | null {
+  const t = s.trim()
+  if (/^0x[0-9a-f]+$/i.test(t)) return Number.isSafeInteger(parseInt(t, 16)) ? parseInt(t, 16) : null
+  const m = /^(\d+)\s*([KMG])?(i?B)?$/i.exec(t)
+  if (!m) return null
+  const mult = { K: 1024, M: 1024 ** 2, G: 1024 ** 3 }[(m[2] ?? '').toUpperCase() as 'K' | 'M' | 'G'] ?? 1
+  const v = Number(m[1]) * mult
+  return Number.isSafeInteger(v) ? v : null
+}
+
+export function fmtSize(n: number): string {
+  for (const [u, f] of [['G', 1024 ** 3], ['M', 1024 ** 2], ['K', 1024]] as const) if (n >= f && n % f === 0) return `${n / f}${u}`
+  return String(n)
+}
+
+/** "max" | "1" | "0.5" | "x100" | "×100" */
+export function parseSpeed(s: string): Speed | null {
+  const t = s.trim().toLowerCase().replace(/^[x×]/, '')
+  if (t === 'max') return 'max'
+  if (!/^\d+(\.\d+)?(e[+-]?\d+)?$/.test(t)) return null
+  const v = Number(t)
+  return Number.isFinite(v) ? v : null
+}
+
+/** "0xafa00000" | "2946498560" -> an address */
+export function parseAddr(s: string): number | null {
+  const t = s.trim().toLowerCase()
+  const v = /^0x[0-9a-f]+$/.test(t) ? parseInt(t, 16) : /^\d+$/.test(t) ? Number(t) : NaN
+  return Number.isSafeInteger(v) ? v : null
+}
+
+export const fmtAddr = (v: number): string => '0x' + v.toString(16)
+
+/** "driver@12s" -> { side, at } */
+export function parseRestart(s: string): RestartSpec | null {
+  const m = /^(device|driver)@(.+)$/.exec(s.trim())
+  if (!m) return null
+  const at = parseDuration(m[2]!)
+  return at === null ? null : { side: m[1] as Side, at }
+}
+
+/** a limit as people read it: 1 year is stated with its hours, so "9000h" makes sense */
+function fmtTimeLimit(ns: number): string {
+  return ns === MAX_TIME_NS ? '1 year (8760h)' : fmtDuration(ns)
+}
+
+// ---- descriptors --------------------------------------------------------------------------------
+
+/** how the Controls form shows a field */
+export type ControlKind = 'select' | 'text' | 'speed'
+
+export interface FieldDesc<T> {
+  /** --flag (run and serve) */
+  flag: string
+  metavar: string
+  /** one line for --help and README */
+  help: string
+  unit?: 'ns' | 'bytes' | 'address' | 'factor'
+  /** short label of the form control */
+  label: string
+  control: ControlKind
+  choices?: readonly string[]
+  /** the flag may repeat; each occurrence is one list item (restarts) */
+  repeatable?: boolean
+  /** meaningful on the emulated fabric only (virtual time); refused on real fabrics (docs/architecture.md#time) */
+  emulatedOnly?: boolean
+  /** meaningful on attached/hosted fabrics only; the form shows it only there */
+  realFabricOnly?: boolean
+  /** values the form offers (a datalist), the text stays free */
+  suggest?: readonly string[]
+  /** form hint: what to type, and how wide the text box is */
+  placeholder?: string
+  width?: 'short' | 'medium' | 'long'
+  default: T
+  /** value checks with readable messages that name the field and the limit */
+  schema: z.ZodType<T>
+  /** text -> value, syntax only (limits are the schema's) */
+  parse(text: string): Parsed<T>
+  format(v: T): string
+}
+
+const field = <T>(d: FieldDesc<T>): FieldDesc<T> => d
+
+const choice = <T extends string>(key: string, values: readonly T[]) =>
+  z.enum(values as unknown as [T, ...T[]], { error: `${key} must be one of ${values.join(', ')}` })
+
+function int(key: string, min: number, max: number, show: (v: number) => string = String, what = 'a whole number') {
+  // Number.isInteger, not z.int(): a year in ns (3.15e16) is past 2^53, which z.int() refuses
+  return z
+    .number({ error: `${key} must be ${what}` })
+    .min(min, { error: `${key} must be at least ${show(min)}` })
+    .max(max, { error: `${key} must be at most ${show(max)}` })
+    .refine(Number.isInteger, { error: `${key} must be ${what}` })
+}
+
+const time = (key: string, min: number, max: number) => int(key, min, max, fmtTimeLimit, 'a whole number of ns')
+
+function enumField<T extends string>(key: string, values: readonly T[], d: Omit<FieldDesc<T>, 'schema' | 'parse' | 'format' | 'control' | 'choices' | 'metavar'> & { metavar?: string }): FieldDesc<T> {
+  return field<T>({
+    metavar: values.join('|'),
+    ...d,
+    control: 'select',
+    choices: values,
+    schema: choice(key, values),
+    parse: (t) => ((values as readonly string[]).includes(t.trim()) ? ok(t.trim() as T) : bad(`${key} must be one of ${values.join(', ')}`)),
+    format: (v) => v
+  })
+}
+
+function durationField(key: string, min: number, max: number, d: Pick<FieldDesc<number>, 'flag' | 'help' | 'label' | 'default' | 'emulatedOnly'>): FieldDesc<number> {
+  return field<number>({
+    ...d,
+    metavar: 'TIME',
+    unit: 'ns',
+    control: 'text',
+    schema: time(key, min, max),
+    parse: (t) => {
+      const v = parseDuration(t)
+      return v === null ? bad(`${key} must be a time like 20s, 500ms, 250us`) : ok(v)
+    },
+    format: fmtDuration
+  })
+}
+
+function baseField(key: 'driverBase' | 'deviceBase', d: Pick<FieldDesc<number>, 'flag' | 'help' | 'label'>): FieldDesc<number> {
+  return field<number>({
+    ...d,
+    metavar: 'VA',
+    unit: 'address',
+    control: 'text',
+    width: 'medium',
+    default: 0xafa00000,
+    schema: int(key, L.baseMin, L.vaTop - L.shmSizeMin, fmtAddr, 'a whole-number address').refine((v) => v % 4096 === 0, {
+      error: `${key} must be 4 KiB-aligned (a multiple of 0x1000)`
+    }),
+    parse: (t) => {
+      const v = parseAddr(t)
+      return v === null ? bad(`${key} must be an address like 0xafa00000`) : ok(v)
+    },
+    format: fmtAddr
+  })
+}
+
+const restartSchema = z.strictObject(
+  {
+    side: choice('restart side', SIDES),
+    at: time('restart time', 0, MAX_TIME_NS)
+  },
+  { error: 'restarts must hold { side, at } entries' }
+)
+
+export const FIELDS = {
+  profile: enumField<ProfileName>('profile', PROFILE_NAMES, {
+    flag: 'profile',
+    label: 'profile',
+    default: 'seed',
+    help: 'seed: byte-compatible with the Zephyr/OpenAMP demo (default); spec: virtio 1.2, where built in'
+  }),
+  fabric: enumField<FabricKind>('fabric', FABRICS, {
+    flag: 'fabric',
+    label: 'fabric',
+    default: 'emulated',
+    help: 'emulated: in process, virtual time (default); attached/hosted: a real ivshmem-server (native addon)'
+  }),
+  socket: field<string | null>({
+    flag: 'socket',
+    metavar: 'PATH',
+    label: 'socket',
+    control: 'text',
+    realFabricOnly: true,
+    placeholder: '/tmp/ivshmem_socket',
+    width: 'long',
+    default: null,
+    help: "the ivshmem-server's Unix socket (attached: join it; hosted: create it)",
+    schema: z
+      .string({ error: 'socket must be a path or null' })
+      .min(1, { error: 'socket must not be empty (use null for none)' })
+      .max(L.socketMax, { error: `socket must be at most ${L.socketMax} bytes (sun_path)` })
+      .nullable(),
+    parse: (t) => ok(t.trim() === '' ? null : t),
+    format: (v) => v ?? ''
+  }),
+  role: enumField<Role>('role', ROLES, {
+    flag: 'role',
+    label: 'role',
+    default: 'both',
+    realFabricOnly: true,
+    help: 'which side(s) this process runs on a real fabric (default both)'
+  }),
+  order: enumField<Order>('order', ORDERS, {
+    flag: 'order',
+    metavar: 'ORDER',
+    label: 'start order',
+    default: 'device-first',
+    help: 'device-first (default, works) | driver-first (fails, as in reality) | device-only | driver-only'
+  }),
+  vectors: field<number>({
+    flag: 'vectors',
+    metavar: 'N',
+    label: 'vectors',
+    control: 'text',
+    default: 2,
+    help: 'ivshmem-server -n: vectors per peer, 1..64 (default 2)',
+    schema: int('vectors', L.vectorsMin, L.vectorsMax),
+    parse: (t) => (/^\s*\d+\s*$/.test(t) ? ok(Number(t)) : bad('vectors must be a whole number')),
+    format: String
+  }),
+  shmSize: field<number>({
+    flag: 'shm-size',
+    metavar: 'SIZE',
+    unit: 'bytes',
+    label: 'shm size',
+    control: 'text',
+    suggest: Array.from({ length: 15 }, (_, i) => fmtSize(L.shmSizeMin << i)),
+    default: 4 * 1024 ** 2,
+    help: 'ivshmem-server -l: a power of two, 64K..1G, e.g. 4M (default) or 0x400000',
+    schema: int('shmSize', L.shmSizeMin, L.shmSizeMax, fmtSize, 'a whole number of bytes').refine((v) => v > 0 && (v & (v - 1)) === 0, {
+      error: 'shmSize must be a power of two (ivshmem-server -l)'
+    }),
+    parse: (t) => {
+      const v = parseSize(t)
+      return v === null ? bad('shmSize must be a size like 4M, 64K, 1G or 0x400000') : ok(v)
+    },
+    format: fmtSize
+  }),
+  shmState: enumField<ShmState>('shmState', SHM_STATES, {
+    flag: 'shm-state',
+    label: 'shm state',
+    default: 'fresh',
+    help: "leftover = the registers an earlier run left in the server's shm object (after a SIGKILL or crash)"
+  }),
+  latency: durationField('latency', 0, L.latencyMaxNs, {
+    flag: 'latency',
+    label: 'latency',
+    default: 20 * NS.us,
+    emulatedOnly: true,
+    help: 'doorbell delivery latency, 0..1s (default 20us)'
+  }),
+  gap: durationField('gap', 0, MAX_TIME_NS, {
+    flag: 'gap',
+    label: 'gap',
+    default: NS.s,
+    help: 'time between the first and the second start (default 1s)'
+  }),
+  until: field<number | null>({
+    flag: 'until',
+    metavar: 'TIME',
+    unit: 'ns',
+    label: 'until',
+    control: 'text',
+    placeholder: '∞',
+    default: null,
+    help: 'stop at this virtual time (run: default 20s; serve and the app: never)',
+    schema: time('until', 1, MAX_TIME_NS).nullable(),
+    parse: (t) => {
+      if (/^\s*(never|none|∞)?\s*$/i.test(t)) return ok(null)
+      const v = parseDuration(t)
+      return v === null ? bad('until must be a time like 20s, or empty for never') : ok(v)
+    },
+    format: (v) => (v === null ? '' : fmtDuration(v))
+  }),
+  restarts: field<RestartSpec[]>({
+    flag: 'restart',
+    metavar: 'SIDE@TIME',
+    label: 'restarts',
+    control: 'text',
+    placeholder: 'driver@12s, …',
+    width: 'long',
+    repeatable: true,
+    default: [],
+    help: 'power-cycle a side, e.g. driver@12s (repeatable; at most 32)',
+    schema: z
+      .array(restartSchema, { error: 'restarts must be a list' })
+      .max(L.restartsMax, { error: `restarts must have at most ${L.restartsMax} entries` }),
+    parse: (t) => {
+      const out: RestartSpec[] = []
+      const items = t.split(/[\s,]+/).filter(Boolean)
+      for (const item of items) {
+        const r = parseRestart(item)
+        if (!r) return bad(`restarts must be device@TIME or driver@TIME, like driver@12s${items.length > 1 ? ` ('${item}')` : ''}`)
+        out.push(r)
+      }
+      return ok(out)
+    },
+    format: (v) => v.map((r) => `${r.side}@${fmtDuration(r.at)}`).join(', ')
+  }),
+  driverBase: baseField('driverBase', {
+    flag: 'driver-base',
+    label: 'driver VA',
+    help: 'where the driver maps BAR2 (default 0xafa00000); the seed needs both bases equal (Q11)'
+  }),
+  deviceBase: baseField('deviceBase', {
+    flag: 'device-base',
+    label: 'device VA',
+    help: 'where the device maps BAR2 (default 0xafa00000)'
+  }),
+  speed: field<Speed>({
+    flag: 'speed',
+    metavar: 'max|N',
+    unit: 'factor',
+    label: 'speed',
+    control: 'speed',
+    choices: ['1', '10', '100', 'max'],
+    default: 1,
+    emulatedOnly: true,
+    help: 'virtual seconds per wall second, 0.01..10000 or max (run: default max; serve: 1)',
+    schema: z
+      .union([z.literal('max'), z.number()], { error: "speed must be 'max' or a number" })
+      .refine((v) => v === 'max' || v >= L.speedMin, { error: `speed must be at least ${L.speedMin}` })
+      .refine((v) => v === 'max' || v <= L.speedMax, { error: `speed must be at most ${L.speedMax}` }),
+    parse: (t) => {
+      const v = parseSpeed(t)
+      return v === null ? bad("speed must be 'max' or a number like 1, 10, ×100") : ok(v)
+    },
+    format: (v) => String(v)
+  })
+}
+
+export type ScenarioKey = keyof typeof FIELDS
+type ValueOf<F> = F extends FieldDesc<infer T> ? T : never
+export type ScenarioConfig = { [K in ScenarioKey]: ValueOf<(typeof FIELDS)[K]> }
+export const SCENARIO_KEYS = Object.keys(FIELDS) as ScenarioKey[]
+
+export interface ConfigError {
+  field: ScenarioKey
+  message: string
+}
+export type ConfigureResult = { ok: true; config: ScenarioConfig } | { ok: false; errors: ConfigError[] }
+
+/** every field's default */
+export const DEFAULT_SCENARIO: ScenarioConfig = Object.freeze(
+  Object.fromEntries(SCENARIO_KEYS.map((k) => [k, FIELDS[k].default])) as ScenarioConfig
+)
+
+const shape = Object.fromEntries(SCENARIO_KEYS.map((k) => [k, FIELDS[k].schema])) as Record<ScenarioKey, z.ZodType>
+/** a complete ScenarioConfig; unknown keys refused */
+export const scenarioConfigSchema = z.strictObject(shape, { error: 'a scenario must be an object' }) as unknown as z.ZodType<ScenarioConfig>
+/** Partial<ScenarioConfig>, as configure() and settings take it; unknown keys refused */
+export const scenarioPatchSchema = z.strictObject(shape, { error: 'a scenario must be an object' }).partial() as unknown as z.ZodType<Partial<ScenarioConfig>>
+export const restartEntrySchema = restartSchema
+export const speedSchema = FIELDS.speed.schema
+
