@@ -173,7 +173,8 @@ export function buildSnapshot(s: LabSession, input: SnapshotInput, seq: number, 
       traceFirst: s.trace.first
     },
     explain: explain(s),
-    atEvent: input.atEvent
+    atEvent: input.atEvent,
+    fabric: { kind: s.fabric.kind, ...s.fabric.status() }
   }
 }
 

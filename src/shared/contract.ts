@@ -189,6 +189,8 @@ export interface LabSnapshot {
   explain: string[]
   /** trace index this snapshot was built at (for time travel), null = live */
   atEvent: number | null
+  /** the fabric under the lab: kind and connection state (absent from older services) */
+  fabric?: { kind: 'emulated' | 'attached' | 'hosted'; state: 'up' | 'down' | 'error'; detail: string }
 }
 
 // (trace events: TraceKind / TraceEvent, from src/sim/types)
