@@ -2,7 +2,7 @@
 // parsing, limits, messages, --help and README's option table all come from the field table, plus
 // a short table of the subcommands' own options.
 
-import { DEFAULT_SCENARIO, FIELDS, SCENARIO_KEYS, type ScenarioConfig, type ScenarioKey } from '../shared/scenario'
+import { DEFAULT_SCENARIO, FIELDS, SCENARIO_KEYS, type FabricKind, type ScenarioConfig, type ScenarioKey } from '../shared/scenario'
 import { parseFieldText } from '../shared/scenario-check'
 import { resolveScenario } from '../lab/config'
 
@@ -71,7 +71,7 @@ export function one(f: Flags, name: string): string | undefined {
 
 /** The scenario from the flags given; `defaults` fills what the command defaults differently
  *  (run: speed max, until 20s) where the user left it out. */
-export function scenarioFrom(f: Flags, defaults: Partial<ScenarioConfig> = {}): ScenarioConfig {
+export function scenarioFrom(f: Flags, defaults: Partial<ScenarioConfig> = {}, fabrics?: readonly FabricKind[]): ScenarioConfig {
   const p: Partial<Record<ScenarioKey, unknown>> = {}
   for (const o of SCENARIO_OPTIONS) {
     const v = f.get(o.flag)
@@ -86,7 +86,7 @@ export function scenarioFrom(f: Flags, defaults: Partial<ScenarioConfig> = {}): 
   // virtual-time defaults of a subcommand do not apply on a real fabric (wall clock)
   for (const [k, v] of Object.entries(defaults) as [ScenarioKey, never][])
     if (!(real && (FIELDS[k] as { emulatedOnly?: boolean }).emulatedOnly)) d[k] = v
-  const r = resolveScenario({ ...d, ...given }, DEFAULT_SCENARIO)
+  const r = resolveScenario({ ...d, ...given }, DEFAULT_SCENARIO, fabrics)
   if (!r.ok) {
     const e = r.errors[0]!
     throw new CliError(`--${flagOf(e.field)}: ${e.message}`)

@@ -9,6 +9,7 @@ import { isIP } from 'node:net'
 import { join } from 'node:path'
 import type { ScenarioConfig, Side } from '../shared/contract'
 import { LabSession } from '../lab/session'
+import { FABRICS } from '../shared/scenario'
 import { explain } from '../lab/explain'
 import { CliError, RUN_OPTIONS, SCENARIO_OPTIONS, SERVE_OPTIONS, one, parseFlags, scenarioFrom, usage, type CliOption, type Flags } from './cli-args'
 
@@ -44,7 +45,8 @@ class Labeller {
 }
 
 export async function run(f: Flags, io: Io): Promise<number> {
-  const cfg = scenarioFrom(f, { speed: 'max', until: 20_000_000_000 })
+  // run also joins real fabrics (runReal below); serve's LabService runs the emulated one
+  const cfg = scenarioFrom(f, { speed: 'max', until: 20_000_000_000 }, FABRICS)
   const mode = one(f, 'console') ?? 'both'
   if (mode !== 'device' && mode !== 'driver' && mode !== 'both') throw new CliError(`--console must be device, driver or both, got '${mode}'`)
   if (cfg.fabric !== 'emulated') return runReal(cfg, mode, f.has('quiet'), io)

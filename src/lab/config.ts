@@ -8,11 +8,12 @@ import { PROFILES } from '../profiles/index'
 
 /** the seed driver's vring heap ends at 0x180800: a smaller shm cannot hold its layout */
 export const SEED_MIN_SHM = 0x200000
-/** fabrics this build can run; attached/hosted need the native addon (docs/architecture.md#fabric-seam) */
+/** fabrics a LabSession in the service can run; the CLI's `run` also takes attached/hosted
+ *  (src/host/attach-cmd.ts, native addon; docs/architecture.md#fabric-seam) */
 export const FABRICS_BUILT: readonly FabricKind[] = ['emulated']
 
 /** Semantic validation of a whole scenario. Every problem is reported, each on its field. */
-export function checkScenario(c: ScenarioConfig): ConfigError[] {
+export function checkScenario(c: ScenarioConfig, fabrics: readonly FabricKind[] = FABRICS_BUILT): ConfigError[] {
   const e = schemaErrors(c)
   // combinations are judged on well-typed fields only
   const combos = e.length === 0 ? crossCheck(c) : []
@@ -20,8 +21,8 @@ export function checkScenario(c: ScenarioConfig): ConfigError[] {
   const built = Object.keys(PROFILES)
   if (!bad.has('profile') && !PROFILES[c.profile])
     e.push({ field: 'profile', message: `profile '${c.profile}' is not built into this version (available: ${built.join(', ')})` })
-  if (!bad.has('fabric') && FABRICS.includes(c.fabric) && !FABRICS_BUILT.includes(c.fabric))
-    e.push({ field: 'fabric', message: `fabric '${c.fabric}' is not built into this version (available: ${FABRICS_BUILT.join(', ')})` })
+  if (!bad.has('fabric') && FABRICS.includes(c.fabric) && !fabrics.includes(c.fabric))
+    e.push({ field: 'fabric', message: `fabric '${c.fabric}' is not built into this version (available: ${fabrics.join(', ')})` })
   if (!bad.has('shmSize') && c.profile === 'seed' && c.shmSize < SEED_MIN_SHM)
     e.push({ field: 'shmSize', message: `shmSize must be at least 2M for the seed profile (its vring heap ends at 0x180800) (got ${fmtSize(c.shmSize)})` })
   e.push(...combos)
@@ -29,8 +30,8 @@ export function checkScenario(c: ScenarioConfig): ConfigError[] {
 }
 
 /** merge a partial onto a base scenario and validate it */
-export function resolveScenario(partial: Partial<ScenarioConfig>, base: ScenarioConfig = DEFAULT_SCENARIO): ConfigureResult {
+export function resolveScenario(partial: Partial<ScenarioConfig>, base: ScenarioConfig = DEFAULT_SCENARIO, fabrics: readonly FabricKind[] = FABRICS_BUILT): ConfigureResult {
   const config: ScenarioConfig = { ...base, ...partial, restarts: [...(partial.restarts ?? base.restarts)] }
-  const errors = checkScenario(config)
+  const errors = checkScenario(config, fabrics)
   return errors.length ? { ok: false, errors } : { ok: true, config }
 }

@@ -91,7 +91,7 @@ describe('bad input: one line on stderr, exit 2', () => {
     [['run', '--driver-base', '0'], "virtio-lab: --driver-base: driverBase must be at least 0x1000 (got '0')\n"],
     [['run', '--device-base', '0xafa00800'], "virtio-lab: --device-base: deviceBase must be 4 KiB-aligned (a multiple of 0x1000) (got '0xafa00800')\n"],
     [['run', '--profile', 'virtio2'], "virtio-lab: --profile: profile must be one of seed, spec (got 'virtio2')\n"],
-    [['run', '--fabric', 'attached', '--socket', '/tmp/ivshmem_socket'], "virtio-lab: --fabric: fabric 'attached' is not built into this version (available: emulated)\n"],
+    [['serve', '--fabric', 'attached', '--socket', '/tmp/ivshmem_socket'], "virtio-lab: --fabric: fabric 'attached' is not built into this version (available: emulated)\n"],
     [['run', '--socket', '/tmp/ivshmem_socket'], 'virtio-lab: --socket: socket applies to the attached and hosted fabrics only; the emulated fabric runs both sides in process (leave socket empty)\n'],
     [['run', '--trace', '/nonexistent-dir/t.jsonl'], "virtio-lab: --trace: cannot open '/nonexistent-dir/t.jsonl': ENOENT\n"],
     [['serve', '--host', '0.0.0.0'], 'virtio-lab: --host 0.0.0.0 is not loopback: pass --token too\n'],

@@ -66,7 +66,7 @@ describe('WebSocket LabApi client', () => {
     ws.reply(1, [1, 2, 3, 4])
     ws.onmessage?.({ data: JSON.stringify({ id: 2, error: { message: 'configure: vectors must be at most 64 (got 65)' } }) })
     await expect(p1).resolves.toEqual([1, 2, 3, 4])
-    await expect(p2).rejects.toThrow('vectors must be an integer 1..64')
+    await expect(p2).rejects.toThrow('configure: vectors must be at most 64 (got 65)')
     api.close()
   })
 

@@ -13,15 +13,15 @@ import {
   STATUS,
   VIRTIO_ID_CONSOLE,
   VIRTIO_MMIO_MAGIC,
-  VQ_RING_DESC_CHAIN_END,
-  vringLayout
+  VQ_RING_DESC_CHAIN_END
 } from '../../virtio/mmio'
 import { hex64 } from '../../virtio/fmt'
 import { type ConsoleKind, type GuestPlatform, type Thread } from '../../guest/platform'
 import { ZHeap } from '../../guest/zheap'
 import { ringAt } from '../../virtio/ring'
 import type { DriverFirmware, DriverRing } from '../types'
-import { BounceList, NOTIFY_FN_VA, SHM_IO_VA, SIZEOF_DESCX, SIZEOF_VIRTQUEUE, VDEV_VA, VQ, VQ_NAME_VA, wPtr } from './openamp'
+import { BounceList, SIZEOF_DESCX, VDEV_VA, VQ, wPtr } from './openamp'
+import { virtqueueAlloc, virtqueueCreate, type Vq } from './virtqueue'
 
 /** instance_2's console pane: CONFIG_CONSOLE=n and CONFIG_BOOT_BANNER=n (driver_side_demo/prj.conf) */
 export const DRIVER_CONSOLE: ConsoleKind = {
@@ -60,30 +60,6 @@ const VIRTIO_ID_SCMI = 0x20
 const BOUNCE_COOKIE = 1 // Q15: one constant cookie for every buffer
 
 export type DriverFailure = 'bad-magic' | 'bad-version' | 'no-device' | 'not-console' | 'hvl-config' | 'no-memory' | 'fault'
-
-interface Vq {
-  idx: number
-  name: string
-  num: number
-  /** shm offset of this queue's struct virtqueue (vring heap) */
-  off: number
-  /** vq_queued_cnt, vq_descx[].cookie / .ndescs as last stored */
-  queued: number
-  cookies: number[]
-  ndescs: number[]
-  /** a vq_descx entry was ever stored (they lie past the struct's chunk) */
-  descxTouched: boolean
-  ringOff: number
-  desc: number
-  avail: number
-  used: number
-  free: number
-  head: number
-  availIdx: number
-  usedCons: number
-  broken: string | null
-}
-
 
 export interface DriverSideState {
   initialized: boolean
@@ -260,44 +236,13 @@ export class DriverSideDemo implements DriverFirmware {
     // step 5, vtio_serial_init -> virtio_mmio_virtqueue_alloc per queue: the struct from the vring
     // heap, then the ring (aligned), zeroed, then the fields it fills in
     const heap = this.vringHeap
-    const lay = vringLayout(VQ_SIZE, GUEST_PAGE_SIZE)
     for (const [idx, name] of [
       [CONSOLE_RX, 'vqin'],
       [CONSOLE_TX, 'vqout']
     ] as const) {
-      const off = heap.alloc(SIZEOF_VIRTQUEUE)
-      const ringOff = off === null ? null : heap.alignedAlloc(GUEST_PAGE_SIZE, lay.size)
-      if (off === null || ringOff === null) {
-        if (off !== null) heap.free(off)
-        return this.fail('no-memory', null, `virtqueue ${name}: vring heap exhausted`)
-      }
-      p.memset(ringOff, lay.size, 0)
-      const va = this.base + ringOff
-      p.w16(off + VQ.vq_nentries, VQ_SIZE)
-      wPtr(p, off + VQ['vq_ring.desc'], va + lay.desc)
-      wPtr(p, off + VQ['vq_ring.avail'], va + lay.avail)
-      wPtr(p, off + VQ['vq_ring.used'], va + lay.used)
-      p.w16(off + VQ.vq_queued_cnt, 0)
-      p.w16(off + VQ.vq_free_cnt, VQ_SIZE)
-      this.vqs.push({
-        idx,
-        name,
-        num: VQ_SIZE,
-        off,
-        queued: 0,
-        cookies: Array<number>(VQ_SIZE).fill(0),
-        ndescs: Array<number>(VQ_SIZE).fill(0),
-        descxTouched: false,
-        ringOff,
-        desc: ringOff + lay.desc,
-        avail: ringOff + lay.avail,
-        used: ringOff + lay.used,
-        free: VQ_SIZE,
-        head: 0, // vq_desc_head_idx is never initialized: the zeroed shm holds 0 there
-        availIdx: 0,
-        usedCons: 0,
-        broken: null
-      })
+      const vq = virtqueueAlloc(p, heap, this.base, idx, name, VQ_SIZE, GUEST_PAGE_SIZE)
+      if (!vq) return this.fail('no-memory', null, `virtqueue ${name}: vring heap exhausted`)
+      this.vqs.push(vq)
     }
     // virtio_serial_init: the id cached at probe must be the console
     if (this.devid !== VIRTIO_ID_CONSOLE) return this.fail('not-console', `Expected devid 0003, got ${hex4(this.devid)}`)
@@ -317,7 +262,7 @@ export class DriverSideDemo implements DriverFirmware {
       wPtr(p, vq.off + VQ.vq_dev, VDEV_VA)
       p.w32(REG.QueueSel, vq.idx)
       p.r32(REG.QueueNumMax) // Q7: 0 tolerated (metal_assert compiled out)
-      this.virtqueueCreate(vq)
+      virtqueueCreate(p, vq, this.base)
       p.w32(REG.DriverFeaturesSel, vq.idx) // Q4: the copy/paste slip the seed device relies on
       p.r32(REG.QueueNumMax)
       p.w32(REG.QueueNum, vq.num)
@@ -346,28 +291,6 @@ export class DriverSideDemo implements DriverFirmware {
     for (let i = 0; i < this.vqs.length; i++) this.kick(this.vqs[this.vqs.length - 1]!)
     this.ready = true
     p.log('[virtio_mmio] Status = DRIVER_OK; virtio-serial ready')
-  }
-
-  /** virtqueue_create + vq_ring_init (role forced to driver) + cb_arg, shm_io */
-  private virtqueueCreate(vq: Vq): void {
-    const p = this.p
-    const o = vq.off
-    const va = this.base + vq.ringOff
-    wPtr(p, o + VQ.vq_dev, VDEV_VA)
-    wPtr(p, o + VQ.vq_name, VQ_NAME_VA[vq.idx] ?? 0)
-    p.w16(o + VQ.vq_queue_index, vq.idx)
-    p.w16(o + VQ.vq_nentries, vq.num)
-    p.w16(o + VQ.vq_free_cnt, vq.num)
-    wPtr(p, o + VQ.callback, 0) // the console registers no callbacks
-    wPtr(p, o + VQ.notify, NOTIFY_FN_VA)
-    p.w32(o + VQ['vq_ring.num'], vq.num)
-    wPtr(p, o + VQ['vq_ring.desc'], va + (vq.desc - vq.ringOff))
-    wPtr(p, o + VQ['vq_ring.avail'], va + (vq.avail - vq.ringOff))
-    wPtr(p, o + VQ['vq_ring.used'], va + (vq.used - vq.ringOff))
-    // free chain 0 -> 1 -> ... -> END
-    for (let i = 0; i < vq.num; i++) p.w16(vq.desc + 16 * i + 14, i + 1 < vq.num ? i + 1 : VQ_RING_DESC_CHAIN_END)
-    wPtr(p, o + VQ.cb_arg, 0)
-    wPtr(p, o + VQ.shm_io, SHM_IO_VA)
   }
 
   /** virtqueue_kick: role "device" (Q32) tests avail.flags; flags are 0 and there is no
