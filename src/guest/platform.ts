@@ -46,6 +46,13 @@ export interface GuestPlatform {
   ipm_send(id: number): void
   /** the IPM event-loop thread calls cb once per (coalesced) vector-0 interrupt */
   ipm_register_callback(cb: () => void): void
+  // --- the ivshmem API beyond IPM (the spec profile: a vector per queue, docs/spec-profile.md §9)
+  /** ivshmem_get_vectors: vectors usable on this peer (server vectors and MSI-X, the smaller) */
+  ivshmem_get_vectors(): number
+  /** ivshmem_int_peer: ring `vector` of peer `id` */
+  ivshmem_int_peer(id: number, vector: number): void
+  /** interrupts on `vector` run the IPM callback too (the seed listens on vector 0 only, Q25) */
+  ivshmem_register_handler(vector: number): void
   // --- kernel
   k_sleep(ns: number): Op
   k_busy_wait(ns: number): Op
@@ -71,8 +78,19 @@ export interface GuestPlatform {
   /** a line of the lab's diagnostic log on this guest's console pane (libmetal's messages, the
    *  lab's own account). Not guest output: the platform prefixes every such line with LAB_MARK. */
   log(line: string): void
-  event(k: 'desc-add' | 'desc-used' | 'reclaim' | 'guest' | 'error', fields: Record<string, unknown>): void
+  event(k: 'desc-add' | 'desc-used' | 'reclaim' | 'guest', fields: Record<string, unknown>): void
+  /** a validation error: hostile or inconsistent shared memory; `code` is stable, tests assert it */
+  event(k: 'error', fields: GuestErrorFields): void
   setState(state: GuestState, detail?: string): void
+}
+
+/** what every guest `error` trace event carries (the docs/architecture.md error rule) */
+export interface GuestErrorFields {
+  /** stable code, e.g. 'InvalidDescriptorIndex', 'QUEUE_INDEX_OOR', 'GUEST_FAULT' */
+  code: string
+  where: string
+  message: string
+  [k: string]: unknown
 }
 
 /** starts every console line the lab writes that the real guest would not print: instance_2 has

@@ -28,7 +28,7 @@ export interface AttachSpec {
 /** a LabSession on a real fabric; rejects with an IvshmemError (code + one line) */
 export async function openAttached(cfg: ScenarioConfig, spec: AttachSpec, trace: SessionOptions['trace'] = {}): Promise<LabSession> {
   const clock = new WallClock()
-  const o = { clock, size: cfg.shmSize, accessor: spec.accessor }
+  const o = { clock, size: cfg.shmSize, vectors: cfg.vectors, accessor: spec.accessor }
   const fabric = spec.host
     ? await HostedFabric.host({ ...o, server: { path: spec.socket, size: cfg.shmSize, vectors: cfg.vectors } })
     : await AttachedFabric.open({ ...o, socket: spec.socket })

@@ -108,11 +108,15 @@ export function usage(): string {
     'Usage:\n' +
     '  virtio-lab run   [options]   run a scenario, print console output\n' +
     '  virtio-lab serve [options]   serve the lab UI and service over HTTP/WebSocket\n' +
+    '  virtio-lab compare [options] the scenario in the seed and the spec profile: where they diverge\n' +
+    '  virtio-lab server [-S path] [-l size] [-n vectors] [-M name] [-F] [-v]\n' +
+    '                               an ivshmem-server (QEMU\'s protocol); virtio-lab server --help\n' +
     '  virtio-lab --help\n\n' +
     'Scenario options (run and serve):\n' +
     SCENARIO_OPTIONS.map(helpLine).join('') +
     '\nrun options:\n' +
     RUN_OPTIONS.map(helpLine).join('') +
+    '  --attach SOCKET                same as --fabric attached --socket SOCKET (wall clock)\n' +
     '\nserve options:\n' +
     SERVE_OPTIONS.map(helpLine).join('') +
     '\nTIME: 20s, 1500ms, 250us, 2m, 1h (at most 8760h). SIZE: 64K, 4M, 1G, 0x400000 or bytes.\n' +

@@ -11,6 +11,7 @@ import type { ScenarioConfig, Side } from '../shared/contract'
 import { LabSession } from '../lab/session'
 import { FABRICS } from '../shared/scenario'
 import { explain } from '../lab/explain'
+import { compareProfiles, formatComparison } from '../lab/compare'
 import { CliError, RUN_OPTIONS, SCENARIO_OPTIONS, SERVE_OPTIONS, one, parseFlags, scenarioFrom, usage, type CliOption, type Flags } from './cli-args'
 
 export { CliError, scenarioFrom, usage }
@@ -180,6 +181,13 @@ export async function serve(f: Flags, io: Io): Promise<number> {
   return 0
 }
 
+/** the same scenario in the seed and the spec profile: divergences with their quirk numbers */
+export async function compare(f: Flags, io: Io): Promise<number> {
+  const cfg = scenarioFrom(f, { speed: 'max', until: 20_000_000_000 })
+  for (const l of formatComparison(compareProfiles(cfg, cfg.until ?? 20_000_000_000))) (io.text ?? io.out)(l + '\n')
+  return 0
+}
+
 /** an IP literal (IPv6 maybe in brackets) or an RFC 1123 host name */
 function isHost(h: string): boolean {
   if (isIP(h.replace(/^\[(.*)\]$/, '$1'))) return true
@@ -189,7 +197,8 @@ function isHost(h: string): boolean {
 /** subcommands: each parses its own options (scenario options first) */
 const COMMANDS: Record<string, { options: readonly CliOption[]; exec: (f: Flags, io: Io) => Promise<number> }> = {
   run: { options: [...SCENARIO_OPTIONS, ...RUN_OPTIONS], exec: run },
-  serve: { options: [...SCENARIO_OPTIONS, ...SERVE_OPTIONS], exec: serve }
+  serve: { options: [...SCENARIO_OPTIONS, ...SERVE_OPTIONS], exec: serve },
+  compare: { options: SCENARIO_OPTIONS, exec: compare }
 }
 
 export async function main(argv: string[], io: Io = stdio): Promise<number> {

@@ -58,6 +58,8 @@ export interface AttachOptions {
   clock: Clock
   /** shm size the lab expects (SHM_SIZE_MISMATCH otherwise) */
   size?: number
+  /** own vectors each join waits for (the server's -n; SETUP_TIMEOUT when it gives fewer) */
+  vectors?: number
   accessor?: boolean
   timeoutMs?: number
 }
@@ -92,7 +94,7 @@ export class AttachedFabric implements Fabric {
   /** connect once (the first local peer's connection) and map the shm; rejects with an
    *  IvshmemError (codes in real/errors.ts) */
   static async open(o: AttachOptions): Promise<AttachedFabric> {
-    const opts = { size: o.size, accessor: o.accessor, timeoutMs: o.timeoutMs }
+    const opts = { size: o.size, vectors: o.vectors, accessor: o.accessor, timeoutMs: o.timeoutMs }
     return new AttachedFabric(o.socket, await IvshmemClient.connect(o.socket, opts), o.clock, opts)
   }
 
@@ -259,7 +261,7 @@ export class HostedFabric extends AttachedFabric {
   static async host(o: Omit<AttachOptions, 'socket'> & { server: ServerOptions & { path: string } }): Promise<HostedFabric> {
     const server = new IvshmemServer(o.server).start()
     try {
-      const opts = { size: o.size, accessor: o.accessor, timeoutMs: o.timeoutMs }
+      const opts = { size: o.size, vectors: o.vectors, accessor: o.accessor, timeoutMs: o.timeoutMs }
       const f = new HostedFabric(o.server.path, await IvshmemClient.connect(o.server.path, opts), o.clock, opts)
       f.server = server
       f.kind = 'hosted'

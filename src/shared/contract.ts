@@ -15,6 +15,8 @@ export type {
   Order,
   ProfileName,
   RestartSpec,
+  FaultKind,
+  FaultSpec,
   Role,
   ScenarioConfig,
   ShmState,

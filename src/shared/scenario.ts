@@ -28,6 +28,7 @@ export const SCENARIO_LIMITS = {
   latencyMaxNs: 1e9,
   timeMaxNs: MAX_TIME_NS,
   restartsMax: 32,
+  faultsMax: 64,
   /** lowest BAR2 mapping: the zero page stays unmapped */
   baseMin: 0x1000,
   /** AArch64 48-bit virtual addresses; the whole shm must fit below */
@@ -49,6 +50,28 @@ export type FabricKind = (typeof FABRICS)[number]
 export type Role = (typeof ROLES)[number]
 /** 'max' = as fast as the host can go; a number = virtual seconds per wall second (1 = real time). */
 export type Speed = 'max' | number
+/** fault injection kinds (docs/spec-profile.md §7) */
+export const FAULT_KINDS = [
+  'drop-doorbell',
+  'merge-doorbells',
+  'delay-irq',
+  'bad-head',
+  'next-out-of-range',
+  'desc-loop',
+  'avail-jump',
+  'len-beyond-shm',
+  'zero-len',
+  'tx-write-flag',
+  'stale-used-id',
+  'device-stall'
+] as const
+export type FaultKind = (typeof FAULT_KINDS)[number]
+export interface FaultSpec {
+  kind: FaultKind
+  /** virtual time, ns */
+  at: number
+}
+
 export interface RestartSpec {
   side: Side
   /** virtual time of the restart, ns */
@@ -120,6 +143,14 @@ export function parseRestart(s: string): RestartSpec | null {
   if (!m) return null
   const at = parseDuration(m[2]!)
   return at === null ? null : { side: m[1] as Side, at }
+}
+
+/** "bad-head@3s" -> { kind, at } */
+export function parseFault(s: string): FaultSpec | null {
+  const m = /^([a-z-]+)@(.+)$/.exec(s.trim())
+  if (!m || !(FAULT_KINDS as readonly string[]).includes(m[1]!)) return null
+  const at = parseDuration(m[2]!)
+  return at === null ? null : { kind: m[1] as FaultKind, at }
 }
 
 /** a limit as people read it: 1 year is stated with its hours, so "9000h" makes sense */
@@ -366,6 +397,38 @@ export const FIELDS = {
       return ok(out)
     },
     format: (v) => v.map((r) => `${r.side}@${fmtDuration(r.at)}`).join(', ')
+  }),
+  faults: field<FaultSpec[]>({
+    flag: 'fault',
+    metavar: 'KIND@TIME',
+    label: 'faults',
+    control: 'text',
+    placeholder: 'bad-head@3s, …',
+    width: 'long',
+    repeatable: true,
+    emulatedOnly: true,
+    default: [],
+    help: `inject a fault at a virtual time, e.g. bad-head@3s (repeatable): ${FAULT_KINDS.join(', ')} (docs/spec-profile.md §7)`,
+    schema: z
+      .array(
+        z.strictObject(
+          { kind: choice('fault kind', FAULT_KINDS), at: time('fault time', 0, MAX_TIME_NS) },
+          { error: 'faults must hold { kind, at } entries' }
+        ),
+        { error: 'faults must be a list' }
+      )
+      .max(L.faultsMax, { error: `faults must have at most ${L.faultsMax} entries` }),
+    parse: (t) => {
+      const out: FaultSpec[] = []
+      const items = t.split(/[\s,]+/).filter(Boolean)
+      for (const item of items) {
+        const f = parseFault(item)
+        if (!f) return bad(`faults must be KIND@TIME like bad-head@3s, KIND one of ${FAULT_KINDS.join(', ')}${items.length > 1 ? ` ('${item}')` : ''}`)
+        out.push(f)
+      }
+      return ok(out)
+    },
+    format: (v) => v.map((f) => `${f.kind}@${fmtDuration(f.at)}`).join(', ')
   }),
   driverBase: baseField('driverBase', {
     flag: 'driver-base',

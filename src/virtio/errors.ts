@@ -44,6 +44,9 @@ export type VirtioErrorCode =
   | 'FeaturesRejected'
   /** store to a read-only or unknown register, or a register write log entry out of order */
   | 'InvalidRegisterWrite'
+  /** a device-writable buffer on a driver-to-device queue (transmitq) or a readable one on
+   *  receiveq (virtio 1.2 §5.3.6: transmitq buffers are device-readable, receiveq device-writable) */
+  | 'InvalidBufferDirection'
   /** the register write log claims more pending entries than it holds (docs/spec-profile.md) */
   | 'WriteLogOverflow'
 

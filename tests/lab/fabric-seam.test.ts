@@ -76,6 +76,6 @@ describe('the fabric seam', () => {
     const cfg = scenario()
     const wall = { kind: 'wall' as const, now: 0, at: () => 0, after: () => 0, cancel: () => {} }
     const s = new LabSession(cfg, { fabric: (trace) => new EmulatedFabric({ shm: new Shm(cfg.shmSize), vectors: 2, latency: 1, clock: wall, trace }) })
-    expect(() => s.run(S)).toThrow(/wall clock: no virtual time to step/)
+    expect(() => s.run(S)).toThrow(expect.objectContaining({ code: 'CLOCK_NOT_VIRTUAL' }))
   })
 })

@@ -64,6 +64,6 @@ describe('spec profile through the same seam', () => {
     expect(snap.guests.device.partnerId).toBeNull()
     expect(snap.regions.map((r) => r.name)).toContain('register write log')
     expect(snap.explain.at(-2)).toMatch(/^The driver is ready \(features 0x/)
-    expect(s.nameOf(0x204)).toBe('wlog+0x4')
+    expect(s.nameOf(0x204)).toBe('wlog.aseq')
   })
 })

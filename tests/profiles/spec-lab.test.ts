@@ -84,3 +84,49 @@ describe('spec profile: restarts re-handshake (docs/spec-profile.md §3)', () =>
     expect(JSON.stringify(a.s.trace.slice(0, a.s.trace.n))).toBe(JSON.stringify(b.s.trace.slice(0, b.s.trace.n)))
   })
 })
+
+describe('spec profile: a vector per queue (docs/spec-profile.md §9)', () => {
+  const perVector = (s: LabSession, side: 'device' | 'driver') => {
+    const p = s.slots[side].guest!.peer!
+    return p.stats.received.slice(0, 2)
+  }
+  it('with 2 vectors transmitq traffic rides vector 1 both ways, the rest vector 0', () => {
+    const { s, type } = lab({ vectors: 2 })
+    s.run(2 * S)
+    const before = perVector(s, 'device')[1]!
+    type('echo v\r')
+    const [d0, d1] = perVector(s, 'device')
+    const [r0, r1] = perVector(s, 'driver')
+    expect(d1).toBeGreaterThan(before) // transmitq notifications
+    expect(d0).toBeGreaterThan(0) // write log
+    expect(r1).toBeGreaterThan(0) // transmitq used
+    expect(r0).toBeGreaterThan(0) // log acks, receiveq used
+    expect(s.consoleText('device').replace(/\r/g, '')).toContain('echo v\nv\n')
+  })
+  it('with 1 vector everything uses vector 0', () => {
+    const { s, type } = lab({ vectors: 1 })
+    s.run(2 * S)
+    type('echo w\r')
+    expect(s.slots.device.guest!.peer!.stats.received.length).toBe(1)
+    expect(s.consoleText('device').replace(/\r/g, '')).toContain('echo w\nw\n')
+  })
+})
+
+describe('spec profile in the inspectors and the trace', () => {
+  it('snapshot: spec regions, both rings decoded, registers of version 2; trace names the write log', async () => {
+    const { buildSnapshot, liveInput } = await import('../../src/lab/snapshot')
+    const { s } = lab()
+    s.run(2 * S)
+    const snap = buildSnapshot(s, liveInput(s), 1, { running: true, paused: false, finished: false })
+    expect(snap.regions.map((r) => r.name)).toContain('register write log')
+    expect(snap.rings.length).toBe(2)
+    expect(JSON.stringify(snap.regs)).toContain('"Version"')
+    const ev = s.trace.slice(0, s.trace.n)
+    expect(ev.some((e) => e.k === 'store' && e.name === 'wlog.wseq' && e.side === 'driver')).toBe(true)
+    expect(ev.some((e) => e.k === 'store' && e.name === 'wlog.aseq' && e.side === 'device')).toBe(true)
+    expect(ev.some((e) => e.k === 'store' && e.name === 'q1.avail.idx')).toBe(true)
+    const rw = ev.filter((e) => e.op === 'reg-write').map((e) => e.reg)
+    expect(rw.slice(0, 4)).toEqual(['Status', 'Status', 'Status', 'DeviceFeaturesSel'])
+  })
+})
+

@@ -79,6 +79,7 @@ describe('Controls', () => {
       speed: 1,
       until: null,
       restarts: [{ side: 'driver', at: 12e9 }],
+      faults: [],
       driverBase: 0xafa01000,
       deviceBase: 0xafa00000,
       fabric: 'emulated',

@@ -86,3 +86,13 @@ describe('resolveShmOffset (hex view -> structure)', () => {
     expect(resolveShmOffset(s, d.off!)).toMatchObject({ key: `desc:1:${d.i}` })
   })
 })
+
+describe('parseForm: profiles', () => {
+  it("accepts 'seed' and 'spec', refuses anything else", () => {
+    const f = formFromConfig(DEFAULT_SCENARIO)
+    const spec = parseForm({ ...f, profile: 'spec' })
+    expect(spec.ok && spec.cfg.profile).toBe('spec')
+    const bad = parseForm({ ...f, profile: 'nope' })
+    expect(!bad.ok && bad.errors.profile).toBe("profile must be one of seed, spec (got 'nope')")
+  })
+})

@@ -1,4 +1,4 @@
-// A peer of a real ivshmem-server (QEMU's contrib server or ours): docs/ivshmem.md §1.
+// A peer of a real ivshmem-server (QEMU's contrib server or ours): docs/ivshmem.md#server-protocol.
 // The socket carries 8-byte LE int64 messages, server -> client only, each with at most one fd:
 //   0 (version) · ownId · -1 + shm fd · then `id + fd` = one more vector of peer id (our own id:
 //   our interrupt eventfds) and `id` without fd = peer id left.
@@ -36,6 +36,9 @@ export interface ClientOptions {
   timeoutMs?: number
   /** force the native accessor ShmAccess (Electron's, also under Node) */
   accessor?: boolean
+  /** own vectors (the server's -n) to wait for before `ready` (default 1): the server sends them
+   *  after the shm, each its own message, so a read can end between them */
+  vectors?: number
 }
 
 interface PeerFds {
@@ -117,13 +120,16 @@ export class IvshmemClient {
     this.timer = setTimeout(() => {
       if (this.state === 'version')
         this.fail('NOT_IVSHMEM', `${this.path}: no ivshmem-server version message within ${ms} ms (is it an ivshmem-server socket?)`)
+      else if (this.state === 'ready')
+        this.fail('SETUP_TIMEOUT', `${this.path}: the server sent ${this.own.length} vector(s) for us, the lab expects ${this.opts.vectors ?? 1} (match its -n to --vectors)`)
       else this.fail('SETUP_TIMEOUT', `${this.path}: ivshmem-server handshake incomplete after ${ms} ms (state ${this.state})`)
     }, ms)
     this.sockPoll = this.a.poll(this.fd, 0, () => this.onSocket())
   }
 
+  private readyDone = false
+
   private onSocket(): void {
-    let shmArrived = false
     for (let i = 0; i < MSGS_PER_TURN && this.sockPoll; i++) {
       let r
       try {
@@ -153,13 +159,11 @@ export class IvshmemClient {
       this.have = 0
       const fd = this.pendingFd
       this.pendingFd = -1
-      const wasSetup = this.state === 'setup'
       this.handle(this.dv.getBigInt64(0, true), fd)
-      if (wasSetup && this.state === 'ready') shmArrived = true
     }
-    // ready once the burst that carried the shm is read: by then the server has sent our own
-    // eventfds too (it sends the whole §1.2 sequence at once)
-    if (shmArrived && this.state === 'ready') {
+    // ready once the shm and our own eventfds are in (they come last, §1.2)
+    if (!this.readyDone && this.state === 'ready' && this.own.length >= (this.opts.vectors ?? 1)) {
+      this.readyDone = true
       if (this.timer) clearTimeout(this.timer)
       this.timer = null
       this.emit('ready')

@@ -12,7 +12,7 @@ import { regName } from '../../virtio/regs'
 import { VirtioError } from '../../virtio/errors'
 import type { ShmAccess } from '../../sim/shm'
 import type { GuestPlatform, Thread } from '../../guest/platform'
-import { MAGIC, QUEUE_MAX, REC, WLOG, WLOG_SYNC, readRec, validRec, wlogEntry } from './layout'
+import { MAGIC, QUEUE_MAX, REC, TX_VECTOR, WLOG, WLOG_SYNC, readRec, txVector, validRec, wlogEntry } from './layout'
 import { platformShm } from './pshm'
 
 export const DEVICE_FEATURES =
@@ -21,6 +21,8 @@ export const DEVICE_FEATURES =
 export const SPEC_DEVICE_BOOT_NS = 10_000_000
 /** how often main() polls the UART for typed input (one Zephyr tick) */
 export const RX_POLL_NS = 10_000_000
+/** how long used_event may lag next_used before the device rings the driver again */
+export const REASSERT_MS = 100
 
 export interface SpecDeviceView extends DeviceView {
   status: number
@@ -73,8 +75,33 @@ export class SpecDevice implements DeviceFirmware {
     this.start()
     for (;;) {
       yield p.k_sleep(RX_POLL_NS)
-      if (this.pollRx()) this.ringDriver('used')
+      if (this.missed && this.stallUntil >= 0 && p.k_uptime_get_32() >= this.stallUntil) {
+        this.missed = 0
+        this.callback() // the stall is over: apply the log and drain what the doorbells announced
+      }
+      if (this.pollRx() || this.lostInterrupt()) this.ringDriver('used')
     }
+  }
+
+  /** With EVENT_IDX the device interrupts once until the driver moves used_event; if that
+   *  interrupt was lost (a dropped doorbell) both sides would wait forever. So while used_event
+   *  lags next_used for REASSERT_MS the device rings again (docs/spec-profile.md §7). */
+  private lagSince = -1
+  private lostInterrupt(): boolean {
+    if (!this.t?.driverOk) return false
+    const now = this.p.k_uptime_get_32()
+    let lag = false
+    for (const q of this.t.queues)
+      if (q.ready && q.eventIdx && q.ring && q.nextUsed !== this.p.r16(q.ring.availOff + 4 + 2 * q.size)) lag = true
+    if (!lag) {
+      this.lagSince = -1
+      return false
+    }
+    if (this.lagSince < 0) this.lagSince = now
+    if (now - this.lagSince < REASSERT_MS) return false
+    this.lagSince = now
+    this.p.event('guest', { op: 'reassert', why: 'used_event lags next_used: interrupt lost?' })
+    return true
   }
 
   /** main() after boot: reset, publish, announce (also the fuzz harness's entry point) */
@@ -95,6 +122,8 @@ export class SpecDevice implements DeviceFirmware {
     const gen = old.magic === MAGIC.device ? (old.gen + 1) >>> 0 : 1
     p.w32(REC.device + REC.id, p.ivshmem_get_id())
     p.w32(REC.device + REC.gen, gen)
+    p.w32(REC.device + REC.vectors, p.ivshmem_get_vectors())
+    if (p.ivshmem_get_vectors() >= 2) p.ivshmem_register_handler(TX_VECTOR)
     p.w32(REC.device + REC.magic, MAGIC.device)
     p.ipm_register_callback(() => this.callback())
     p.printk(`virtio-mmio v2 console device, peer ${p.ivshmem_get_id()}, generation ${gen}\n`)
@@ -108,15 +137,45 @@ export class SpecDevice implements DeviceFirmware {
     return validRec(r, 'driver') && r.id !== this.p.ivshmem_get_id() ? r.id : null
   }
 
-  private ringDriver(why: string): void {
+  private ringDriver(why: string, vector = 0): void {
     const id = this.driverId()
     if (id === null) return
-    this.p.event('guest', { op: 'notify-driver', why, peer: id })
-    this.p.ipm_send(id)
+    this.p.event('guest', { op: 'notify-driver', why, peer: id, vector })
+    this.p.ivshmem_int_peer(id, vector)
+  }
+
+  /** fault injection (docs/spec-profile.md §7) ------------------------------------------------- */
+  private stallUntil = -1
+  private missed = 0
+
+  /** device-stall: ignore doorbells for `ms`; the write log keeps what the driver sent, so the
+   *  first tick after the stall drains it (degraded: delayed, nothing lost) */
+  stall(ms: number): void {
+    this.stallUntil = this.p.k_uptime_get_32() + ms
+  }
+
+  /** stale-used-id: publish a used element naming a receiveq head the driver never posted */
+  staleUsed(): string | null {
+    const q = this.t?.queues[CONSOLE_RX]
+    if (!q?.ready || !this.t.driverOk) return null
+    const id = q.size - 1 // the driver posts its 16 receive buffers from head 0 up
+    const r = q.push(this.shm, id, 1)
+    if (!r.ok) return null
+    this.t.raise(INT.VRING)
+    this.ringDriver('used')
+    return `used.ring id ${id} on receiveq`
   }
 
   /** one (coalesced) doorbell from the driver */
   callback(): void {
+    if (this.stallUntil >= 0) {
+      if (this.p.k_uptime_get_32() < this.stallUntil) {
+        this.missed++
+        this.p.event('guest', { op: 'stalled', missed: this.missed })
+        return
+      }
+      this.stallUntil = -1
+    }
     let wake = false
     const t = this.t
     // 1. the register write log, in order (docs/spec-profile.md §2)
@@ -146,7 +205,11 @@ export class SpecDevice implements DeviceFirmware {
     }
     p.w32(WLOG.off + WLOG.aseq, aseq)
     // 2. every notified queue, drained (bounded by its size)
-    if (notified.has(CONSOLE_TX)) wake = this.serveTx() || wake
+    if (notified.has(CONSOLE_TX) && this.serveTx()) {
+      const v = txVector(p)
+      if (v) this.ringDriver('used', v)
+      else wake = true
+    }
     if (notified.has(CONSOLE_RX)) wake = this.pollRx() || wake
     if (t.failure && t.interruptStatus & INT.CONFIG) wake = true
     if (wake) this.ringDriver('log-ack')
@@ -193,6 +256,8 @@ export class SpecDevice implements DeviceFirmware {
       const c = q.pop(this.shm, base)
       if (!c.ok) return this.queueError(c.error)
       if (!c.value) break
+      if (c.value.writeLen > 0)
+        return this.queueError(new VirtioError('InvalidBufferDirection', `transmitq chain ${c.value.head} has ${c.value.writeLen} device-writable bytes (§5.3.6)`, { queue: CONSOLE_TX, head: c.value.head }))
       const bytes = readChain(this.shm, c.value)
       for (const b of bytes) this.p.uart_poll_out(b)
       this.stats.txChains++
@@ -218,6 +283,8 @@ export class SpecDevice implements DeviceFirmware {
       const c = q.pop(this.shm, base)
       if (!c.ok) return this.queueError(c.error)
       if (!c.value) break
+      if (c.value.readLen > 0)
+        return this.queueError(new VirtioError('InvalidBufferDirection', `receiveq chain ${c.value.head} has ${c.value.readLen} device-readable bytes (§5.3.6)`, { queue: CONSOLE_RX, head: c.value.head }))
       const n = writeChain(this.rxPending, c.value, (o, v) => this.p.w8(o, v))
       this.rxPending.splice(0, n)
       this.stats.rxChains++

@@ -9,9 +9,10 @@ import { DriverQueue, type DBuf } from '../../virtio/driver-queue'
 import { ringSizes } from '../../virtio/ring'
 import type { ShmAccess } from '../../sim/shm'
 import { OpKind, PollSignal, type GuestPlatform, type Thread } from '../../guest/platform'
-import { MAGIC, QUEUE_MAX, REC, RING, RX_BUFS, RX_LEN, RX_POOL, TX_LEN, TX_POOL, WLOG, WLOG_SYNC, readRec, validRec, wlogEntry } from './layout'
+import { MAGIC, QUEUE_MAX, REC, TX_VECTOR, txVector, RING, RX_BUFS, RX_LEN, RX_POOL, TX_LEN, TX_POOL, WLOG, WLOG_SYNC, readRec, validRec, wlogEntry } from './layout'
 import { platformShm } from './pshm'
 import { PROMPT, Shell } from './shell'
+import { RING_FAULTS, layRogue, type RingFault } from './rogue'
 import type { DriverFirmware, DriverRing } from '../types'
 
 export const SPEC_DRIVER_BOOT_NS = 10_000_000
@@ -96,6 +97,8 @@ export class SpecDriver implements DriverFirmware {
     this.wseq = p.r32(WLOG.off + WLOG.wseq)
     p.w32(REC.driver + REC.id, p.ivshmem_get_id())
     p.w32(REC.driver + REC.gen, gen)
+    p.w32(REC.driver + REC.vectors, p.ivshmem_get_vectors())
+    if (p.ivshmem_get_vectors() >= 2) p.ivshmem_register_handler(TX_VECTOR)
     p.w32(REC.driver + REC.magic, MAGIC.driver)
     p.ipm_register_callback(() => this.callback())
     p.log(`spec driver: peer ${p.ivshmem_get_id()}, generation ${gen}`)
@@ -134,9 +137,9 @@ export class SpecDriver implements DriverFirmware {
     const r = readRec(this.p, REC.device)
     return validRec(r, 'device') && r.id !== this.p.ivshmem_get_id() ? r.id : null
   }
-  private doorbell(): void {
+  private doorbell(vector = 0): void {
     const id = this.deviceId()
-    if (id !== null) this.p.ipm_send(id)
+    if (id !== null) this.p.ivshmem_int_peer(id, vector)
   }
 
   /** a register store: into the window (for the inspectors) and the log, in order */
@@ -169,6 +172,27 @@ export class SpecDriver implements DriverFirmware {
     const r = readRec(this.p, REC.device)
     if (this.devGen >= 0 && validRec(r, 'device') && r.gen !== this.devGen) this.restart = true
     this.sig.raise()
+  }
+
+  // ---- fault injection (docs/spec-profile.md §7) ----------------------------------------------
+
+  /** lay a corrupt transmitq chain and notify; null when not applicable (no ready queue, log full) */
+  injectRing(kind: RingFault): string | null {
+    const tx = this.tx
+    const p = this.p
+    if (!tx || this.phase !== 'ready' || tx.freeCount < 2) return null
+    if (((this.wseq - p.r32(WLOG.off + WLOG.aseq)) >>> 0) >= WLOG.n) return null
+    const [d0, d1] = tx.peek(2) as [number, number]
+    const idx = layRogue(kind, this.shm, tx.ring, tx.availIdx, d0, d1, p.ivshmem_get_mem().base, TX_POOL + d0 * TX_LEN)
+    p.w16(tx.ring.availOff + 2, idx)
+    const e = wlogEntry(this.wseq)
+    p.w32(REG.QueueNotify, CONSOLE_TX)
+    p.w32(e, REG.QueueNotify)
+    p.w32(e + 4, CONSOLE_TX)
+    this.wseq = (this.wseq + 1) >>> 0
+    p.w32(WLOG.off + WLOG.wseq, this.wseq)
+    this.doorbell()
+    return `${kind} on transmitq (desc ${d0}), expect ${RING_FAULTS[kind]}`
   }
 
   // ---- initialization (§3.1.1, §4.2.3.1) ------------------------------------------------------
@@ -248,7 +272,7 @@ export class SpecDriver implements DriverFirmware {
     }
     this.stats.notifies++
     yield* this.reg(REG.QueueNotify, index)
-    this.doorbell()
+    this.doorbell(index === CONSOLE_TX ? txVector(this.p) : 0)
   }
 
   private send(s: string): void {

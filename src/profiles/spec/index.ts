@@ -6,7 +6,7 @@ import { ringSizes } from '../../virtio/ring'
 import { SpecDevice } from './device'
 import { SpecDriver } from './driver'
 import { specExplain } from './explain'
-import { QUEUE_MAX, REC, RING, RX_BUFS, RX_LEN, RX_POOL, TX_LEN, TX_POOL, WLOG } from './layout'
+import { QUEUE_MAX, REC, RING, RX_BUFS, RX_LEN, RX_POOL, TX_LEN, TX_POOL, WLOG, specName } from './layout'
 
 const BANNER = 'virtio-mmio v2 console device'
 
@@ -30,14 +30,6 @@ function specRegions(shmSize: number): ShmRegionInfo[] {
     { off: TX_POOL, len: QUEUE_MAX * TX_LEN, name: 'transmitq buffers', note: `one ${TX_LEN} B buffer per descriptor` }
   )
   return r.filter((x) => x.off < shmSize && x.len > 0)
-}
-
-function specName(off: number): string | null {
-  if (off >= WLOG.off && off < REC.device) return `wlog+0x${(off - WLOG.off).toString(16)}`
-  if (off >= REC.device && off < REC.device + 0x20) return `${off < REC.driver ? 'rec.device' : 'rec.driver'}+0x${(off & 0xf).toString(16)}`
-  if (off >= RX_POOL && off < RX_POOL + RX_BUFS * RX_LEN) return `rxbuf+0x${(off - RX_POOL).toString(16)}`
-  if (off >= TX_POOL && off < TX_POOL + QUEUE_MAX * TX_LEN) return `txbuf+0x${(off - TX_POOL).toString(16)}`
-  return null
 }
 
 export const SPEC_PROFILE: Profile = {

@@ -139,6 +139,7 @@ describe.skipIf(skipReason !== null)('attach errors (real sockets)', () => {
       x.send(s, 0)
       x.send(s, 5)
       x.send(s, -1, x.memfd(4096))
+      x.send(s, 5, x.eventfd()) // our own vector 0
     })
     const c = await IvshmemClient.connect(t.sock())
     const errs: string[] = []

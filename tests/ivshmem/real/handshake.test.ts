@@ -1,4 +1,4 @@
-// Our ivshmem-server speaks QEMU's protocol byte for byte (docs/ivshmem.md §1.2-1.3), and the
+// Our ivshmem-server speaks QEMU's protocol byte for byte (docs/ivshmem.md#message-sequence, #peer-ids), and the
 // client follows it: ids from the uint16 counter, eventfds shared between owner and ringer.
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { addon } from '../../../src/ivshmem/native'
@@ -81,7 +81,7 @@ describe.skipIf(skipReason !== null)('ivshmem server <-> client handshake (real 
     await waitFor(() => a.peers.has(1), 'a sees b')
     b.close()
     await waitFor(() => !a.peers.has(1) && srv.peers.size === 1, 'b gone')
-    const c = await IvshmemClient.connect(t.sock())
+    const c = await IvshmemClient.connect(t.sock(), { vectors: 2 })
     expect(c.id).toBe(2) // QEMU: cur_id moved past 1
     expect(srv.peerIds()).toEqual([0, 2])
     expect([...c.peers.keys()]).toEqual([0])
@@ -125,6 +125,19 @@ describe.skipIf(skipReason !== null)('ivshmem server <-> client handshake (real 
     expect(a.shm.r16(0xfffe)).toBe(0xbeef)
     a.close()
     b.close()
+  })
+})
+
+describe.skipIf(skipReason !== null)('vector count', () => {
+  it('ready waits for the own vectors the lab expects; fewer from the server is SETUP_TIMEOUT', async () => {
+    const t = tmpDir()
+    const srv = new IvshmemServer({ path: t.sock(), vectors: 1, size: 65536 }).start()
+    await expect(IvshmemClient.connect(t.sock(), { vectors: 2, timeoutMs: 300 })).rejects.toMatchObject({
+      code: 'SETUP_TIMEOUT',
+      message: `${t.sock()}: the server sent 1 vector(s) for us, the lab expects 2 (match its -n to --vectors)`
+    })
+    srv.close()
+    t.cleanup()
   })
 })
 

@@ -70,7 +70,7 @@ describe.skipIf(skipReason !== null)('virtio-lab server as a process', () => {
       await waitFor(() => out.includes('virtio-lab server: listening on') || code !== null, 'server listening')
       expect(out).toContain(`listening on ${t.sock()} (shm 1M /dev/shm/${name}, 2 vectors per peer)`)
       expect(existsSync(`/dev/shm/${name}`), out).toBe(true)
-      const c = await IvshmemClient.connect(t.sock(), { size: 2 ** 20 })
+      const c = await IvshmemClient.connect(t.sock(), { size: 2 ** 20, vectors: 2 })
       expect(c.vectors).toBe(2)
       await waitFor(() => out.includes('new peer id = 0'), 'verbose join line')
       let gone = false

@@ -80,6 +80,7 @@ const KNOWN = new Set([
   'FeaturesRejected',
   'InvalidRegisterWrite',
   'WriteLogOverflow',
+  'InvalidBufferDirection',
   'DeviceNeedsReset',
   'Handshake'
 ])

@@ -42,6 +42,17 @@ export class BarePlatform implements GuestPlatform {
   ipm_register_callback(cb: () => void): void {
     this.cb = cb
   }
+  /** doorbells per vector, as the fabric's per-vector counters */
+  readonly perVector = [0, 0]
+  vectors = 2
+  ivshmem_get_vectors(): number {
+    return this.vectors
+  }
+  ivshmem_int_peer(id: number, vector: number): void {
+    this.perVector[vector] = (this.perVector[vector] ?? 0) + 1
+    this.ipm_send(id)
+  }
+  ivshmem_register_handler(): void {}
   k_sleep(ns: number): Op {
     return { k: OpKind.Sleep, ns }
   }
