@@ -170,10 +170,12 @@ export function buildSnapshot(s: LabSession, input: SnapshotInput, seq: number, 
       txBytes: drv?.txBytes ?? 0,
       txDropped: drv?.txDropped ?? 0,
       events: s.executed,
-      traceEvents: s.trace.n
+      traceEvents: s.trace.n,
+      traceFirst: s.trace.first
     },
     explain: explain(s),
-    atEvent: input.atEvent
+    atEvent: input.atEvent,
+    fabric: { kind: s.fabric.kind, ...s.fabric.status() }
   }
 }
 
