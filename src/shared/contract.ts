@@ -168,6 +168,8 @@ export interface Counters {
   txDropped: number
   events: number
   traceEvents: number
+  /** index of the oldest trace event the service still keeps (absent from older services) */
+  traceFirst?: number
 }
 
 export interface LabSnapshot {
@@ -189,6 +191,8 @@ export interface LabSnapshot {
   explain: string[]
   /** trace index this snapshot was built at (for time travel), null = live */
   atEvent: number | null
+  /** the fabric under the lab: kind and connection state (absent from older services) */
+  fabric?: { kind: 'emulated' | 'attached' | 'hosted'; state: 'up' | 'down' | 'error'; detail: string }
 }
 
 // (trace events: TraceKind / TraceEvent, from src/sim/types)
@@ -198,7 +202,9 @@ export interface LabSnapshot {
 export type LabEvent =
   | { type: 'snapshot'; snap: LabSnapshot }
   /** console bytes as a latin1 string; seq = byte offset of data[0] in that side's stream */
-  | { type: 'console'; side: Side; data: string; seq: number }
+  /** t: virtual time (ns) the guest emitted data[0]; times: [offset in data, ns] where each line
+   *  began (both absent from older services and from consoleSince catch-up) */
+  | { type: 'console'; side: Side; data: string; seq: number; t?: number; times?: [number, number][] }
   | { type: 'trace'; events: TraceEvent[] }
   | { type: 'reset'; config: ScenarioConfig }
 
