@@ -2,7 +2,7 @@
 // zero-time model; above it the driver's doorbell and check take time, so the device's QueuePFN
 // ack (0xaabbaabb) can land before the driver's first re-read and the 4 s HVL wait is skipped.
 import { describe, expect, it } from 'vitest'
-import { BOUNCE_ADD_NS, CpuMeter, IPM_SEND_NS, IRQ_TO_CALLBACK_NS, SHM_ACCESS_NS } from '../../src/guest/cpu'
+import { BOUNCE_ADD_NS, VQ_CREATE_NS, CpuMeter, IPM_SEND_NS, IRQ_TO_CALLBACK_NS, SHM_ACCESS_NS } from '../../src/guest/cpu'
 import { HVL_WAIT_NS } from '../../src/profiles/seed/driver_side_demo'
 import type { TraceEvent } from '../../src/shared/contract'
 import { S, runLab } from '../helpers'
@@ -82,8 +82,9 @@ describe('guest CPU time in the lab', () => {
   it('intermediate states: queue 1 ring stores precede DriverFeaturesSel = 1 by the ring init time', () => {
     const { ev } = runLab({ cpuScale: 1 }, 12 * S)
     const sel1 = ev.find((e) => e.k === 'store' && e.side === 'driver' && e.off === DriverFeaturesSel && e.new === '0x00000001')!
-    const before = ev.filter((e) => e.k === 'store' && e.side === 'driver' && e.t < sel1.t && (e.off as number) >= 0x200)
-    expect(sel1.t - before.at(-1)!.t).toBeGreaterThan(0)
+    // the last ring/struct store the driver made before it, in trace order
+    const before = ev.filter((e) => e.k === 'store' && e.side === 'driver' && e.i < sel1.i && (e.off as number) >= 0x200).at(-1)!
+    expect(sel1.t - before.t).toBeGreaterThanOrEqual(VQ_CREATE_NS)
   })
 
   it('intermediate state: desc.addr reads all-ones (METAL_BAD_PHYS) for the bounce-buffer time', () => {
@@ -95,6 +96,27 @@ describe('guest CPU time in the lab', () => {
     expect(one.map((e) => e.new)).toEqual(['0xffffffffffffffff', '0x00000000afa80858'])
     // all-ones stays for BOUNCE_ADD_NS and the accesses made since the last sync point
     expect(one[1]!.t - one[0]!.t).toBeGreaterThanOrEqual(BOUNCE_ADD_NS)
+  })
+
+  it('the race of QueuePFN with the doorbells before it: zero time acks queue 0 on the features doorbell, CPU time on its own', () => {
+    const first = (sc: number) => {
+      const { ev } = runLab({ cpuScale: sc }, 3 * S)
+      const ack = ackStores(ev)[0]!
+      const cbs = ev.filter((e) => e.k === 'callback' && e.side === 'device' && e.op === 'ipm' && e.t <= ack.t)
+      const pfnDb = ev.find((e) => e.k === 'doorbell' && e.side === 'driver' && e.t >= ev.find((x) => x.k === 'store' && x.side === 'driver' && x.off === QueuePFN)!.t)!
+      return { ack, cbs, pfnDb }
+    }
+    // zero time: the driver stored queue 0's registers at the instant of its features doorbell,
+    // so the device's first callback (for the coalesced Status/features doorbells) acks it
+    const z = first(0)
+    expect(z.cbs).toHaveLength(1)
+    expect(z.ack.t).toBe(z.cbs[0]!.t)
+    // CPU time: that callback runs while the driver is still in virtqueue_create (QueuePFN 0:
+    // nothing to do); the ack follows queue 0's own doorbell
+    const c = first(20)
+    expect(c.cbs.length).toBeGreaterThan(1)
+    expect(c.cbs[0]!.t).toBeLessThan(c.pfnDb.t)
+    expect(c.ack.t).toBe(c.pfnDb.t + 20_000 + 20 * IRQ_TO_CALLBACK_NS)
   })
 
   it('is deterministic at cpuScale 1', () => {
