@@ -64,6 +64,9 @@ async function main(): Promise<void> {
   let bytes = 0
   const jl = runFor('seed device-first, JSONL trace', new LabSession(seed(), { trace: { sink: (l) => (bytes += l.length + 1) } }))
   row('  JSONL trace / trace off, wall time', jl.wall / base.wall, 'ratio', `${(bytes / 2 ** 20).toFixed(0)} MiB of JSON`)
+  // 4. guest CPU time modelled (docs/wire-protocol.md#cpu-time): the sync points' extra scheduler events
+  const cpu = runFor('seed device-first, cpuScale 1, trace off', new LabSession(seed({ cpuScale: 1 })))
+  row('  cpuScale 1 / cpuScale 0, wall time', cpu.wall / base.wall, 'ratio')
 
   // 4. snapshot build cost, mid-run
   const s = new LabSession(seed(), { trace: { keep: 200_000 } })

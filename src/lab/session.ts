@@ -174,7 +174,7 @@ export class LabSession {
     const g =
       side === this.remote
         ? new ZephyrGuest(side, INSTANCE[side], this.fabric, withoutStores(this.trace), { ...this.hooks, regStore: () => {}, memsetUndo: () => {} }, base)
-        : new ZephyrGuest(side, INSTANCE[side], this.local, this.trace, this.hooks, base)
+        : new ZephyrGuest(side, INSTANCE[side], this.local, this.trace, this.hooks, base, this.cfg.cpuScale)
     slot.guest = g
     slot.starts++
     const fw = side === 'device' ? (slot.device = profile.device(g)) : (slot.driver = profile.driver(g))

@@ -26,6 +26,8 @@ export const SCENARIO_LIMITS = {
   speedMin: 0.01,
   speedMax: 10_000,
   latencyMaxNs: 1e9,
+  /** cpuScale: 0 = zero-time guests, 1 = calibrated TCG Cortex-A53 (docs/wire-protocol.md#cpu-time) */
+  cpuScaleMax: 1000,
   timeMaxNs: MAX_TIME_NS,
   restartsMax: 32,
   faultsMax: 64,
@@ -439,6 +441,23 @@ export const FIELDS = {
     flag: 'device-base',
     label: 'device VA',
     help: 'where the device maps BAR2 (default 0xafa00000)'
+  }),
+  cpuScale: field<number>({
+    flag: 'cpu-scale',
+    metavar: 'N',
+    unit: 'factor',
+    label: 'CPU time',
+    control: 'text',
+    suggest: ['0', '1', '10', '100'],
+    default: 0,
+    emulatedOnly: true,
+    help: `guest CPU time per shm access and code block: 0 = none (default; the golden timing), 1 = a Cortex-A53 under QEMU TCG, up to ${L.cpuScaleMax} (docs/wire-protocol.md#cpu-time)`,
+    schema: z
+      .number({ error: 'cpuScale must be a number' })
+      .min(0, { error: 'cpuScale must be at least 0' })
+      .max(L.cpuScaleMax, { error: `cpuScale must be at most ${L.cpuScaleMax}` }),
+    parse: (t) => (/^\s*\d+(\.\d+)?\s*$/.test(t) ? ok(Number(t)) : bad('cpuScale must be a number like 0, 1 or 2.5')),
+    format: String
   }),
   speed: field<Speed>({
     flag: 'speed',
