@@ -17,6 +17,7 @@ import { responsivenessRows } from './responsiveness'
 import { ivshmemRows } from './ivshmem'
 import { latencyRows } from './latency'
 import { specRows } from './spec'
+import { restartRows } from './restarts'
 
 const quick = process.argv.includes('--quick')
 const VIRTUAL = quick ? 60e9 : 3600e9
@@ -99,6 +100,9 @@ async function main(): Promise<void> {
   row('service at max speed: event-loop lag p99', h.percentile(99) / 1e6, 'ms')
   row('service at max speed: snapshots published per second', snaps / secs, 'Hz', 'cap ~60 Hz')
   row('service at max speed: console bytes published = produced', consoleBytes === svc.session.consoles.device.total + svc.session.consoles.driver.total ? 1 : 0, 'bool', `${consoleBytes} bytes`)
+
+  // 5b. memory across restarts (issue #11): RSS growth per 1,000 device restarts
+  restartRows(row, quick)
 
   // 6. the spec profile's data path and fuzzing rate
   specRows(row, quick)
