@@ -3,7 +3,7 @@
 // ack (0xaabbaabb) can land before the driver's first re-read and the 4 s HVL wait is skipped.
 import { describe, expect, it } from 'vitest'
 import { BOUNCE_ADD_NS, VQ_CREATE_NS, CpuMeter, IPM_SEND_NS, IRQ_TO_CALLBACK_NS, SHM_ACCESS_NS } from '../../src/guest/cpu'
-import { HVL_WAIT_NS } from '../../src/profiles/seed/driver_side_demo'
+import { HVL_WAIT_NS } from '../../src/profiles/seed/driver_consts'
 import type { TraceEvent } from '../../src/shared/contract'
 import { S, runLab } from '../helpers'
 

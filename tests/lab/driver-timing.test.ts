@@ -3,7 +3,8 @@
 // k_sleep when virtio-serial is not ready (no pacing); the non-HVL path; the probe's failure order.
 import { describe, expect, it } from 'vitest'
 import { LabSession } from '../../src/lab/session'
-import { PRINTK_CHAR_NS, DRIVER_BOOT_NS, HVL_HEAP_OFF, HEAP_LEN } from '../../src/profiles/seed/driver_side_demo'
+import { PRINTK_CHAR_NS, DRIVER_BOOT_NS } from '../../src/profiles/seed/driver_consts'
+import { HVL_HEAP_OFF, HEAP_LEN } from '../../src/profiles/seed/regions'
 import { MS, S, lines, scenario } from '../helpers'
 import type { TraceEvent } from '../../src/shared/contract'
 import type { Peer } from '../../src/ivshmem/fabric'

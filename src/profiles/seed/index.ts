@@ -2,7 +2,8 @@
 
 import type { Profile } from '../types'
 import { DEVICE_CONSOLE, DeviceSide } from './device_side'
-import { DRIVER_CONSOLE, DriverSideDemo, HELLO } from './driver_side_demo'
+import { DriverSideDemo } from './driver_side_demo'
+import { DRIVER_CONSOLE, HELLO } from './driver_consts'
 import { seedExplain, seedPartner } from './explain'
 import { seedRegQuirks } from './quirks'
 import { seedHeapName, seedRegions } from './regions'
