@@ -46,7 +46,7 @@ class Labeller {
 }
 
 export async function run(f: Flags, io: Io): Promise<number> {
-  // run also joins real fabrics (runReal below); serve's LabService runs the emulated one
+  // run also joins real fabrics (runReal below); so does serve (LabService.configure)
   const cfg = scenarioFrom(f, { speed: 'max', until: 20_000_000_000 }, FABRICS)
   const mode = one(f, 'console') ?? 'both'
   if (mode !== 'device' && mode !== 'driver' && mode !== 'both') throw new CliError(`--console must be device, driver or both, got '${mode}'`)
@@ -150,7 +150,8 @@ async function runReal(cfg: ScenarioConfig, mode: string, quiet: boolean, io: Io
 }
 
 export async function serve(f: Flags, io: Io): Promise<number> {
-  const cfg = scenarioFrom(f, { speed: 1, until: null })
+  // real fabrics too: the service joins (or hosts) the ivshmem-server before the page is served
+  const cfg = scenarioFrom(f, { speed: 1, until: null }, FABRICS)
   const portS = one(f, 'port') ?? '4173'
   if (!/^\d+$/.test(portS) || Number(portS) > 65535) throw new CliError(`--port must be an integer 0..65535, got '${portS}'`)
   const host = one(f, 'host') ?? '127.0.0.1'
@@ -160,7 +161,14 @@ export async function serve(f: Flags, io: Io): Promise<number> {
   const { startHost } = await import('./ws-host')
   const { isLoopbackHost } = await import('./web/policy')
   if (!isLoopbackHost(host) && !token) throw new CliError(`--host ${host} is not loopback: pass --token too`)
-  const service = new LabService(cfg)
+  const service = new LabService(cfg.fabric === 'emulated' ? cfg : { ...cfg, fabric: 'emulated' })
+  if (cfg.fabric !== 'emulated') {
+    const r = await service.configure(cfg)
+    if (!r.ok) {
+      service.dispose()
+      throw new CliError(r.errors.map((e) => `--${e.field}: ${e.message}`).join('; '))
+    }
+  }
   let h: Awaited<ReturnType<typeof startHost>>
   try {
     h = await startHost({ service, port: Number(portS), host, token, rendererDir: join(__dirname, '..', 'renderer') })

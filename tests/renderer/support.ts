@@ -115,9 +115,10 @@ export function snapshot(over: Partial<LabSnapshot> = {}): LabSnapshot {
       }
     },
     peers: [
-      { id: 0, side: 'device', connected: true, vectors: 2, sent: [10, 0], received: [20, 0], merged: [1, 0], interrupts: [19, 0], dropped: 0 },
-      { id: 1, side: 'driver', connected: true, vectors: 2, sent: [20, 0], received: [10, 0], merged: [0, 0], interrupts: [10, 0], dropped: 0 }
+      { id: 0, side: 'device', connected: true, vectors: 2, sent: [10, 0], received: [20, 0], merged: [1, 0], interrupts: [19, 0], dropped: 0, local: true },
+      { id: 1, side: 'driver', connected: true, vectors: 2, sent: [20, 0], received: [10, 0], merged: [0, 0], interrupts: [10, 0], dropped: 0, local: true }
     ],
+    fabric: { kind: 'emulated', clock: 'virtual', state: 'up', detail: 'emulated' },
     regs: seedRegs(),
     rings: [ring(0, 0x101000, ['free', 'free', 'free', 'free']), ring(1, 0x103000, ['used', 'avail', 'avail', 'free'])],
     regions: [
