@@ -9,7 +9,7 @@ import { isIP } from 'node:net'
 import { join } from 'node:path'
 import type { ScenarioConfig, Side } from '../shared/contract'
 import { LabSession } from '../lab/session'
-import { FABRICS } from '../shared/scenario'
+import { DEFAULT_SCENARIO, FABRICS } from '../shared/scenario'
 import { explain } from '../lab/explain'
 import { compareProfiles, formatComparison } from '../lab/compare'
 import { CliError, RUN_OPTIONS, SCENARIO_OPTIONS, SERVE_OPTIONS, one, parseFlags, scenarioFrom, usage, type CliOption, type Flags } from './cli-args'
@@ -161,7 +161,7 @@ export async function serve(f: Flags, io: Io): Promise<number> {
   const { startHost } = await import('./ws-host')
   const { isLoopbackHost } = await import('./web/policy')
   if (!isLoopbackHost(host) && !token) throw new CliError(`--host ${host} is not loopback: pass --token too`)
-  const service = new LabService(cfg.fabric === 'emulated' ? cfg : { ...cfg, fabric: 'emulated' })
+  const service = new LabService(cfg.fabric === 'emulated' ? cfg : { ...cfg, fabric: 'emulated', socket: null, role: DEFAULT_SCENARIO.role })
   if (cfg.fabric !== 'emulated') {
     const r = await service.configure(cfg)
     if (!r.ok) {
