@@ -19,9 +19,9 @@ export interface AttachSpec {
   /** run our own ivshmem-server on `socket` (HostedFabric) */
   host?: boolean
   accessor?: boolean
-  /** diff the other side's stores in with the ShmObserver (for snapshots and the trace). Off for
-   *  the CLI: with a peer in another process it stalled the seed demo in our runs (the device
-   *  stopped using buffers) — not yet understood, see the branch report */
+  /** diff the other side's stores in with the ShmObserver (for snapshots, the trace and the
+   *  explanation); on in `run` and `serve`. Its earlier two-process stall was the ready race fixed
+   *  on the native branch: tests/ivshmem/real/attach.test.ts and service.test.ts run with it on */
   observe?: boolean
 }
 

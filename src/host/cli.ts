@@ -139,7 +139,7 @@ async function runReal(cfg: ScenarioConfig, mode: string, quiet: boolean, io: Io
   const lab = new Labeller(io.out)
   const code = await runAttached({
     cfg,
-    spec: { socket: cfg.socket, role: cfg.role, host: cfg.fabric === 'hosted' },
+    spec: { socket: cfg.socket, role: cfg.role, host: cfg.fabric === 'hosted', observe: true },
     until: cfg.until ?? null,
     console: (side, data) => (mode === 'both' ? lab.push(side, data) : side === mode && io.out(data)),
     err: io.err,
