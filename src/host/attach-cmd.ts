@@ -27,7 +27,9 @@ export interface AttachSpec {
 
 /** a LabSession on a real fabric; rejects with an IvshmemError (code + one line) */
 export async function openAttached(cfg: ScenarioConfig, spec: AttachSpec, trace: SessionOptions['trace'] = {}): Promise<LabSession> {
-  const clock = new WallClock()
+  // slip: a late event loop must not burst the seed's 20 ms-paced bytes into back-to-back kicks,
+  // which merge with the driver's acks and lose bytes (docs/ivshmem.md#lost-bytes)
+  const clock = new WallClock({ slip: true })
   const o = { clock, size: cfg.shmSize, vectors: cfg.vectors, accessor: spec.accessor }
   const fabric = spec.host
     ? await HostedFabric.host({ ...o, server: { path: spec.socket, size: cfg.shmSize, vectors: cfg.vectors } })

@@ -31,6 +31,10 @@ export interface WallClockOptions {
   onError?: (e: unknown) => void
   /** at most this many events per pump before yielding to the host's event loop */
   batch?: number
+  /** after(dt) counts from the real moment (wall time), not from a late event's nominal time,
+   *  as a real guest's k_sleep does: a pump that runs late does not compress a chain of sleeps
+   *  into one burst (docs/ivshmem.md#lost-bytes). Default false: nominal time, catch-up. */
+  slip?: boolean
 }
 
 /** Wall-clock Clock: a Scheduler pumped by a one-shot timer armed for its earliest event. Time is
@@ -45,6 +49,7 @@ export class WallClock implements Clock {
   private readonly clearTimer: (h: unknown) => void
   private readonly onError: (e: unknown) => void
   private readonly batch: number
+  private readonly slip: boolean
   private timer: unknown = null
   /** wall ns the armed timer fires at (Infinity = none armed) */
   private armedAt = Number.POSITIVE_INFINITY
@@ -63,6 +68,7 @@ export class WallClock implements Clock {
         })
       })
     this.batch = Math.max(1, o.batch ?? 10_000)
+    this.slip = o.slip ?? false
     this.t0 = this.source()
   }
 
@@ -91,7 +97,8 @@ export class WallClock implements Clock {
   }
 
   after(dt: number, fn: () => void): TimerId {
-    return this.at(this.now + Math.max(0, dt), fn)
+    const from = this.slip ? Math.max(this.s.now, this.elapsed()) : this.now
+    return this.at(from + Math.max(0, dt), fn)
   }
 
   cancel(id: TimerId): void {
