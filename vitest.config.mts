@@ -6,6 +6,8 @@ export default defineConfig({
   test: {
     include: ['tests/**/*.test.ts'],
     environment: 'node',
+    // real lab snapshots for the renderer tests (built once per run, handed over with inject)
+    globalSetup: ['tests/fixtures/real-snapshots.ts'],
     testTimeout: 30_000
   }
 })

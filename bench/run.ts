@@ -13,6 +13,7 @@ import { LabService } from '../src/host/service'
 import { type ScenarioConfig } from '../src/shared/contract'
 import { DEFAULT_SCENARIO } from '../src/shared/scenario'
 import { frameRateRow } from './frame-rate'
+import { responsivenessRows } from './responsiveness'
 import { ivshmemRows } from './ivshmem'
 import { latencyRows } from './latency'
 import { specRows } from './spec'
@@ -103,6 +104,9 @@ async function main(): Promise<void> {
   const fr = await frameRateRow()
   if (fr) row(fr.name, fr.value, fr.unit, fr.note)
   else row('renderer frame rate at max speed (Chromium)', Number.NaN, 'fps', 'skipped: no /usr/bin/chromium or no built renderer (npm run build)')
+
+  // 6b. renderer responsiveness (issue #10): fps at ×1 / max, pause and time-travel latency, with and without two busy loops
+  for (const r of await responsivenessRows()) row(r.name, r.value, r.unit, r.note)
 
   // 7. real ivshmem (native addon): doorbell round trip vs C, shm copy bandwidth (skipped without the addon)
   await ivshmemRows(row, quick)

@@ -215,6 +215,6 @@ export class LabPage {
   }
 
   async screenshot(name: string): Promise<void> {
-    await this.page.screenshot({ path: `test-results/${name}.png`, fullPage: true })
+    await this.page.screenshot({ path: `${process.env.E2E_OUTPUT_DIR ?? 'test-results'}/${name}.png`, fullPage: true })
   }
 }

@@ -1,7 +1,7 @@
 // eventfd doorbells and uv_poll watchers on the Node/Electron event loop (napi_get_uv_event_loop).
 // Nothing here blocks the loop: every fd is non-blocking and readable callbacks read once.
 // Closing: uv_close() takes the fd out of epoll at once; the fd itself is closed only after, so a
-// reused fd number is never watched by mistake (docs/ivshmem.md §3 pitfall 2).
+// reused fd number is never watched by mistake (docs/ivshmem.md#fd-ownership).
 #include "common.h"
 
 #include <errno.h>

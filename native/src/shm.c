@@ -1,5 +1,5 @@
 // Shared memory: memfd / shm_open on the server side, mmap of the received fd on the client side.
-// A mapping is exposed two ways (docs/ivshmem.md §3): as an external ArrayBuffer where V8 allows it
+// A mapping is exposed two ways (docs/ivshmem.md#buffer-lifetime, #electron-cage): as an external ArrayBuffer where V8 allows it
 // (Node), and through copy/accessor calls where it does not (Electron's memory cage). unmap()
 // munmaps and detaches every ArrayBuffer handed out, so stale views read as length 0, never fault.
 #include "common.h"

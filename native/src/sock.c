@@ -1,4 +1,4 @@
-// The ivshmem-server socket protocol (docs/ivshmem.md §1): AF_UNIX stream, server -> client only,
+// The ivshmem-server socket protocol (docs/ivshmem.md#wire-format): AF_UNIX stream, server -> client only,
 // each message one little-endian int64 with at most one fd in SCM_RIGHTS.
 #include "common.h"
 
@@ -42,7 +42,7 @@ static napi_value js_connect(napi_env env, napi_callback_info info) {
 
 /** recv(fd, u8: Uint8Array(8), off) -> null (EAGAIN) | {n, fd, ctrunc, extra}
  *  Reads at most 8 - off bytes, so an fd always stays with the message it came with: the kernel
- *  never merges data across an SCM_RIGHTS boundary (ivshmem.md §3 pitfall 1). n = 0 is EOF. */
+ *  never merges data across an SCM_RIGHTS boundary (docs/ivshmem.md#framing). n = 0 is EOF. */
 static napi_value js_recv(napi_env env, napi_callback_info info) {
   ARGS(3);
   int64_t fd, off;

@@ -78,8 +78,19 @@ export interface GuestPlatform {
   /** a line of the lab's diagnostic log on this guest's console pane (libmetal's messages, the
    *  lab's own account). Not guest output: the platform prefixes every such line with LAB_MARK. */
   log(line: string): void
-  event(k: 'desc-add' | 'desc-used' | 'reclaim' | 'guest' | 'error', fields: Record<string, unknown>): void
+  event(k: 'desc-add' | 'desc-used' | 'reclaim' | 'guest', fields: Record<string, unknown>): void
+  /** a validation error: hostile or inconsistent shared memory; `code` is stable, tests assert it */
+  event(k: 'error', fields: GuestErrorFields): void
   setState(state: GuestState, detail?: string): void
+}
+
+/** what every guest `error` trace event carries (the docs/architecture.md error rule) */
+export interface GuestErrorFields {
+  /** stable code, e.g. 'InvalidDescriptorIndex', 'QUEUE_INDEX_OOR', 'GUEST_FAULT' */
+  code: string
+  where: string
+  message: string
+  [k: string]: unknown
 }
 
 /** starts every console line the lab writes that the real guest would not print: instance_2 has

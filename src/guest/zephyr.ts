@@ -18,7 +18,10 @@ import type { TraceSink } from '../sim/trace'
 import type { Fabric, Peer } from '../ivshmem/fabric'
 import type { ShmAccess } from '../sim/shm'
 import type { GuestState, Side } from '../sim/types'
-import { LAB_MARK, OpKind, PollSignal, type GuestPlatform, type IvshmemMem, type Op, type Thread } from './platform'
+import { LAB_MARK, OpKind, PollSignal, type GuestErrorFields, type GuestPlatform, type IvshmemMem, type Op, type Thread } from './platform'
+
+/** what a memset overwrote: the non-zero chunks (everything else in its range was zero) */
+export type MemsetUndo = { off: number; bytes: Uint8Array }[]
 
 export const TICK_NS = 10_000_000 // CONFIG_SYS_CLOCK_TICKS_PER_SEC = 100 on QEMU targets
 
@@ -28,7 +31,7 @@ export interface GuestHooks {
   console(side: Side, bytes: string): void
   state(side: Side, state: GuestState, detail: string): void
   /** the bytes a memset overwrote (null = they were all zero), for time travel */
-  memsetUndo(eventIndex: number, old: Uint8Array | null): void
+  memsetUndo(eventIndex: number, old: MemsetUndo): void
   /** the fabric gave this guest its peer id */
   joined(side: Side, peer: Peer): void
 }
@@ -129,7 +132,8 @@ export class ZephyrGuest implements GuestPlatform {
       // protocol code must not throw; if it does, the guest "faults" and the lab says so
       this.running = null
       this.setState('failed', `fault in ${th.name}: ${(e as Error).message}`)
-      if (this.trace.on) this.trace.emit('error', this.side, { where: th.name, message: String((e as Error).message) })
+      const code = typeof (e as { code?: unknown })?.code === 'string' ? (e as { code: string }).code : 'GUEST_FAULT'
+      if (this.trace.on) this.trace.emit('error', this.side, { code, where: th.name, message: String((e as Error).message) })
       this.alive = false
       return
     }
@@ -276,11 +280,18 @@ export class ZephyrGuest implements GuestPlatform {
     if (off < 0x200) this.hooks.regStore(off, this.side, ev)
   }
   memset(off: number, len: number, v: number): void {
-    const old = this.trace.on ? this.shm.read(off, len) : null
+    // the bytes it overwrites, for time travel: only the ranges the shm says may be non-zero
+    // (O(touched), not O(len): a 1 GiB wipe of a fresh shm copies nothing, #11)
+    let old: MemsetUndo | null = null
+    if (this.trace.on) {
+      const shm = this.shm
+      const ranges = shm.touched ? shm.touched(off, len) : [[off, len] as [number, number]]
+      old = ranges.map(([o, l]) => ({ off: o, bytes: shm.read(o, l) })).filter((c) => c.bytes.some((b) => b !== 0))
+    }
     this.shm.fill(off, len, v)
     if (old) {
       const ev = this.trace.emit('memset', this.side, { off, len, value: v })
-      this.hooks.memsetUndo(ev.i, old.some((b) => b !== 0) ? old : null)
+      this.hooks.memsetUndo(ev.i, old)
     }
     for (let o = off & ~3; o < Math.min(off + len, 0x200); o += 4) this.hooks.regStore(o, this.side, null)
   }
@@ -302,7 +313,7 @@ export class ZephyrGuest implements GuestPlatform {
   log(line: string): void {
     this.out(LAB_MARK + line + '\r\n')
   }
-  event(k: 'desc-add' | 'desc-used' | 'reclaim' | 'guest' | 'error', fields: Record<string, unknown>): void {
+  event(k: 'desc-add' | 'desc-used' | 'reclaim' | 'guest' | 'error', fields: Record<string, unknown> | GuestErrorFields): void {
     if (this.trace.on) this.trace.emit(k, this.side, fields)
   }
   setState(state: GuestState, detail = ''): void {

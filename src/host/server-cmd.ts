@@ -1,5 +1,5 @@
 // `virtio-lab server`: an ivshmem-server compatible with QEMU's contrib one (same flags and
-// defaults, docs/ivshmem.md §1.4), for QEMU VMs and lab processes to join.
+// defaults, docs/ivshmem.md#server-options), for QEMU VMs and lab processes to join.
 //   virtio-lab server [-S path] [-l size] [-n vectors] [-M name] [-F] [-v]
 // Without -F it detaches, as QEMU's does, once the socket listens. SIGINT/SIGTERM: every peer is
 // closed, the socket unlinked and the -M object shm_unlinked (as QEMU >= 4.2).

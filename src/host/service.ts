@@ -33,6 +33,30 @@ export interface ServiceOptions {
 /** wall time spent emulating per tick at max speed: half of a 16 ms tick, the rest is for I/O */
 const MAX_SLICE_MS = 8
 
+/** console bytes not yet published, with the virtual time each line began (and of the first byte) */
+interface PendingConsole {
+  data: string[]
+  seq: number
+  len: number
+  times: [number, number][]
+  lineStart: boolean
+}
+function newPending(seq = 0): PendingConsole {
+  return { data: [], seq, len: 0, times: [], lineStart: true }
+}
+function pendConsole(p: PendingConsole, data: string, t: number): void {
+  // one mark per line start (not per byte: the seed writes one byte per call, Q-paced)
+  for (let k = 0; k < data.length; k++) {
+    if (p.lineStart || p.times.length === 0) {
+      if (p.times.length === 0 || p.times[p.times.length - 1][0] !== p.len + k) p.times.push([p.len + k, t])
+      p.lineStart = false
+    }
+    if (data.charCodeAt(k) === 10) p.lineStart = true
+  }
+  p.data.push(data)
+  p.len += data.length
+}
+
 /** typed input that did not fit the guest's UART receive FIFO (or no guest runs on that side) */
 export class InputDroppedError extends Error {
   override name = 'InputDroppedError'
@@ -57,7 +81,7 @@ export class LabService implements LabApi {
   private finished = false
   private seq = 0
   private dirty = true
-  private pending: Record<Side, { data: string[]; seq: number }> = { device: { data: [], seq: 0 }, driver: { data: [], seq: 0 } }
+  private pending: Record<Side, PendingConsole> = { device: newPending(), driver: newPending() }
   /** trace events up to this index have been pushed */
   private tracePushed = 0
   private unsub: (() => void)[] = []
@@ -100,15 +124,16 @@ export class LabService implements LabApi {
     // the session replaced on a real fabric leaves the server (its peers' departure is announced)
     if (this.s && this.s !== s && this.s.clock.kind === 'wall') closeRealSession(this.s)
     for (const u of this.unsub) u()
-    this.pending = { device: { data: [], seq: 0 }, driver: { data: [], seq: 0 } }
+    this.pending = { device: newPending(), driver: newPending() }
     for (const side of ['device', 'driver'] as const) {
+      // its console so far: stamped with the session's time now (the bytes' own times are gone)
+      const p = newPending(s.consoles[side].trimmed)
       const text = s.consoleText(side)
-      this.pending[side] = { data: text ? [text] : [], seq: s.consoles[side].trimmed }
+      if (text) pendConsole(p, text, s.sched.now)
+      this.pending[side] = p
     }
     this.unsub = [
-      s.onConsole((side, data) => {
-        this.pending[side].data.push(data)
-      }),
+      s.onConsole((side, data) => pendConsole(this.pending[side], data, s.sched.now)),
     ]
     this.tracePushed = 0
     this.finished = false
@@ -187,8 +212,11 @@ export class LabService implements LabApi {
       const p = this.pending[side]
       if (!p.data.length) continue
       const data = p.data.join('')
+      const times = p.times
       p.data = []
-      this.emit({ type: 'console', side, data, seq: p.seq })
+      p.times = []
+      p.len = 0
+      this.emit(times.length > 0 ? { type: 'console', side, data, seq: p.seq, t: times[0][1], times } : { type: 'console', side, data, seq: p.seq })
       p.seq += data.length
     }
     const tr = this.s.trace

@@ -24,7 +24,8 @@ import { formatUrlHost, hostHeaderOk, isLoopbackHost, originOk } from './web/pol
 import { TokenAuth } from './web/auth'
 import { DEFAULT_BACKPRESSURE, type BackpressureOptions } from './web/event-channel'
 import { FairQueue } from './web/fair-queue'
-import { RpcConn, type ConnStats } from './web/rpc-conn'
+import { RpcConn, type ConnSocket, type ConnStats } from './web/rpc-conn'
+import { FlowTracker } from './web/flow'
 
 export interface HostOptions {
   service: LabApi
@@ -162,7 +163,26 @@ export async function startHost(opts: HostOptions): Promise<HostHandle> {
 
   wss.on('connection', (ws: WebSocket) => {
     let alive = true
-    const conn = new RpcConn(ws, service, queue, bp)
+    // the client's real backlog, kernel buffers included, from pings placed in the stream
+    const flow = new FlowTracker(ws)
+    const sock: ConnSocket = {
+      get bufferedAmount() {
+        return ws.bufferedAmount
+      },
+      get unacked() {
+        return flow.unacked
+      },
+      get readyState() {
+        return ws.readyState
+      },
+      send: (data: string) => {
+        ws.send(data)
+        flow.onSend(data.length)
+      },
+      close: (code: number, reason: string) => ws.close(code, reason),
+      terminate: () => ws.terminate()
+    }
+    const conn = new RpcConn(sock, service, queue, bp)
     conns.add(conn)
     const unsubscribe = service.subscribe((e) => conn.push(e, wireOf(e)))
     let done = false
@@ -175,8 +195,9 @@ export async function startHost(opts: HostOptions): Promise<HostHandle> {
       retire(conn.stats, conn.cutReason !== null)
     }
 
-    ws.on('pong', () => {
+    ws.on('pong', (data: Buffer) => {
       alive = true
+      flow.onPong(data)
     })
     const beat = setInterval(() => {
       if (!alive) return ws.terminate()

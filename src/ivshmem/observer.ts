@@ -171,6 +171,9 @@ class ObservedShm implements ShmAccess {
     this.inner.fill(off, len, v)
     this.obs.local(off, len)
   }
+  touched(off: number, len: number): [number, number][] {
+    return this.inner.touched ? this.inner.touched(off, len) : [[off, len]]
+  }
 }
 
 /** our handle on a peer: an interrupt first lets the observer diff, then reaches the guest */

@@ -7,11 +7,12 @@ import type { Fabric, Peer } from '../ivshmem/fabric'
 import { EmulatedFabric } from '../ivshmem/emulated'
 import { ObservedFabric, ShmObserver } from '../ivshmem/observer'
 import { watchedRegions, withoutStores } from './remote'
+import { LabError } from './errors'
 import { Shm, type ShmAccess } from '../sim/shm'
 import type { Clock } from '../sim/clock'
 import { Scheduler } from '../sim/sched'
 import { Trace, type TraceOptions, type TraceSink } from '../sim/trace'
-import { ZephyrGuest } from '../guest/zephyr'
+import { ZephyrGuest, type MemsetUndo } from '../guest/zephyr'
 import { PROFILES, type Profile } from '../profiles/index'
 import { applyFault } from './faults'
 import type { DeviceFirmware, DriverFirmware, DriverRing } from '../profiles/types'
@@ -85,7 +86,7 @@ export class LabSession {
   readonly regT = new Float64Array(MMIO_WINDOW / 4).fill(-1)
   readonly regEv = new Float64Array(MMIO_WINDOW / 4).fill(-1)
   /** memset event index -> overwritten bytes (null = zeros); pruned with the trace ring */
-  readonly memsetUndo = new Map<number, Uint8Array | null>()
+  readonly memsetUndo = new Map<number, MemsetUndo>()
   private consoleListeners: ((side: Side, s: string) => void)[] = []
   private stateListeners: ((side: Side, st: GuestState, detail: string) => void)[] = []
   started = false
@@ -99,7 +100,7 @@ export class LabSession {
       let shm: Shm
       if (cfg.shmState === 'leftover') shm = (opts.leftover ?? leftoverImage(cfg)).clone()
       else shm = new Shm(cfg.shmSize)
-      if (shm.size !== cfg.shmSize) throw new RangeError('leftover shm has another size')
+      if (shm.size !== cfg.shmSize) throw new LabError('LEFTOVER_SIZE', `leftover shm has ${shm.size} bytes, the scenario ${cfg.shmSize}`)
       this.fabric = new EmulatedFabric({ shm, vectors: cfg.vectors, latency: cfg.latency, clock: new Scheduler(), trace: this.trace })
     }
     this.clock = this.fabric.clock
@@ -132,7 +133,7 @@ export class LabSession {
 
   /** the virtual clock the run is stepped on; a session on a wall-clock fabric has none */
   get sched(): Scheduler {
-    if (!(this.clock instanceof Scheduler)) throw new RangeError(`the ${this.fabric.kind} fabric runs on the wall clock: no virtual time to step`)
+    if (!(this.clock instanceof Scheduler)) throw new LabError('CLOCK_NOT_VIRTUAL', `the ${this.fabric.kind} fabric runs on the wall clock: no virtual time to step`)
     return this.clock
   }
 
@@ -303,7 +304,7 @@ export class LabSession {
     state: (side: Side, st: GuestState, detail: string) => {
       for (const l of this.stateListeners) l(side, st, detail)
     },
-    memsetUndo: (i: number, old: Uint8Array | null) => {
+    memsetUndo: (i: number, old: MemsetUndo) => {
       this.memsetUndo.set(i, old)
       for (const k of this.memsetUndo.keys()) if (k < this.trace.first) this.memsetUndo.delete(k)
     }

@@ -17,6 +17,7 @@ import type { StoreCell } from '../sim/trace'
 import { buildRegCells, regCtxFrom, type RegCellInfo, type RegMeta } from '../virtio/regs'
 import { describeRing } from '../virtio/ring'
 import { chainFaults } from '../virtio/chain'
+import { LabError } from './errors'
 import { MMIO_WINDOW, VRING_DESC_F } from '../virtio/mmio'
 import type { DriverRing } from '../profiles/types'
 import { INSTANCE, type LabSession } from './session'
@@ -172,7 +173,8 @@ export function buildSnapshot(s: LabSession, input: SnapshotInput, seq: number, 
       txBytes: drv?.txBytes ?? 0,
       txDropped: drv?.txDropped ?? 0,
       events: s.executed,
-      traceEvents: s.trace.n
+      traceEvents: s.trace.n,
+      traceFirst: s.trace.first
     },
     explain: explain(s),
     atEvent: input.atEvent
@@ -198,10 +200,10 @@ export function liveInput(s: LabSession): SnapshotInput {
   }
 }
 
-export class TimeTravelError extends Error {
+export class TimeTravelError extends LabError {
+  override name = 'TimeTravelError'
   constructor(msg: string) {
-    super(msg)
-    this.name = 'TimeTravelError'
+    super('TIME_TRAVEL_RANGE', msg)
   }
 }
 
@@ -230,8 +232,8 @@ export function historicalInput(s: LabSession, i: number): SnapshotInput {
       const old = s.memsetUndo.get(k)
       const off = e.off as number
       const len = e.len as number
-      if (old) shm.u8.set(old, off)
-      else shm.fill(off, len, 0)
+      shm.fill(off, len, 0)
+      for (const c of old ?? []) shm.u8.set(c.bytes, c.off)
     }
   }
   const side = new Int8Array(MMIO_WINDOW / 4).fill(-1)

@@ -180,6 +180,8 @@ export interface Counters {
   txDropped: number
   events: number
   traceEvents: number
+  /** index of the oldest trace event the service still keeps (absent from older services) */
+  traceFirst?: number
 }
 
 export interface LabSnapshot {
@@ -211,7 +213,9 @@ export interface LabSnapshot {
 export type LabEvent =
   | { type: 'snapshot'; snap: LabSnapshot }
   /** console bytes as a latin1 string; seq = byte offset of data[0] in that side's stream */
-  | { type: 'console'; side: Side; data: string; seq: number }
+  /** t: virtual time (ns) the guest emitted data[0]; times: [offset in data, ns] where each line
+   *  began (both absent from older services and from consoleSince catch-up) */
+  | { type: 'console'; side: Side; data: string; seq: number; t?: number; times?: [number, number][] }
   | { type: 'trace'; events: TraceEvent[] }
   | { type: 'reset'; config: ScenarioConfig }
 

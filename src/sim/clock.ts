@@ -5,6 +5,7 @@
 //    (a real ivshmem-server, QEMU guests). External events (an eventfd became readable) are
 //    scheduled with after(0) and run at the next pump, in order with everything else.
 
+import { SimError } from './errors'
 import { Scheduler } from './sched'
 
 /** a pending event, for cancel() */
@@ -87,10 +88,10 @@ export class WallClock implements Clock {
   }
 
   at(t: number, fn: () => void): TimerId {
-    if (this.closed) throw new RangeError('clock is closed')
+    if (this.closed) throw new SimError('CLOCK_CLOSED', 'clock is closed')
     // wall time moves on between a caller's read of `now` and this call: a t it has just passed
     // is due (runs at the next pump); only a t before events already run is refused
-    if (!(t >= this.s.now)) throw new RangeError(`cannot schedule in the past (${t} < ${this.s.now})`)
+    if (!(t >= this.s.now)) throw new SimError('SCHED_PAST', `cannot schedule in the past (${t} < ${this.s.now})`)
     const id = this.s.at(t, fn)
     this.arm()
     return id

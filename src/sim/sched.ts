@@ -4,6 +4,7 @@
 // This is the virtual Clock (clock.ts); WallClock pumps one of these to the wall time.
 
 import type { Clock, TimerId } from './clock'
+import { SimError } from './errors'
 
 export type Task = () => void
 
@@ -54,7 +55,7 @@ export class Scheduler implements Clock {
   }
 
   at(t: number, fn: Task): TimerId {
-    if (!(t >= this.now)) throw new RangeError(`cannot schedule in the past (${t} < ${this.now})`)
+    if (!(t >= this.now)) throw new SimError('SCHED_PAST', `cannot schedule in the past (${t} < ${this.now})`)
     const h = this.heap
     const e: Ev = { t, s: this.seq++, fn }
     let i = h.length

@@ -6,8 +6,8 @@ import { join, relative } from 'node:path'
 import { describe, expect, it } from 'vitest'
 
 const ROOT = join(__dirname, '../..')
-const SCAN = ['src', 'tests', 'e2e', 'bench', 'scripts', 'docs', 'README.md']
-const EXT = /\.(ts|mts|mjs|vue|md)$/
+const SCAN = ['src', 'tests', 'e2e', 'bench', 'scripts', 'native/src', 'docs', 'README.md']
+const EXT = /\.(ts|mts|mjs|vue|md|c|h)$/
 
 function files(p: string): string[] {
   const abs = join(ROOT, p)

@@ -81,3 +81,53 @@ describe('Zephyr timing model (docs/wire-protocol.md#timing)', () => {
     expect(log).toEqual(['cb@60.001'])
   })
 })
+
+describe('a faulting firmware thread', () => {
+  it('becomes a coded error event and a failed guest, never an exception', () => {
+    for (const [body, code] of [
+      [(p: GuestPlatform) => p.r32(1 << 16), 'SHM_BOUNDS'], // past the end of shm
+      [() => JSON.parse('{'), 'GUEST_FAULT']
+    ] as const) {
+      const sched = new Scheduler()
+      const trace = new Trace({ keep: 100 })
+      const fabric = new EmulatedFabric({ shm: new Shm(1 << 16), vectors: 2, latency: 1000, clock: sched, trace })
+      const hooks = { regStore: () => {}, console: () => {}, state: () => {}, memsetUndo: () => {}, joined: () => {} }
+      const g = new ZephyrGuest('device', 'instance_1', fabric, trace, hooks, 0xafa00000)
+      g.boot(function* (p: GuestPlatform): Thread {
+        yield p.k_busy_wait(1000)
+        body(p)
+      })
+      sched.runUntil(1e6)
+      const err = trace.slice(0, trace.n).filter((e) => e.k === 'error')
+      expect(err.map((e) => [e.code, e.where])).toEqual([[code, 'main']])
+      expect(g.state).toBe('failed')
+    }
+  })
+})
+
+describe('traced memset (#11: O(touched bytes), not O(shm))', () => {
+  it('saves only the non-zero pages it overwrites', () => {
+    const sched = new Scheduler()
+    const trace = new Trace({ keep: 100 })
+    const fabric = new EmulatedFabric({ shm: new Shm(64 << 20), vectors: 2, latency: 1000, clock: sched, trace })
+    const undo: { off: number; bytes: Uint8Array }[][] = []
+    const hooks = { regStore: () => {}, console: () => {}, state: () => {}, memsetUndo: (_i: number, u: (typeof undo)[0]) => void undo.push(u), joined: () => {} }
+    const g = new ZephyrGuest('device', 'instance_1', fabric, trace, hooks, 0xafa00000)
+    g.boot(function* (p: GuestPlatform): Thread {
+      yield p.k_busy_wait(1000)
+      p.memset(0, 64 << 20, 0) // fresh shm: nothing to save
+      p.w32(0x100, 0x74726976)
+      p.w8(33 << 20, 5)
+      p.memset(0, 64 << 20, 0)
+    })
+    sched.runUntil(1e6)
+    expect(undo.map((u) => u.map((c) => [c.off, c.bytes.length]))).toEqual([
+      [],
+      [
+        [0, 0x1000],
+        [33 << 20, 0x1000]
+      ]
+    ])
+    expect(undo[1]![0]!.bytes[0x100]).toBe(0x76)
+  })
+})

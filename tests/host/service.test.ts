@@ -55,6 +55,27 @@ describe('LabService', () => {
     expect(since).toEqual({ data: all.slice(100), seq: 100 })
   })
 
+  it('console batches carry the virtual time each line began, as the guest traced it', async () => {
+    svc = new LabService({ speed: 'max' })
+    const got: Extract<LabEvent, { type: 'console' }>[] = []
+    svc.subscribe((e) => e.type === 'console' && e.side === 'device' && got.push(e))
+    svc.session.run(14e9)
+    svc.flush()
+    expect(got).toHaveLength(1)
+    const { data, t, times } = got[0]!
+    // the guest's own console trace events: byte offset -> time it was written
+    const tr = svc.session.trace
+    const at: number[] = []
+    for (const e of tr.slice(0, tr.n)) if (e.k === 'console' && e.side === 'device') for (const _ of String(e.data)) at.push(e.t)
+    expect(at.length).toBe(data.length)
+    const lineStarts = [0, ...[...data.matchAll(/\n/g)].map((m) => m.index! + 1).filter((o) => o < data.length)]
+    expect(times!.map((m) => m[0])).toEqual(lineStarts)
+    expect(times!.map((m) => m[1])).toEqual(lineStarts.map((o) => at[o]))
+    expect(t).toBe(at[0])
+    // lines of one batch were written at different times (the seed paces bytes, Q-gap between Hellos)
+    expect(new Set(times!.map((m) => m[1])).size).toBeGreaterThan(5)
+  })
+
   it('snapshots carry decoded registers and rings of the seed run', async () => {
     svc = new LabService({ speed: 'max' })
     svc.session.run(10e9)

@@ -40,7 +40,7 @@ describe('peer ids (ivshmem-server cur_id)', () => {
   it('rejects vector counts outside 1..64', () => {
     expect(() => fab(0)).toThrow(FabricError)
     expect(() => fab(0)).toThrow(expect.objectContaining({ code: 'CFG_VECTORS' }))
-    expect(() => fab(65)).toThrow(/1\.\.64/)
+    expect(() => fab(65)).toThrow(expect.objectContaining({ code: 'CFG_VECTORS' }))
     expect(fab(64).f.vectors).toBe(64)
   })
 })

@@ -55,9 +55,10 @@ describe('seed profile, device-first', () => {
     expect(s.consoleText('device')).not.toContain('Invalid descriptor!')
   })
 
-  it('the fixture is the seed README text', () => {
-    const seed = seedReadme()
-    // a missing reference must fail, not pass: without it the fixture is checked against nothing
+  // In CI (CI=true, shared/ is laid beside the clone) a missing reference fails; a developer's clone
+  // without shared/ skips this one check with its reason instead of passing it against nothing.
+  const seed = seedReadme()
+  it.skipIf(!seed && !process.env.CI)(`the fixture is the seed README text${seed || process.env.CI ? '' : ` (skipped: shared/${SEED_PATH} not found beside the repository; set SEED_README)`}`, () => {
     expect(seed, `seed README not found: set SEED_README or put shared/${SEED_PATH} beside the repository`).not.toBeNull()
     const text = readFileSync(seed!, 'utf8')
     for (const l of expected) expect(text).toContain('    ' + l)

@@ -4,7 +4,8 @@ import { mount, flushPromises, type VueWrapper } from '@vue/test-utils'
 import { createPinia, setActivePinia } from 'pinia'
 import ConsolePane from '../../src/renderer/src/components/ConsolePane.vue'
 import { useLabStore } from '../../src/renderer/src/stores/lab'
-import { fakeApi } from './support'
+import { fmtTimePrefix } from '../../src/renderer/src/format'
+import { fakeApi, snapshot } from './support'
 
 type Pane = VueWrapper<InstanceType<typeof ConsolePane>>
 
@@ -88,8 +89,8 @@ describe('ConsolePane', () => {
     await flushPromises()
     await feed(api, store, w, 'one\ntwo\n', 0)
     const lines = w.vm.terminalText().split('\n')
-    expect(lines[0]).toBe('[   8.010000] one')
-    expect(lines[1]).toBe('[   8.010000] two')
+    expect(lines[0]).toBe(`[${fmtTimePrefix(snapshot().t)}] one`)
+    expect(lines[1]).toBe(`[${fmtTimePrefix(snapshot().t)}] two`)
     w.unmount()
   })
 
@@ -123,6 +124,36 @@ describe('ConsolePane', () => {
     expect(w.get('[data-testid="console-device-rx"]').text()).toBe('0')
     await feed(api, store, w, 'after\n', 0)
     expect(w.get('[data-testid="console-device-text"]').element.textContent).toBe('after\n')
+    w.unmount()
+  })
+
+  it('a restart puts a marker line between the half-printed line and the new boot banner, not in the log', async () => {
+    const { api, store, w } = await setup()
+    api.push({ type: 'console', side: 'device', data: 'old line\nhalf pri', seq: 0, t: 11e9, times: [[0, 11e9], [9, 11.9e9]] })
+    // one publication: the new instance's banner (after the restart) and the trace with the restart
+    api.push({ type: 'console', side: 'device', data: '*** Booting Zephyr\n', seq: 17, t: 12.2e9, times: [[0, 12.2e9]] })
+    api.push({
+      type: 'trace',
+      events: [
+        { i: 500, t: 12e9, k: 'guest', side: 'device', op: 'restart' },
+        { i: 501, t: 12e9, k: 'guest', side: 'device', op: 'boot', instance: 'instance_1', peer: 3 }
+      ]
+    })
+    store.flush()
+    await w.vm.whenIdle()
+    await flushPromises()
+    const inst = snapshot().guests.device.instance
+    expect(w.vm.terminalText().split('\n')).toEqual(['old line', 'half pri', `── ${inst} restarted at 12.000 s, peer 3 ──`, '*** Booting Zephyr'])
+    expect(store.consoleText('device')).toBe('old line\nhalf pri*** Booting Zephyr\n')
+    expect(w.get('[data-testid="console-device-rx"]').text()).toBe('36')
+    w.unmount()
+  })
+
+  it('says the seed firmware never reads its UART; capture keys and echo are off until asked for', async () => {
+    const { w } = await setup()
+    expect(w.get('[data-testid="console-device-deaf"]').text()).toContain('never reads its UART')
+    expect((w.get('[data-testid="console-device-capture"]').element as HTMLInputElement).checked).toBe(false)
+    expect((w.get('[data-testid="console-device-echo"]').element as HTMLInputElement).checked).toBe(false)
     w.unmount()
   })
 })

@@ -4,7 +4,7 @@ import { mount, flushPromises } from '@vue/test-utils'
 import { createPinia, setActivePinia } from 'pinia'
 import Controls from '../../src/renderer/src/components/Controls.vue'
 import { useLabStore } from '../../src/renderer/src/stores/lab'
-import { fakeApi } from './support'
+import { fakeApi, snapshot } from './support'
 
 async function setup() {
   const pinia = createPinia()
@@ -130,5 +130,17 @@ describe('Controls', () => {
     expect(api.control).toHaveBeenCalledWith({ cmd: 'reset' })
     await w.get('[data-testid="ctl-restart-driver"]').trigger('click')
     expect(api.control).toHaveBeenCalledWith({ cmd: 'restart', side: 'driver' })
+  })
+
+  it('on a real fabric Pause and Step are disabled and say why; the emulated fabric keeps them', async () => {
+    const { store, w } = await setup()
+    expect(snapshot().fabric).toEqual({ kind: 'emulated', clock: 'virtual', state: 'up', detail: expect.any(String) })
+    expect(w.get('[data-testid="ctl-pause"]').attributes('disabled')).toBeUndefined()
+    store.applySnapshot(snapshot({ seq: 50, fabric: { kind: 'attached', clock: 'wall', state: 'up', detail: 'joined /tmp/ivshmem_socket as peer 3' } }))
+    await flushPromises()
+    for (const id of ['ctl-pause', 'ctl-step']) {
+      expect(w.get(`[data-testid="${id}"]`).attributes('disabled')).toBeDefined()
+      expect(w.get(`[data-testid="${id}"]`).attributes('title')).toMatch(/does not apply to a real fabric/)
+    }
   })
 })

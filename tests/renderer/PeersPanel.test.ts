@@ -1,14 +1,11 @@
 // @vitest-environment happy-dom
 // The Peers panel on a real fabric: connection state in the header, remote peers marked as such;
-// Controls: pause/step disabled with the reason on the wall clock.
+// (Controls on a real fabric: tests/renderer/Controls.test.ts)
 import { describe, it, expect } from 'vitest'
-import { mount, flushPromises } from '@vue/test-utils'
-import { createPinia, setActivePinia } from 'pinia'
+import { mount } from '@vue/test-utils'
 import PeersPanel from '../../src/renderer/src/components/PeersPanel.vue'
-import Controls from '../../src/renderer/src/components/Controls.vue'
-import { useLabStore } from '../../src/renderer/src/stores/lab'
 import type { FabricView, PeerView } from '../../src/shared/contract'
-import { fakeApi, snapshot } from './support'
+import { snapshot } from './support'
 
 const hosted: FabricView = { kind: 'hosted', clock: 'wall', state: 'up', detail: 'hosted at /tmp/s: device = peer 0, driver = peer 1; 1 remote peer' }
 const remote: PeerView = { id: 2, side: null, connected: true, vectors: 2, sent: [0, 0], received: [0, 0], merged: [0, 0], interrupts: [0, 0], dropped: 0, local: false }
@@ -33,19 +30,3 @@ describe('PeersPanel', () => {
   })
 })
 
-describe('Controls on a real fabric', () => {
-  it('pause and step are disabled and say why', async () => {
-    const pinia = createPinia()
-    setActivePinia(pinia)
-    const store = useLabStore()
-    await store.init(fakeApi(snapshot({ fabric: hosted })))
-    const w = mount(Controls, { global: { plugins: [pinia] } })
-    await flushPromises()
-    for (const id of ['ctl-pause', 'ctl-step']) {
-      const b = w.get(`[data-testid="${id}"]`)
-      expect((b.element as HTMLButtonElement).disabled).toBe(true)
-      expect(b.attributes('title')).toContain('does not apply to a real fabric (wall clock)')
-    }
-    expect((w.get('[data-testid="ctl-reset"]').element as HTMLButtonElement).disabled).toBe(false)
-  })
-})

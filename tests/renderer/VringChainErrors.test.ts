@@ -1,27 +1,28 @@
 // @vitest-environment happy-dom
-// Chain errors from the snapshot's ring view (tests/lab/ring-view.test.ts builds the real ones).
+// Chain errors on a ring the real lab decoded after a hostile store (tests/fixtures/real-snapshots.ts:
+// the available TX descriptor's next points at desc 9 of 4); tests/lab/ring-view.test.ts covers the walker.
 import { describe, expect, it } from 'vitest'
 import { mount } from '@vue/test-utils'
 import { createPinia } from 'pinia'
 import VringInspector from '../../src/renderer/src/components/VringInspector.vue'
-import { ring } from './support'
+import { badChain, midRun } from './real'
 
 describe('VringInspector: chain errors', () => {
   it('lists each failing chain with its code, descriptor, slot and head', () => {
-    const r = ring(1, 0x103000, ['avail', 'avail', 'free', 'free'])
-    r.chainErrors = [
-      { code: 'InvalidDescriptorIndex', message: 'desc[1] (head 0).next = 9 >= queue size 4', slot: 0, head: 0, desc: 1 },
-      { code: 'AddressOutOfRange', message: 'indirect table outside shm', slot: 1, head: 2, desc: null }
-    ]
-    const w = mount(VringInspector, { props: { rings: [r] }, global: { plugins: [createPinia()] } })
+    const s = badChain()
+    const tx = s.rings.find((r) => r.queue === 1)!
+    const errs = tx.chainErrors ?? []
+    expect(errs.map((e) => e.code)).toEqual(['InvalidDescriptorIndex'])
+    const w = mount(VringInspector, { props: { rings: s.rings }, global: { plugins: [createPinia()] } })
     const items = w.findAll('[data-testid="ring-1-chain-errors"] li')
-    expect(items.map((i) => i.attributes('data-testid'))).toEqual(['chain-error-InvalidDescriptorIndex', 'chain-error-AddressOutOfRange'])
-    expect(items[0]!.text()).toBe('⚠ InvalidDescriptorIndex at desc[1] (avail[0], head 0): desc[1] (head 0).next = 9 >= queue size 4')
-    expect(items[1]!.text()).toBe('⚠ AddressOutOfRange (avail[1], head 2): indirect table outside shm')
+    expect(items.map((i) => i.attributes('data-testid'))).toEqual(['chain-error-InvalidDescriptorIndex'])
+    const e = errs[0]!
+    expect(items[0]!.text()).toBe(`⚠ InvalidDescriptorIndex at desc[${e.desc}] (avail[${e.slot}], head ${e.head}): ${e.message}`)
   })
 
   it('shows no list when every pending chain walks', () => {
-    const w = mount(VringInspector, { props: { rings: [ring(0, 0x101000, ['free', 'free', 'free', 'free'])] }, global: { plugins: [createPinia()] } })
+    const w = mount(VringInspector, { props: { rings: midRun().rings }, global: { plugins: [createPinia()] } })
     expect(w.find('[data-testid="ring-0-chain-errors"]').exists()).toBe(false)
+    expect(w.find('[data-testid="ring-1-chain-errors"]').exists()).toBe(false)
   })
 })

@@ -82,7 +82,8 @@ describe('resolveShmOffset (hex view -> structure)', () => {
     expect(resolveShmOffset(s, 0x104010)).toMatchObject({ key: 'used:1', off: 0x104000 })
   })
   it('maps a buffer byte to the descriptor that points at it', () => {
-    expect(resolveShmOffset(s, 0x80910)).toMatchObject({ key: 'desc:0:1' })
+    const d = s.rings.find((r) => r.queue === 1)!.desc.find((x) => x.owner === 'avail')!
+    expect(resolveShmOffset(s, d.off!)).toMatchObject({ key: `desc:1:${d.i}` })
   })
 })
 

@@ -41,3 +41,30 @@ describe('snapshot throttling', () => {
     expect(store.snapshot!.seq).toBe(3) // the held older one does not win afterwards
   })
 })
+
+describe('console times', () => {
+  it('splits a batch at the line starts the service marked, each chunk with its own virtual time', async () => {
+    setActivePinia(createPinia())
+    const api = fakeApi(snapshot({ seq: 1, t: 99_000_000_000 }))
+    const store = useLabStore()
+    await store.init(api)
+    api.push({ type: 'console', side: 'device', data: 'one\ntwo\nth', seq: 0, t: 1_000, times: [[0, 1_000], [4, 2_000], [8, 3_000]] })
+    // a duplicate-overlapping batch: the repeated bytes are trimmed, the marks still line up
+    api.push({ type: 'console', side: 'device', data: 'three\nfo', seq: 8, t: 3_000, times: [[0, 3_000], [6, 4_000]] })
+    expect(store.consoleChunks('device').map((c) => [c.data, c.t])).toEqual([
+      ['one\n', 1_000],
+      ['two\n', 2_000],
+      ['th', 3_000],
+      ['ree\n', 3_000],
+      ['fo', 4_000]
+    ])
+    // garbled marks are ignored; without marks the bytes take the newest snapshot time
+    api.push({ type: 'console', side: 'device', data: 'ur\n', seq: 16, times: [['x', 1] as unknown as [number, number]] })
+    api.push({ type: 'console', side: 'device', data: 'six', seq: 19 })
+    expect(store.consoleChunks('device').slice(-2).map((c) => [c.data, c.t])).toEqual([
+      ['ur\n', 99_000_000_000],
+      ['six', 99_000_000_000]
+    ])
+    expect(store.consoleText('device')).toBe('one\ntwo\nthree\nfour\nsix')
+  })
+})

@@ -9,6 +9,8 @@ export const WS_OPEN = 1
 /** The part of a WebSocket the event channel and the RPC connection need (a fake in tests). */
 export interface EventSink {
   readonly bufferedAmount: number
+  /** bytes the client has not shown it consumed, when known (web/flow.ts); else bufferedAmount */
+  readonly unacked?: number
   readonly readyState: number
   send(data: string): void
 }
@@ -84,7 +86,7 @@ export class EventChannel {
       if (this.held !== null) {
         this.held = msg
         this.coalesced++
-      } else if (this.sink.bufferedAmount > this.opts.highWater || performance.now() - this.lastSnap < this.opts.snapshotMinMs) {
+      } else if (this.backlog() > this.opts.highWater || performance.now() - this.lastSnap < this.opts.snapshotMinMs) {
         this.held = msg
         this.schedule()
       } else {
@@ -93,7 +95,7 @@ export class EventChannel {
       return
     }
     if (e.type === 'trace') {
-      if (this.sink.bufferedAmount > this.opts.highWater) {
+      if (this.backlog() > this.opts.highWater) {
         this.traceSkipped += e.events.length
         return
       }
@@ -131,6 +133,11 @@ export class EventChannel {
     this.timer = null
   }
 
+  /** what the client is behind by: acknowledged position when known, else this process's buffer */
+  private backlog(): number {
+    return this.sink.unacked ?? this.sink.bufferedAmount
+  }
+
   private write(msg: string): void {
     this.sink.send(msg)
     this.sent++
@@ -150,13 +157,13 @@ export class EventChannel {
   /** send what is held and due; true when something is still held */
   private flushDue(): boolean {
     const now = performance.now()
-    if (this.heldTrace !== null && this.sink.bufferedAmount <= this.opts.highWater && now - this.lastTrace >= this.opts.snapshotMinMs) {
+    if (this.heldTrace !== null && this.backlog() <= this.opts.highWater && now - this.lastTrace >= this.opts.snapshotMinMs) {
       const events = this.heldTrace
       this.heldTrace = null
       this.lastTrace = now
       this.write(JSON.stringify({ event: { type: 'trace', events } }))
     }
-    if (this.held !== null && this.sink.bufferedAmount <= this.opts.lowWater && now - this.lastSnap >= this.opts.snapshotMinMs) this.flushHeld()
+    if (this.held !== null && this.backlog() <= this.opts.lowWater && now - this.lastSnap >= this.opts.snapshotMinMs) this.flushHeld()
     return this.held !== null || this.heldTrace !== null
   }
 
@@ -167,7 +174,7 @@ export class EventChannel {
       this.held !== null ? this.lastSnap + this.opts.snapshotMinMs : Infinity,
       this.heldTrace !== null ? this.lastTrace + this.opts.snapshotMinMs : Infinity
     )
-    const delay = this.sink.bufferedAmount > this.opts.lowWater ? this.opts.retryMs : Math.max(1, Math.ceil(due - now))
+    const delay = this.backlog() > this.opts.lowWater ? this.opts.retryMs : Math.max(1, Math.ceil(due - now))
     this.timer = setTimeout(() => {
       this.timer = null
       if (this.closed) return

@@ -1,4 +1,4 @@
-// A peer of a real ivshmem-server (QEMU's contrib server or ours): docs/ivshmem.md §1.
+// A peer of a real ivshmem-server (QEMU's contrib server or ours): docs/ivshmem.md#server-protocol.
 // The socket carries 8-byte LE int64 messages, server -> client only, each with at most one fd:
 //   0 (version) · ownId · -1 + shm fd · then `id + fd` = one more vector of peer id (our own id:
 //   our interrupt eventfds) and `id` without fd = peer id left.

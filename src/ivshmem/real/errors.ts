@@ -8,7 +8,7 @@ export type IvshmemErrorCode =
   | 'SOCK_REFUSED' // ECONNREFUSED: a socket file nobody listens on (a server that died)
   | 'SOCK_ERROR'
   | 'NOT_IVSHMEM' // garbage, silence or a hang-up where an ivshmem-server sends its version
-  | 'PROTO_VERSION' // a version other than 0 (ivshmem.md §1.1)
+  | 'PROTO_VERSION' // a version other than 0 (docs/ivshmem.md#wire-format)
   | 'SHM_SIZE_MISMATCH' // the server's shm is not the size the lab expects
   | 'SHM_SIZE' // not a power of two, or above 1 GiB (QEMU's BAR2 must be one)
   | 'MSG_RANGE' // a value < -1 or > 65535 (QEMU's process_msg rejects it)

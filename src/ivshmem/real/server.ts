@@ -1,4 +1,4 @@
-// An ivshmem-server, protocol-compatible with QEMU's contrib one (docs/ivshmem.md §1.2-1.4, §5):
+// An ivshmem-server, protocol-compatible with QEMU's contrib one (docs/ivshmem.md#message-sequence, #peer-ids, #server-options):
 // to a newcomer it sends 0 (version), its id, -1 + the shm fd; it announces the newcomer to every
 // existing peer (id + one eventfd per vector), then sends the newcomer the existing peers' eventfds
 // in join order and finally its own. Ids come from QEMU's uint16 cur_id counter, which skips ids in

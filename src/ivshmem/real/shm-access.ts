@@ -1,4 +1,4 @@
-// The two ShmAccess implementations over a real mapping (docs/ivshmem.md §3 pitfall 4):
+// The two ShmAccess implementations over a real mapping (docs/ivshmem.md#electron-cage):
 //  - zero copy: the `Shm` class over the addon's external ArrayBuffer (Node: CLI, browser host);
 //  - accessor: every access is a bounds-checked addon call (Electron, where V8's memory cage bans
 //    external ArrayBuffers). Chosen at run time; VIRTIO_LAB_SHM_ACCESS=accessor forces the second

@@ -129,7 +129,7 @@ export class DeviceSide implements DeviceFirmware {
     p.printk(`vring entries: ${num | 0}:\n`) // %d: a QueueNum >= 2^31 prints negative
     if (idx >= this.vrings.length) {
       // Q29: the real device stores into vrings[idx] past its 2-entry table
-      p.event('error', { where: 'configure', message: `queue index ${idx} read from DriverFeaturesSel is outside the 2-slot vring table (Q29); ignored` })
+      p.event('error', { code: 'QUEUE_INDEX_OOR', where: 'configure', message: `queue index ${idx} read from DriverFeaturesSel is outside the 2-slot vring table (Q29); ignored` })
       return
     }
     // docs/wire-protocol.md#addresses rule 3: the whole ring must lie inside the mapping, not just its first byte
@@ -143,12 +143,14 @@ export class DeviceSide implements DeviceFirmware {
       inBounds(off.used, 4 + 8 * num, this.size)
     if (!sizeOk)
       p.event('error', {
+        code: 'InvalidQueueSize',
         where: 'configure',
         queue: idx,
         message: `queue ${idx}: QueueNum ${num} is not in 1..32768; ring ${fmtPtr(desc)} not usable (the real device would index it unchecked)`
       })
     else if (!ok)
       p.event('error', {
+        code: 'RingOutOfBounds',
         where: 'configure',
         queue: idx,
         message: `queue ${idx}: ring ${fmtPtr(desc)} (num ${num}, align ${align}) is not inside the device's shm mapping ${fmtPtr(this.base)}+0x${this.size.toString(16)}; the real device would fault on first use`
@@ -158,6 +160,7 @@ export class DeviceSide implements DeviceFirmware {
       // non-power-of-two gives a used ring that need not follow the avail ring. Latched anyway, as
       // the real device does; only reported.
       p.event('error', {
+        code: 'NOT_POW2',
         where: 'configure',
         queue: idx,
         message: `queue ${idx}: ${!isPow2(num) ? `QueueNum ${num}` : `QueueAlign ${align}`} is not a power of two; ring latched as the real device computes it: desc ${fmtPtr(desc)}, avail ${fmtPtr(avail)}, used ${fmtPtr(used)}`
@@ -172,7 +175,7 @@ export class DeviceSide implements DeviceFirmware {
     const q = p.r32(REG.QueueNotify) // Q22: last queue written, no pending bits
     const vr = q < this.vrings.length ? this.vrings[q] : null
     if (!vr || !vr.off) {
-      p.event('error', { where: 'serve', queue: q, message: `QueueNotify = ${q}: no usable ring for that queue; the real device would dereference an unset pointer` })
+      p.event('error', { code: 'NO_RING', where: 'serve', queue: q, message: `QueueNotify = ${q}: no usable ring for that queue; the real device would dereference an unset pointer` })
       return
     }
     const { off, num } = vr
@@ -180,7 +183,7 @@ export class DeviceSide implements DeviceFirmware {
     const slot = usedIdx % num
     const d = p.r16(off.avail + 4 + 2 * slot)
     if (d >= num) {
-      p.event('error', { where: 'serve', queue: q, message: `avail.ring[${slot}] = ${d} is not below QueueNum ${num} (no bounds check in the seed, Q18)` })
+      p.event('error', { code: 'InvalidDescriptorIndex', where: 'serve', queue: q, message: `avail.ring[${slot}] = ${d} is not below QueueNum ${num} (no bounds check in the seed, Q18)` })
       return
     }
     const dOff = off.desc + 16 * d
@@ -193,7 +196,7 @@ export class DeviceSide implements DeviceFirmware {
       const rel = va - BigInt(this.base)
       const bOff = rel >= 0n && rel < BigInt(this.size) ? Number(rel) : -1
       if (!inBounds(bOff, 1, this.size)) {
-        p.event('error', { where: 'serve', queue: q, message: `desc[${d}].addr ${hex64(lo, hi)} is outside the device's shm mapping; byte not read` })
+        p.event('error', { code: 'AddressOutOfRange', where: 'serve', queue: q, message: `desc[${d}].addr ${hex64(lo, hi)} is outside the device's shm mapping; byte not read` })
         return
       }
       p.uart_poll_out(p.r8(bOff)) // Q19: first byte only, desc.len ignored

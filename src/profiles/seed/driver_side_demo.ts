@@ -60,6 +60,16 @@ const VIRTIO_ID_SCMI = 0x20
 const BOUNCE_COOKIE = 1 // Q15: one constant cookie for every buffer
 
 export type DriverFailure = 'bad-magic' | 'bad-version' | 'no-device' | 'not-console' | 'hvl-config' | 'no-memory' | 'fault'
+/** the stable code of each failure on the driver's `error` trace events */
+export const FAILURE_CODE: Record<DriverFailure, string> = {
+  'bad-magic': 'BAD_MAGIC',
+  'bad-version': 'BAD_VERSION',
+  'no-device': 'NO_DEVICE',
+  'not-console': 'NOT_CONSOLE',
+  'hvl-config': 'HVL_CONFIG',
+  'no-memory': 'NO_MEMORY',
+  fault: 'GUEST_FAULT'
+}
 
 export interface DriverSideState {
   initialized: boolean
@@ -141,7 +151,7 @@ export class DriverSideDemo implements DriverFirmware {
     this.failure = f
     if (metal !== null) this.p.log(`metal: error: ${metal}`)
     const where = f === 'bad-magic' || f === 'bad-version' || f === 'no-device' ? 'probe' : 'serial-init'
-    this.p.event('error', { where, failure: f, message: detail })
+    this.p.event('error', { code: FAILURE_CODE[f], where, failure: f, message: detail })
     this.p.setState('failed', detail)
   }
 
@@ -368,7 +378,7 @@ export class DriverSideDemo implements DriverFirmware {
   private addBuffer(vq: Vq, c: number, orig: number): boolean {
     const p = this.p
     const head = vq.head
-    if (head >= vq.num) return this.broken(vq, `free-list head ${head} is not below QueueNum ${vq.num}`)
+    if (head >= vq.num) return this.broken(vq, 'InvalidDescriptorIndex', `free-list head ${head} is not below QueueNum ${vq.num}`)
     const bounce = this.bounce
     if (!bounce) return false // not HVL mode: the driver halted before any buffer (serialInit)
     // dxp = &vq_descx[head]: past the struct's heap chunk (Q13)
@@ -384,9 +394,9 @@ export class DriverSideDemo implements DriverFirmware {
     p.w16(d + 12, 0) // readable, no NEXT (flags WRITE for rx)
     const buf = bounce.add(BOUNCE_COOKIE, [c], orig)
     if (buf !== null) wPtr(p, d, this.base + buf)
-    else p.event('error', { where: 'bounce', message: 'hvl_shmem heap exhausted; desc.addr stays METAL_BAD_PHYS' })
+    else p.event('error', { code: 'HEAP_EXHAUSTED', where: 'bounce', message: 'hvl_shmem heap exhausted; desc.addr stays METAL_BAD_PHYS' })
     const next = p.r16(d + 14)
-    if (next !== VQ_RING_DESC_CHAIN_END && next >= vq.num) return this.broken(vq, `desc[${head}].next = ${next} is neither < ${vq.num} nor the chain end`)
+    if (next !== VQ_RING_DESC_CHAIN_END && next >= vq.num) return this.broken(vq, 'InvalidDescriptorIndex', `desc[${head}].next = ${next} is neither < ${vq.num} nor the chain end`)
     vq.head = next
     p.w16(vq.off + VQ.vq_desc_head_idx, next)
     vq.free--
@@ -409,14 +419,14 @@ export class DriverSideDemo implements DriverFirmware {
     if (vq.usedCons === usedIdx) return
     const pending = (usedIdx - vq.usedCons) & 0xffff
     if (pending > vq.num) {
-      this.broken(vq, `used.idx jumped from ${vq.usedCons} to ${usedIdx} (more than ${vq.num} entries)`)
+      this.broken(vq, 'InvalidUsedRingIndex', `used.idx jumped from ${vq.usedCons} to ${usedIdx} (more than ${vq.num} entries)`)
       return
     }
     const slot = vq.usedCons & (vq.num - 1)
     const id = p.r32(vq.used + 4 + 8 * slot)
     const len = p.r32(vq.used + 8 + 8 * slot)
     if (id >= vq.num) {
-      this.broken(vq, `used.ring[${slot}].id = ${id} is not below QueueNum ${vq.num}`)
+      this.broken(vq, 'InvalidUsedId', `used.ring[${slot}].id = ${id} is not below QueueNum ${vq.num}`)
       return
     }
     vq.usedCons = (vq.usedCons + 1) & 0xffff
@@ -438,17 +448,17 @@ export class DriverSideDemo implements DriverFirmware {
     const rel = hi * 2 ** 32 + lo - this.base
     const took = this.bounce?.take(vq.cookies[id]!, rel >= 0 && rel < this.size ? rel : null)
     if (took) {
-      if (dlen > took.rec.len) p.event('error', { where: 'reclaim', message: `desc[${id}].len = ${dlen} exceeds its ${took.rec.len}-byte bounce buffer; copy clipped` })
-      if (!took.bufFreed) p.event('error', { where: 'reclaim', message: `desc[${id}].addr ${hex64(lo, hi)} is not a live bounce buffer; not freed (the real code would corrupt its heap)` })
+      if (dlen > took.rec.len) p.event('error', { code: 'InvalidUsedLen', where: 'reclaim', message: `desc[${id}].len = ${dlen} exceeds its ${took.rec.len}-byte bounce buffer; copy clipped` })
+      if (!took.bufFreed) p.event('error', { code: 'BOUNCE_NOT_LIVE', where: 'reclaim', message: `desc[${id}].addr ${hex64(lo, hi)} is not a live bounce buffer; not freed (the real code would corrupt its heap)` })
     }
     wPtr(p, dx, 0) // vq_descx[id].cookie = NULL
     vq.cookies[id] = 0
     p.event('reclaim', { queue: vq.idx, id, len, usedCons: vq.usedCons })
   }
 
-  private broken(vq: Vq, msg: string): false {
+  private broken(vq: Vq, code: string, msg: string): false {
     vq.broken = msg
-    this.p.event('error', { where: `vq ${vq.idx}`, message: `${msg}; virtqueue marked broken (the real OpenAMP does not check)` })
+    this.p.event('error', { code, where: `vq ${vq.idx}`, message: `${msg}; virtqueue marked broken (the real OpenAMP does not check)` })
     this.p.setState('failed', `virtqueue ${vq.name} broken: ${msg}`)
     return false
   }

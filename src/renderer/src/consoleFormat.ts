@@ -35,8 +35,23 @@ export class DisplayFormatter {
     return this.mode.timestamps ? `\x1b[2m[${fmtTimePrefix(t)}]\x1b[0m ` : ''
   }
 
+  /** a line of the lab's own between the guest's bytes (restart markers): always on a line of its own */
+  marker(text: string): string {
+    let out = ''
+    if (this.mode.hex) {
+      if (this.col > 0) out += ' '.repeat((HEX_PER_LINE - this.col) * 3 + (this.col <= 8 ? 1 : 0)) + ' |' + this.lineAscii + '|\r\n'
+      this.col = 0
+      this.lineAscii = ''
+    } else if (!this.atLineStart) out += '\r\n'
+    this.atLineStart = true
+    return out + `\x1b[2m── ${text} ──\x1b[0m\r\n`
+  }
+
   private feedText(data: string, t: number): string {
-    if (!this.mode.timestamps) return data
+    if (!this.mode.timestamps) {
+      if (data.length > 0) this.atLineStart = data.charCodeAt(data.length - 1) === 10
+      return data
+    }
     let out = ''
     let start = 0
     for (let i = 0; i < data.length; i++) {

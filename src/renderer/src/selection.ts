@@ -1,6 +1,6 @@
 // Cross-highlighting (Wireshark style): structures -> shm byte ranges and back.
 import type { DescRow, LabSnapshot, RegCell, RingView } from '../../shared/contract'
-import type { Selection } from './stores/lab'
+import type { Selection } from './stores/selection'
 import { hex, regTestId } from './format'
 
 /** size of the register window in the seed (docs/wire-protocol.md#register-block) */

@@ -1,4 +1,4 @@
-// Our ivshmem-server speaks QEMU's protocol byte for byte (docs/ivshmem.md §1.2-1.3), and the
+// Our ivshmem-server speaks QEMU's protocol byte for byte (docs/ivshmem.md#message-sequence, #peer-ids), and the
 // client follows it: ids from the uint16 counter, eventfds shared between owner and ringer.
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { addon } from '../../../src/ivshmem/native'

@@ -84,7 +84,7 @@ describe.skipIf(skipReason !== null)('real ivshmem across processes', () => {
     await waitFor(() => gone === 2, 'server-gone on both')
     expect([a.state, b.state]).toEqual(['gone', 'gone'])
     expect(a.lastError).toBeNull()
-    // as with QEMU's server (docs/ivshmem.md §1.7): the peers still talk to each other
+    // as with QEMU's server (docs/ivshmem.md#peer-changes): the peers still talk to each other
     const irq: number[] = []
     b.on('interrupt', (v) => irq.push(v))
     expect(a.ring(b.id, 1)).toBe(true)

@@ -1,7 +1,7 @@
 // QEMU (Debian qemu-system-x86, ivshmem-doorbell) as a real peer of OUR server, with qtest as the
 // guest software: it is accepted and listed, stays up, a guest Doorbell write reaches a lab peer,
 // a lab doorbell becomes QEMU's MSI-X memory write, shm stores cross both ways, its departure is
-// announced (docs/ivshmem.md §1.6, §2).
+// announced (docs/ivshmem.md#device, #peer-changes).
 import { execFileSync } from 'node:child_process'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { IvshmemClient } from '../../../src/ivshmem/real/client'

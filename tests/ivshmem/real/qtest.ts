@@ -1,5 +1,5 @@
 // A minimal qtest client (QEMU's tests/qtest protocol over -qtest stdio): QEMU with -S runs no
-// guest code, so these commands are the "guest software" (docs/ivshmem.md §2).
+// guest code, so these commands are the "guest software" (docs/ivshmem.md#device).
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process'
 
 export class QTest {

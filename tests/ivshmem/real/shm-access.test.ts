@@ -1,4 +1,4 @@
-// Both ShmAccess implementations over a real mapping pass the same table (docs/ivshmem.md §3):
+// Both ShmAccess implementations over a real mapping pass the same table (docs/ivshmem.md#pitfalls):
 // zero copy (external ArrayBuffer, Node) and native accessors (Electron's memory cage).
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { addon } from '../../../src/ivshmem/native'

@@ -1,0 +1,25 @@
+// Snapshots built by the real lab (tests/fixtures/real-snapshots.ts, Vitest globalSetup), handed
+// over with inject(): fresh copies, so a test may change its own.
+import { inject } from 'vitest'
+import type { LabSnapshot } from '../../src/shared/contract'
+
+declare module 'vitest' {
+  export interface ProvidedContext {
+    realSnapshots: { midRun: LabSnapshot; early: LabSnapshot; corruptTx: LabSnapshot; badChain: LabSnapshot }
+  }
+}
+
+function get(name: 'midRun' | 'early' | 'corruptTx' | 'badChain'): LabSnapshot {
+  const all = inject('realSnapshots')
+  if (!all) throw new Error('real snapshots missing: run the renderer tests through vitest.config.mts (globalSetup)')
+  return structuredClone(all[name])
+}
+
+/** ≈ 9 s into the default seed run: handshake done, transmitq holds a used and an available byte */
+export const midRun = (): LabSnapshot => get('midRun')
+/** 1 ms in: the device has not published its registers yet */
+export const early = (): LabSnapshot => get('early')
+/** midRun's moment with transmitq's avail.idx stored 9 ahead of used.idx by a hostile peer */
+export const corruptTx = (): LabSnapshot => get('corruptTx')
+/** midRun's moment with the available TX descriptor's chain pointing at desc 9 of 4 (NEXT set) */
+export const badChain = (): LabSnapshot => get('badChain')
