@@ -13,7 +13,7 @@ export type TimerId = number
 
 export interface Clock {
   readonly kind: 'virtual' | 'wall'
-  /** ns; inside an event, the time that event was scheduled for */
+  /** ns; inside an event, the time that event was scheduled for (a WallClock with slip: the time it runs) */
   readonly now: number
   /** run fn at time t (>= now, else RangeError) */
   at(t: number, fn: () => void): TimerId
@@ -32,9 +32,10 @@ export interface WallClockOptions {
   onError?: (e: unknown) => void
   /** at most this many events per pump before yielding to the host's event loop */
   batch?: number
-  /** after(dt) counts from the real moment (wall time), not from a late event's nominal time,
-   *  as a real guest's k_sleep does: a pump that runs late does not compress a chain of sleeps
-   *  into one burst (docs/ivshmem.md#lost-bytes). Default false: nominal time, catch-up. */
+  /** inside an event `now` is the real moment it runs, not its nominal time, so a sleep (after(),
+   *  or k_sleep's tick arithmetic on `now`) counts from when the guest really ran, as on real
+   *  hardware: a late pump does not compress a chain of sleeps into one burst
+   *  (docs/ivshmem.md#lost-bytes). Default false: nominal time, catch-up. */
   slip?: boolean
 }
 
@@ -79,7 +80,8 @@ export class WallClock implements Clock {
   }
 
   get now(): number {
-    return this.pumping ? this.s.now : Math.max(this.s.now, this.elapsed())
+    // slip: an event sees the real moment it runs at (a late one sees its lateness)
+    return this.pumping && !this.slip ? this.s.now : Math.max(this.s.now, this.elapsed())
   }
 
   /** events not yet run */
@@ -98,8 +100,7 @@ export class WallClock implements Clock {
   }
 
   after(dt: number, fn: () => void): TimerId {
-    const from = this.slip ? Math.max(this.s.now, this.elapsed()) : this.now
-    return this.at(from + Math.max(0, dt), fn)
+    return this.at(this.now + Math.max(0, dt), fn)
   }
 
   cancel(id: TimerId): void {
