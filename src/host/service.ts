@@ -129,11 +129,11 @@ export class LabService implements LabApi {
       // its console so far: stamped with the session's time now (the bytes' own times are gone)
       const p = newPending(s.consoles[side].trimmed)
       const text = s.consoleText(side)
-      if (text) pendConsole(p, text, s.sched.now)
+      if (text) pendConsole(p, text, s.clock.now)
       this.pending[side] = p
     }
     this.unsub = [
-      s.onConsole((side, data) => pendConsole(this.pending[side], data, s.sched.now)),
+      s.onConsole((side, data) => pendConsole(this.pending[side], data, s.clock.now)), // clock: the wall one too
     ]
     this.tracePushed = 0
     this.finished = false
