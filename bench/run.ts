@@ -18,6 +18,7 @@ import { ivshmemRows } from './ivshmem'
 import { ivshmemDemoRows } from './ivshmem-demo'
 import { latencyRows } from './latency'
 import { specRows } from './spec'
+import { restartRows } from './restarts'
 
 const quick = process.argv.includes('--quick')
 const VIRTUAL = quick ? 60e9 : 3600e9
@@ -64,6 +65,9 @@ async function main(): Promise<void> {
   let bytes = 0
   const jl = runFor('seed device-first, JSONL trace', new LabSession(seed(), { trace: { sink: (l) => (bytes += l.length + 1) } }))
   row('  JSONL trace / trace off, wall time', jl.wall / base.wall, 'ratio', `${(bytes / 2 ** 20).toFixed(0)} MiB of JSON`)
+  // 4. guest CPU time modelled (docs/wire-protocol.md#cpu-time): the sync points' extra scheduler events
+  const cpu = runFor('seed device-first, cpuScale 1, trace off', new LabSession(seed({ cpuScale: 1 })))
+  row('  cpuScale 1 / cpuScale 0, wall time', cpu.wall / base.wall, 'ratio')
 
   // 4. snapshot build cost, mid-run
   const s = new LabSession(seed(), { trace: { keep: 200_000 } })
@@ -97,6 +101,9 @@ async function main(): Promise<void> {
   row('service at max speed: event-loop lag p99', h.percentile(99) / 1e6, 'ms')
   row('service at max speed: snapshots published per second', snaps / secs, 'Hz', 'cap ~60 Hz')
   row('service at max speed: console bytes published = produced', consoleBytes === svc.session.consoles.device.total + svc.session.consoles.driver.total ? 1 : 0, 'bool', `${consoleBytes} bytes`)
+
+  // 5b. memory across restarts (issue #11): RSS growth per 1,000 device restarts
+  restartRows(row, quick)
 
   // 6. the spec profile's data path and fuzzing rate
   specRows(row, quick)

@@ -1,19 +1,23 @@
 // The platform the two firmwares are written against: the Zephyr APIs the seed demo uses,
 // nothing more. Threads are generators that yield the blocking calls (k_sleep, k_busy_wait,
-// k_poll on the IPM signal); everything between two yields runs at one virtual instant.
+// k_poll on the IPM signal) and sync points (k_cpu) where the CPU time the code used is paid
+// (docs/wire-protocol.md#cpu-time); everything between two yields runs at one virtual instant.
 //
 // Memory is addressed by shm OFFSET (the firmware adds its own base only when it publishes or
 // dereferences a guest virtual address, as the real code does: docs/wire-protocol.md#addresses).
 
 import type { GuestState, Side } from '../sim/types'
+import type { CpuBlock } from './cpu'
 
 export const enum OpKind {
   Sleep,
   Busy,
-  Wait
+  Wait,
+  /** a sync point: pay the CPU time owed (src/guest/cpu.ts); nothing owed = no yield at all */
+  Cpu
 }
 /** Sleep carries the absolute wake time (tick-aligned), Busy a duration */
-export type Op = { k: OpKind.Sleep; ns: number } | { k: OpKind.Busy; ns: number } | { k: OpKind.Wait; sig: PollSignal }
+export type Op = { k: OpKind.Sleep; ns: number } | { k: OpKind.Busy; ns: number } | { k: OpKind.Wait; sig: PollSignal } | { k: OpKind.Cpu }
 export type Thread = Generator<Op, void, void>
 
 /** k_poll_signal: a flag, so several raises before the waiter runs collapse into one (docs/wire-protocol.md#coalescing) */
@@ -57,6 +61,10 @@ export interface GuestPlatform {
   k_sleep(ns: number): Op
   k_busy_wait(ns: number): Op
   k_uptime_get_32(): number
+  /** a sync point: hold the CPU for the time charged since the last one (src/guest/cpu.ts) */
+  k_cpu(): Op
+  /** charge a modelled code block's CPU time */
+  cpu(block: CpuBlock): void
   // --- shared memory at base + off (sys_read32/sys_write32, libmetal io)
   r8(off: number): number
   r16(off: number): number

@@ -18,6 +18,7 @@ import type { TraceSink } from '../sim/trace'
 import type { Fabric, Peer } from '../ivshmem/fabric'
 import type { ShmAccess } from '../sim/shm'
 import type { GuestState, Side } from '../sim/types'
+import { CpuMeter, type CpuBlock } from './cpu'
 import { LAB_MARK, OpKind, PollSignal, type GuestErrorFields, type GuestPlatform, type IvshmemMem, type Op, type Thread } from './platform'
 
 /** what a memset overwrote: the non-zero chunks (everything else in its range was zero) */
@@ -62,6 +63,7 @@ export class ZephyrGuest implements GuestPlatform {
   private readonly sched: Clock
   private readonly shm: ShmAccess
   private main: ((p: GuestPlatform) => Thread) | null = null
+  private readonly meter: CpuMeter
 
   constructor(
     readonly side: Side,
@@ -69,8 +71,11 @@ export class ZephyrGuest implements GuestPlatform {
     private readonly fabric: Fabric,
     private readonly trace: TraceSink,
     private readonly hooks: GuestHooks,
-    private readonly memBase: number
+    private readonly memBase: number,
+    /** cpuScale (src/guest/cpu.ts): 0 = every block at one instant */
+    cpuScale = 0
   ) {
+    this.meter = new CpuMeter(cpuScale)
     this.sched = fabric.clock
     this.shm = fabric.shm
     this.bootT = this.sched.now
@@ -126,16 +131,22 @@ export class ZephyrGuest implements GuestPlatform {
 
   private resume(th: KThread): void {
     let r: IteratorResult<Op, void>
-    try {
-      r = th.gen.next()
-    } catch (e) {
-      // protocol code must not throw; if it does, the guest "faults" and the lab says so
-      this.running = null
-      this.setState('failed', `fault in ${th.name}: ${(e as Error).message}`)
-      const code = typeof (e as { code?: unknown })?.code === 'string' ? (e as { code: string }).code : 'GUEST_FAULT'
-      if (this.trace.on) this.trace.emit('error', this.side, { code, where: th.name, message: String((e as Error).message) })
-      this.alive = false
-      return
+    for (;;) {
+      try {
+        r = th.gen.next()
+      } catch (e) {
+        // protocol code must not throw; if it does, the guest "faults" and the lab says so
+        this.running = null
+        this.setState('failed', `fault in ${th.name}: ${(e as Error).message}`)
+        const code = typeof (e as { code?: unknown })?.code === 'string' ? (e as { code: string }).code : 'GUEST_FAULT'
+        if (this.trace.on) this.trace.emit('error', this.side, { code, where: th.name, message: String((e as Error).message) })
+        this.alive = false
+        return
+      }
+      // a sync point with nothing owed (always so at cpuScale 0) does not yield: same instant
+      if (r.done || r.value.k !== OpKind.Cpu) break
+      const owed = this.meter.take()
+      if (owed > 0) return this.hold(th, owed, () => this.resume(th))
     }
     if (r.done) {
       // the thread returned (main() ends, as on the device): the CPU goes to the next ready
@@ -147,12 +158,13 @@ export class ZephyrGuest implements GuestPlatform {
     const op = r.value
     switch (op.k) {
       case OpKind.Busy:
-        // CPU held until the spin ends
-        this.sched.after(op.ns, () => {
+        // CPU held until the spin ends (and the CPU time owed before it)
+        this.sched.after(op.ns + this.meter.take(), () => {
           if (this.alive) this.resume(th)
         })
         return
       case OpKind.Sleep: {
+        // k_sleep took the CPU time owed into its wake time
         this.running = null
         this.sched.at(op.ns, () => {
           if (!this.alive) return
@@ -162,18 +174,32 @@ export class ZephyrGuest implements GuestPlatform {
         break
       }
       case OpKind.Wait: {
-        this.running = null
-        const sig = op.sig
-        if (sig.raised) this.ready.push(th)
-        else
-          sig.waiter = () => {
-            if (!this.alive) return
-            this.ready.push(th)
-            this.dispatch()
-          }
-        break
+        const owed = this.meter.take()
+        if (owed > 0) return this.hold(th, owed, () => this.block(th, op.sig))
+        this.block(th, op.sig)
+        return
       }
     }
+    this.dispatch()
+  }
+
+  /** the running thread keeps the CPU for `ns` of CPU time it used, then `next` */
+  private hold(th: KThread, ns: number, next: () => void): void {
+    if (this.trace.on) this.trace.emit('guest', this.side, { op: 'cpu', thread: th.name, ns })
+    this.sched.after(ns, () => {
+      if (this.alive) next()
+    })
+  }
+
+  private block(th: KThread, sig: PollSignal): void {
+    this.running = null
+    if (sig.raised) this.ready.push(th)
+    else
+      sig.waiter = () => {
+        if (!this.alive) return
+        this.ready.push(th)
+        this.dispatch()
+      }
     this.dispatch()
   }
 
@@ -182,11 +208,15 @@ export class ZephyrGuest implements GuestPlatform {
     if (this.trace.on) this.trace.emit('callback', this.side, { op: 'signal-registered', peer: this.peer?.id ?? null })
     for (;;) {
       yield { k: OpKind.Wait, sig: this.ipmSig }
+      // interrupt entry, ISR, k_poll_signal_raise and the switch to this thread take CPU time
+      this.meter.block('irq-to-callback')
+      yield { k: OpKind.Cpu }
       this.ipmSig.raised = false // k_poll_signal_reset
       const cb = this.ipmCb
       if (cb) {
         if (this.trace.on) this.trace.emit('callback', this.side, { op: 'ipm', peer: this.peer!.id })
         cb()
+        yield { k: OpKind.Cpu } // the callback's own time, before the thread polls again
       } else if (this.trace.on) this.trace.emit('callback', this.side, { op: 'ignored', reason: 'no IPM callback registered yet' })
     }
   }
@@ -215,6 +245,7 @@ export class ZephyrGuest implements GuestPlatform {
   }
   ipm_send(id: number): void {
     this.fabric.doorbell(this.peer!, ((id & 0xffff) << 16) >>> 0)
+    this.meter.block('ipm-send')
   }
   ipm_register_callback(cb: () => void): void {
     this.ipmCb = cb
@@ -224,13 +255,15 @@ export class ZephyrGuest implements GuestPlatform {
   }
   ivshmem_int_peer(id: number, vector: number): void {
     this.fabric.doorbell(this.peer!, (((id & 0xffff) << 16) | (vector & 0xff)) >>> 0)
+    this.meter.block('ipm-send')
   }
   ivshmem_register_handler(vector: number): void {
     this.listen.add(vector)
   }
   k_sleep(ns: number): Op {
     const ticks = Math.ceil(ns / TICK_NS)
-    const cur = Math.floor((this.sched.now - this.bootT) / TICK_NS)
+    // the CPU time owed is spent before the thread reaches k_sleep
+    const cur = Math.floor((this.sched.now + this.meter.take() - this.bootT) / TICK_NS)
     return { k: OpKind.Sleep, ns: this.bootT + (cur + ticks + 1) * TICK_NS }
   }
   k_busy_wait(ns: number): Op {
@@ -239,17 +272,26 @@ export class ZephyrGuest implements GuestPlatform {
   k_uptime_get_32(): number {
     return (Math.floor((this.sched.now - this.bootT) / TICK_NS) * (TICK_NS / 1e6)) >>> 0
   }
+  k_cpu(): Op {
+    return { k: OpKind.Cpu }
+  }
+  cpu(block: CpuBlock): void {
+    this.meter.block(block)
+  }
   get uptimeMs(): number {
     return Math.floor((this.sched.now - this.bootT) / 1e6)
   }
 
   r8(off: number): number {
+    this.meter.access()
     return this.shm.r8(off)
   }
   r16(off: number): number {
+    this.meter.access()
     return this.shm.r16(off)
   }
   r32(off: number): number {
+    this.meter.access()
     return this.shm.r32(off)
   }
   w8(off: number, v: number): void {
@@ -273,9 +315,11 @@ export class ZephyrGuest implements GuestPlatform {
     const oldHi = on ? this.shm.r32(off + 4) : 0
     this.shm.w32(off + 4, hi) // bounds-check the whole field before the first byte changes
     this.shm.w32(off, lo)
+    this.meter.access() // one str x
     if (on) this.trace.store(this.side, off, 8, oldLo, oldHi, lo >>> 0, hi >>> 0)
   }
   private stored(off: number, w: number, old: number, v: number): void {
+    this.meter.access()
     const ev = this.trace.on ? this.trace.store(this.side, off, w, old, 0, v, 0) : null
     if (off < 0x200) this.hooks.regStore(off, this.side, ev)
   }
@@ -289,6 +333,7 @@ export class ZephyrGuest implements GuestPlatform {
       old = ranges.map(([o, l]) => ({ off: o, bytes: shm.read(o, l) })).filter((c) => c.bytes.some((b) => b !== 0))
     }
     this.shm.fill(off, len, v)
+    this.meter.access(Math.ceil(len / 8)) // memset stores 8 bytes at a time
     if (old) {
       const ev = this.trace.emit('memset', this.side, { off, len, value: v })
       this.hooks.memsetUndo(ev.i, old)

@@ -33,8 +33,9 @@ const chunksz = (bytes: number): number => Math.ceil(bytes / UNIT)
 const bucketIdx = (sz: number): number => 31 - Math.clz32(sz - MIN_CHUNK + 1)
 
 export class ZHeap {
-  /** chunk fields, key 4 * chunk id + field (mirror of what was stored; sparse: absent = 0) */
-  private readonly f = new Map<number, number>()
+  /** chunk fields, index 4 * chunk id + field: a mirror of what was stored, so hostile shm cannot
+   *  steer the allocator (a typed array: the allocator runs per transmitted byte) */
+  private f = new Uint32Array(0)
   private end = 0
   private avail = 0
   private buckets: number[] = []
@@ -56,10 +57,10 @@ export class ZHeap {
   // ---- field access: mirror + the store the C makes ----------------------------------------
 
   private get(c: number, f: F): number {
-    return this.f.get(4 * c + f) ?? 0
+    return this.f[4 * c + f] ?? 0
   }
   private set(c: number, f: F, v: number): void {
-    this.f.set(4 * c + f, v >>> 0)
+    this.f[4 * c + f] = v >>> 0
     this.p.w32(this.start + UNIT * c + 4 * f, v >>> 0)
   }
   private size(c: number): number {
@@ -90,7 +91,7 @@ export class ZHeap {
   init(): void {
     const bytes = this.len - HDR // heap_footer_bytes: room for the end marker's header
     const heapSz = Math.floor((this.start + bytes) / UNIT) - Math.ceil(this.start / UNIT)
-    this.f.clear()
+    this.f = new Uint32Array(4 * (Math.max(0, heapSz) + 1))
     this.live.clear()
     this.end = heapSz
     this.p.w32(this.start + Z_END_CHUNK, heapSz)

@@ -5,7 +5,7 @@
 import { z } from 'zod'
 import { LAB_METHODS, type LabApi, type LabMethod } from '../shared/contract'
 import { SCENARIO_LIMITS, SIDES, scenarioConfigSchema, scenarioPatchSchema, speedSchema, type ScenarioConfig } from '../shared/scenario'
-import { describeValue, issueText, validatePatch } from '../shared/scenario-check'
+import { describeValue, issueText, label, validatePatch, valueAt } from '../shared/scenario-check'
 
 export { describeValue, scenarioConfigSchema, scenarioPatchSchema, speedSchema }
 
@@ -90,21 +90,6 @@ const METHOD_SPECS: Record<LabMethod, ParamSpec[]> = {
 
 // ---- messages ----------------------------------------------------------------------------------
 
-function valueAt(root: unknown, path: readonly PropertyKey[]): unknown {
-  let cur: unknown = root
-  for (const k of path) {
-    if (cur === null || typeof cur !== 'object') return undefined
-    if (typeof k === 'symbol' || !Object.prototype.hasOwnProperty.call(cur, k)) return undefined
-    cur = (cur as Record<string, unknown>)[k as string]
-  }
-  return cur
-}
-
-function label(path: readonly PropertyKey[]): string {
-  let s = ''
-  for (const k of path) s += typeof k === 'number' ? `[${k}]` : s === '' ? String(k) : `.${String(k)}`
-  return s
-}
 
 function issueMessage(method: string, spec: ParamSpec, value: unknown, issue: z.core.$ZodIssue): string {
   const path = issue.path

@@ -13,6 +13,7 @@ import type { Clock } from '../sim/clock'
 import { Scheduler } from '../sim/sched'
 import { Trace, type TraceOptions, type TraceSink } from '../sim/trace'
 import { ZephyrGuest, type MemsetUndo } from '../guest/zephyr'
+import { UndoJournal } from './undo'
 import { PROFILES, type Profile } from '../profiles/index'
 import { applyFault } from './faults'
 import type { DeviceFirmware, DriverFirmware, DriverRing } from '../profiles/types'
@@ -36,6 +37,8 @@ export interface SessionOptions {
    *  directly): a ShmObserver diffs them in at each local doorbell, interrupt and snapshot.
    *  With the emulated fabric the side still runs in process, its stores hidden from the trace. */
   remote?: Side
+  /** bytes of memset undo data kept for time travel (default UNDO_KEEP) */
+  undoKeep?: number
 }
 
 export interface GuestSlot {
@@ -58,6 +61,9 @@ export interface ConsoleLog {
   /** bytes dropped from the front of `chunks` (kept text = bytes [trimmed, total)) */
   trimmed: number
 }
+
+/** peer ids kept per side (the last ones; `starts` keeps counting), bounded across restarts (#11) */
+export const IDS_KEEP = 16
 
 /** console text kept per side; older bytes are trimmed (offsets keep counting) */
 export const CONSOLE_KEEP = 8 * 1024 * 1024
@@ -85,14 +91,15 @@ export class LabSession {
   readonly regSide = new Int8Array(MMIO_WINDOW / 4).fill(-1)
   readonly regT = new Float64Array(MMIO_WINDOW / 4).fill(-1)
   readonly regEv = new Float64Array(MMIO_WINDOW / 4).fill(-1)
-  /** memset event index -> overwritten bytes (null = zeros); pruned with the trace ring */
-  readonly memsetUndo = new Map<number, MemsetUndo>()
+  /** memset event index -> overwritten bytes; pruned with the trace ring, capped by bytes (#11) */
+  readonly memsetUndo: UndoJournal
   private consoleListeners: ((side: Side, s: string) => void)[] = []
   private stateListeners: ((side: Side, st: GuestState, detail: string) => void)[] = []
   started = false
 
   constructor(cfg: ScenarioConfig, opts: SessionOptions = {}) {
     this.cfg = cfg
+    this.memsetUndo = new UndoJournal(opts.undoKeep)
     this.trace = new Trace(opts.trace)
     this.trace.namer = (off) => this.nameOf(off)
     if (opts.fabric) this.fabric = typeof opts.fabric === 'function' ? opts.fabric(this.trace) : opts.fabric
@@ -167,7 +174,7 @@ export class LabSession {
     const g =
       side === this.remote
         ? new ZephyrGuest(side, INSTANCE[side], this.fabric, withoutStores(this.trace), { ...this.hooks, regStore: () => {}, memsetUndo: () => {} }, base)
-        : new ZephyrGuest(side, INSTANCE[side], this.local, this.trace, this.hooks, base)
+        : new ZephyrGuest(side, INSTANCE[side], this.local, this.trace, this.hooks, base, this.cfg.cpuScale)
     slot.guest = g
     slot.starts++
     const fw = side === 'device' ? (slot.device = profile.device(g)) : (slot.driver = profile.driver(g))
@@ -277,7 +284,9 @@ export class LabSession {
 
   private readonly hooks = {
     joined: (side: Side, p: Peer) => {
-      this.slots[side].ids.push(p.id)
+      const ids = this.slots[side].ids
+      ids.push(p.id)
+      if (ids.length > IDS_KEEP) ids.splice(0, ids.length - IDS_KEEP)
     },
     regStore: (off: number, side: Side, ev: number | null) => {
       const i = off >> 2
@@ -305,8 +314,7 @@ export class LabSession {
       for (const l of this.stateListeners) l(side, st, detail)
     },
     memsetUndo: (i: number, old: MemsetUndo) => {
-      this.memsetUndo.set(i, old)
-      for (const k of this.memsetUndo.keys()) if (k < this.trace.first) this.memsetUndo.delete(k)
+      this.memsetUndo.set(i, old, this.trace.first)
     }
   }
 }

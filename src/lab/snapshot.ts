@@ -174,7 +174,8 @@ export function buildSnapshot(s: LabSession, input: SnapshotInput, seq: number, 
       txDropped: drv?.txDropped ?? 0,
       events: s.executed,
       traceEvents: s.trace.n,
-      traceFirst: s.trace.first
+      traceFirst: s.trace.first,
+      timeTravelFirst: s.memsetUndo.earliest(s.trace.first)
     },
     explain: explain(s),
     atEvent: input.atEvent
@@ -213,6 +214,10 @@ export function historicalInput(s: LabSession, i: number): SnapshotInput {
   const tr = s.trace
   if (!Number.isInteger(i) || i < tr.first || i >= tr.n)
     throw new TimeTravelError(`event ${i} is not in the kept trace (events ${tr.first}..${tr.n - 1})`)
+  // a memset after i whose overwritten bytes were dropped for the undo cap cannot be undone (#11)
+  const earliest = s.memsetUndo.earliest(tr.first)
+  if (i < earliest)
+    throw new TimeTravelError(`time travel reaches back to event ${earliest} only: older memset undo data was dropped (${s.memsetUndo.keep >> 20} MiB cap)`)
   const shm = Shm.copyOf(s.shm)
   // stores, the bulk of the events, straight from the trace's columns: no event objects, no
   // BigInt (snapshotAt(oldest) over a full 200k ring went from ~1 s to a few tens of ms)

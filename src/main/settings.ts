@@ -7,6 +7,7 @@ import { z } from 'zod'
 import { type ScenarioConfig } from '../shared/contract'
 import { DEFAULT_SCENARIO } from '../shared/scenario'
 import { validateUntrustedPatch } from '../shared/scenario-check'
+import { resolveScenario } from '../lab/config'
 
 export const SETTINGS_FILE = 'settings.json'
 export const SETTINGS_VERSION = 1
@@ -99,9 +100,12 @@ export function loadSettings(file: string): LoadedSettings {
   }
   if (top.data.scenario !== undefined) {
     // the one scenario schema, as for configure and trace headers (src/shared/scenario.ts)
+    // and the semantic check the service applies (combinations, profiles and fabrics this build
+    // has), so a saved scenario the lab would refuse is reported here with configure's words (#11)
     const s = validateUntrustedPatch(top.data.scenario)
-    if (s.ok) settings.scenario = { ...settings.scenario, ...s.value }
-    else warnings.push(`settings: ${s.message}; using the default scenario`)
+    const r = s.ok ? resolveScenario(s.value, settings.scenario) : null
+    if (r?.ok) settings.scenario = r.config
+    else warnings.push(`settings: ${s.ok ? r!.errors.map((e) => e.message).join('; ') : s.message}; using the default scenario`)
   }
   return {
     settings,

@@ -182,6 +182,8 @@ export interface Counters {
   traceEvents: number
   /** index of the oldest trace event the service still keeps (absent from older services) */
   traceFirst?: number
+  /** oldest event snapshotAt can reconstruct (>= traceFirst: memset undo data is capped by bytes) */
+  timeTravelFirst?: number
 }
 
 export interface LabSnapshot {

@@ -31,7 +31,8 @@ export function describeValue(v: unknown): string {
   return s.length > 60 ? `${s.slice(0, 57)}...` : s
 }
 
-function valueAt(root: unknown, path: readonly PropertyKey[]): unknown {
+/** the value at a zod issue's path, or undefined (own properties only) */
+export function valueAt(root: unknown, path: readonly PropertyKey[]): unknown {
   let cur: unknown = root
   for (const k of path) {
     if (cur === null || typeof cur !== 'object') return undefined
@@ -41,7 +42,8 @@ function valueAt(root: unknown, path: readonly PropertyKey[]): unknown {
   return cur
 }
 
-function label(path: readonly PropertyKey[]): string {
+/** a zod issue's path as people write it: restarts[1].side */
+export function label(path: readonly PropertyKey[]): string {
   let s = ''
   for (const k of path) s += typeof k === 'number' ? `[${k}]` : s === '' ? String(k) : `.${String(k)}`
   return s

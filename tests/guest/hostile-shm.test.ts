@@ -221,6 +221,20 @@ const configBurst = fc
 
 // ---- the property -----------------------------------------------------------------------------
 
+/** Budget (#11): `npm test` runs a fixed CI_RUNS cases from a fixed seed and has no test timeout,
+ *  so it depends on no wall clock; long campaigns set HOSTILE_SHM_RUNS (and HOSTILE_SHM_SEED),
+ *  e.g. `npm run fuzz:hostile-shm` (2,000 cases). */
+const CI_RUNS = 32
+function envInt(name: string, dflt: number): number {
+  const raw = process.env[name]
+  if (raw === undefined || raw === '') return dflt
+  const v = Number(raw)
+  if (!Number.isSafeInteger(v) || v < 1) throw new Error(`${name} must be a positive integer, got '${raw}'`)
+  return v
+}
+const RUNS = envInt('HOSTILE_SHM_RUNS', CI_RUNS)
+const SEED = envInt('HOSTILE_SHM_SEED', 0x5eed)
+
 describe('hostile peer: random stores into registers, vrings and the bounce heap', () => {
   it('no firmware fault, the run reaches its end, console counters only grow, validated values are reported', () => {
     fc.assert(
@@ -238,9 +252,9 @@ describe('hostile peer: random stores into registers, vrings and the bounce heap
         expect(s.consoles.device.total).toBe(s.slots.device.guest!.consoleBytes)
         checkInvariants(s, ev, UNTIL)
       }),
-      { seed: 0x5eed, numRuns: 100 }
+      { seed: SEED, numRuns: RUNS }
     )
-  }, 180_000) // 100 full runs; slow on a shared machine
+  }, 0) // no timeout: the case count bounds it, not the machine's speed
 })
 
 // ---- deterministic examples: the important validated values ----------------------------------

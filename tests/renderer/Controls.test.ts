@@ -65,6 +65,7 @@ describe('Controls', () => {
     await w.get('[data-testid="ctl-gap"]').setValue('250ms')
     await w.get('[data-testid="ctl-restart"]').setValue('driver@12s')
     await w.get('[data-testid="ctl-driver-base"]').setValue('0xAFA01000')
+    await w.get('[data-testid="ctl-cpu-scale"]').setValue('2.5')
     await w.get('[data-testid="ctl-apply"]').trigger('submit')
     await flushPromises()
     expect(api.configure).toHaveBeenCalledTimes(1)
@@ -84,7 +85,8 @@ describe('Controls', () => {
       deviceBase: 0xafa00000,
       fabric: 'emulated',
       socket: null,
-      role: 'both'
+      role: 'both',
+      cpuScale: 2.5
     })
     expect(w.find('[data-testid^="error-"]').exists()).toBe(false)
   })

@@ -16,7 +16,7 @@ import {
   VQ_RING_DESC_CHAIN_END
 } from '../../virtio/mmio'
 import { hex64 } from '../../virtio/fmt'
-import { type ConsoleKind, type GuestPlatform, type Thread } from '../../guest/platform'
+import { type ConsoleKind, type GuestPlatform, type Op, type Thread } from '../../guest/platform'
 import { ZHeap } from '../../guest/zheap'
 import { ringAt } from '../../virtio/ring'
 import type { DriverFirmware, DriverRing } from '../types'
@@ -258,11 +258,13 @@ export class DriverSideDemo implements DriverFirmware {
     if (this.devid !== VIRTIO_ID_CONSOLE) return this.fail('not-console', `Expected devid 0003, got ${hex4(this.devid)}`)
     // step 6: Q9, not cumulative
     p.w32(REG.Status, STATUS.DRIVER)
+    yield p.k_cpu() // sync points before each doorbell: the stores it announces took time (docs/wire-protocol.md#cpu-time)
     this.ipi()
     // step 7-8: features, page 0 only (Q8)
     p.w32(REG.DriverFeaturesSel, 0)
     const devFeatures = p.r32(REG.DeviceFeatures)
     p.w32(REG.DriverFeatures, 0 & devFeatures)
+    yield p.k_cpu()
     this.ipi()
     p.w32(REG.DeviceFeaturesSel, 0)
     p.log(`metal: debug: features: ${hex8(p.r32(REG.DeviceFeatures) & 0)}`)
@@ -273,6 +275,8 @@ export class DriverSideDemo implements DriverFirmware {
       p.w32(REG.QueueSel, vq.idx)
       p.r32(REG.QueueNumMax) // Q7: 0 tolerated (metal_assert compiled out)
       virtqueueCreate(p, vq, this.base)
+      p.cpu('vq-create')
+      yield p.k_cpu() // the ring is initialised before the registers (docs/wire-protocol.md#cpu-time)
       p.w32(REG.DriverFeaturesSel, vq.idx) // Q4: the copy/paste slip the seed device relies on
       p.r32(REG.QueueNumMax)
       p.w32(REG.QueueNum, vq.num)
@@ -280,7 +284,11 @@ export class DriverSideDemo implements DriverFirmware {
       const pfn = Math.floor((this.base + vq.ringOff) / GUEST_PAGE_SIZE)
       p.w32(REG.QueuePFN, pfn)
       p.log(`[virtio_mmio] queue ${vq.idx} (${vq.name}): ${vq.num} entries, vring 0x${(this.base + vq.ringOff).toString(16)}, QueuePFN 0x${pfn.toString(16)}`)
+      yield p.k_cpu() // the register stores take time before the doorbell goes out
       this.ipi()
+      // the doorbell's cost, then the check: with enough CPU time here the device's ack can
+      // land before the first read and the 4 s wait is skipped (early ack, docs/wire-protocol.md#cpu-time)
+      yield p.k_cpu()
       // virtio_mmio_hvl_wait_cfg: check, wait 4 s, check (Q3, Q34); HVL mode only
       if (this.hvl && p.r32(REG.QueuePFN) !== HVL_CFG_ACK) {
         p.log(`[virtio_mmio] HVL: QueuePFN not acknowledged yet, waiting ${HVL_WAIT_NS / 1000} us`)
@@ -296,6 +304,7 @@ export class DriverSideDemo implements DriverFirmware {
     }
     // step 13: DRIVER_OK alone, FEATURES_OK never written (Q9)
     p.w32(REG.Status, STATUS.DRIVER_OK)
+    yield p.k_cpu()
     this.ipi()
     // step 14: "kick all queues" kicks the last queue twice with nothing queued (Q17)
     for (let i = 0; i < this.vqs.length; i++) this.kick(this.vqs[this.vqs.length - 1]!)
@@ -324,7 +333,7 @@ export class DriverSideDemo implements DriverFirmware {
       const line = `[${p.k_uptime_get_32()}]: ${HELLO}\n`
       this.linesStarted++
       for (let i = 0; i < line.length; i++) {
-        this.pollOut(line.charCodeAt(i))
+        yield* this.pollOut(line.charCodeAt(i))
         yield p.k_sleep(PRINTK_SLEEP_NS)
       }
     }
@@ -348,7 +357,7 @@ export class DriverSideDemo implements DriverFirmware {
   }
 
   /** virtio_serial_poll_out (docs/wire-protocol.md#driver-tx): fire and forget, one byte per descriptor */
-  pollOut(c: number): void {
+  *pollOut(c: number): Thread {
     const vq = this.vqs[CONSOLE_TX]
     if (!this.ready || !vq || vq.broken) {
       this.txDropped++
@@ -367,7 +376,7 @@ export class DriverSideDemo implements DriverFirmware {
         this.p.event('guest', { op: 'tx-drop', byte: c, reason: 'transmitq full and nothing used' })
         return
       }
-      if (!this.addBuffer(vq, c, TXPOLL_VA)) return
+      if (!(yield* this.addBuffer(vq, c, TXPOLL_VA))) return
       this.kick(vq)
     } finally {
       this.txInuse = false
@@ -375,7 +384,7 @@ export class DriverSideDemo implements DriverFirmware {
   }
 
   /** virtqueue_add_buffer with one readable 1-byte buffer, bounced through hvl_shmem (docs/wire-protocol.md#bounce-buffers, Q14) */
-  private addBuffer(vq: Vq, c: number, orig: number): boolean {
+  private *addBuffer(vq: Vq, c: number, orig: number): Generator<Op, boolean, void> {
     const p = this.p
     const head = vq.head
     if (head >= vq.num) return this.broken(vq, 'InvalidDescriptorIndex', `free-list head ${head} is not below QueueNum ${vq.num}`)
@@ -392,6 +401,10 @@ export class DriverSideDemo implements DriverFirmware {
     p.w64(d, METAL_BAD_PHYS, METAL_BAD_PHYS) // virt->phys of driver RAM fails first
     p.w32(d + 8, 1)
     p.w16(d + 12, 0) // readable, no NEXT (flags WRITE for rx)
+    // desc.addr reads all-ones while metal_io_virt_to_phys falls back to the bounce buffer
+    // (sys_heap_alloc, the copy, the record): an intermediate state the device can see (docs/wire-protocol.md#cpu-time)
+    p.cpu('bounce-add')
+    yield p.k_cpu()
     const buf = bounce.add(BOUNCE_COOKIE, [c], orig)
     if (buf !== null) wPtr(p, d, this.base + buf)
     else p.event('error', { code: 'HEAP_EXHAUSTED', where: 'bounce', message: 'hvl_shmem heap exhausted; desc.addr stays METAL_BAD_PHYS' })

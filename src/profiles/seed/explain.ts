@@ -29,7 +29,7 @@ export function seedExplain(x: ExplainInput): string[] {
     const rule = side === 'device' ? 'own + 1' : 'own − 1 as a uint16'
     const id = slot.peer
     const partner = seedPartner(side, id)
-    const ids = slot.ids.length > 1 ? ` (ids over ${slot.starts} starts: ${slot.ids.join(', ')})` : ''
+    const ids = slot.ids.length > 1 ? ` (ids over ${slot.starts} starts: ${slot.ids.length < slot.starts ? '…, ' : ''}${slot.ids.join(', ')})` : ''
     out.push(`${NAME[side]} is ivshmem peer ${id}${ids} and rings peer ${partner} (${rule}, Q24).`)
     out.push(...doorbellLines(peers, side))
   }

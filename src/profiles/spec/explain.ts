@@ -14,7 +14,7 @@ export function specExplain(x: ExplainInput): string[] {
       out.push(`${SIDE_NAME[side]} was not started.`)
       continue
     }
-    const ids = slot.ids.length > 1 ? ` (ids over ${slot.starts} starts: ${slot.ids.join(', ')})` : ''
+    const ids = slot.ids.length > 1 ? ` (ids over ${slot.starts} starts: ${slot.ids.length < slot.starts ? '…, ' : ''}${slot.ids.join(', ')})` : ''
     out.push(`${SIDE_NAME[side]} is ivshmem peer ${slot.peer}${ids}; it finds its partner through the ready records (docs/spec-profile.md §3).`)
     out.push(...doorbellLines(x.peers, side))
   }

@@ -59,6 +59,11 @@ export class BarePlatform implements GuestPlatform {
   k_busy_wait(ns: number): Op {
     return { k: OpKind.Busy, ns }
   }
+  /** no CPU-time model here: a sync point is a no-op yield */
+  k_cpu(): Op {
+    return { k: OpKind.Cpu }
+  }
+  cpu(): void {}
   k_uptime_get_32(): number {
     return this.uptime
   }
