@@ -26,7 +26,7 @@ export async function openRealSession(
     return { ok: false, errors: [{ field: 'fabric', message: `fabric '${cfg.fabric}' needs the native ivshmem addon (npm run build:native), unavailable here: ${sup.reason}` }] }
   if (!cfg.socket) return { ok: false, errors: [{ field: 'socket', message: `the ${cfg.fabric} fabric needs the ivshmem-server's socket path` }] }
   try {
-    // observe: stores the other process makes show up attributed to it (docs/ivshmem.md#observer)
+    // observe: stores the other process makes show up attributed to it (docs/ivshmem.md#lost-bytes, README "Real ivshmem")
     const s = await openAttached(cfg, { socket: cfg.socket, role: cfg.role, host: cfg.fabric === 'hosted', observe: true }, { keep: traceKeep })
     s.start()
     return { ok: true, session: s }
