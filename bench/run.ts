@@ -15,6 +15,7 @@ import { DEFAULT_SCENARIO } from '../src/shared/scenario'
 import { frameRateRow } from './frame-rate'
 import { responsivenessRows } from './responsiveness'
 import { ivshmemRows } from './ivshmem'
+import { ivshmemDemoRows } from './ivshmem-demo'
 import { latencyRows } from './latency'
 import { specRows } from './spec'
 import { restartRows } from './restarts'
@@ -117,6 +118,8 @@ async function main(): Promise<void> {
 
   // 7. real ivshmem (native addon): doorbell round trip vs C, shm copy bandwidth (skipped without the addon)
   await ivshmemRows(row, quick)
+  // the seed demo over real shm: bytes/s and doorbells/s at the seed's pacing
+  await ivshmemDemoRows(row, quick)
 
   // 8. host responsiveness: getSnapshot p99 over the WebSocket and time to the first Hello line
   //    in the page, idle and with two busy loops, and p99 while another client abuses the host

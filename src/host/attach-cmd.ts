@@ -19,15 +19,17 @@ export interface AttachSpec {
   /** run our own ivshmem-server on `socket` (HostedFabric) */
   host?: boolean
   accessor?: boolean
-  /** diff the other side's stores in with the ShmObserver (for snapshots and the trace). Off for
-   *  the CLI: with a peer in another process it stalled the seed demo in our runs (the device
-   *  stopped using buffers) — not yet understood, see the branch report */
+  /** diff the other side's stores in with the ShmObserver (for snapshots, the trace and the
+   *  explanation); on in `run` and `serve`. Its earlier two-process stall was the ready race fixed
+   *  on the native branch: tests/ivshmem/real/attach.test.ts and service.test.ts run with it on */
   observe?: boolean
 }
 
 /** a LabSession on a real fabric; rejects with an IvshmemError (code + one line) */
 export async function openAttached(cfg: ScenarioConfig, spec: AttachSpec, trace: SessionOptions['trace'] = {}): Promise<LabSession> {
-  const clock = new WallClock()
+  // slip: a late event loop must not burst the seed's 20 ms-paced bytes into back-to-back kicks,
+  // which merge with the driver's acks and lose bytes (docs/ivshmem.md#lost-bytes)
+  const clock = new WallClock({ slip: true })
   const o = { clock, size: cfg.shmSize, vectors: cfg.vectors, accessor: spec.accessor }
   const fabric = spec.host
     ? await HostedFabric.host({ ...o, server: { path: spec.socket, size: cfg.shmSize, vectors: cfg.vectors } })

@@ -9,7 +9,7 @@ import { isIP } from 'node:net'
 import { join } from 'node:path'
 import type { ScenarioConfig, Side } from '../shared/contract'
 import { LabSession } from '../lab/session'
-import { FABRICS } from '../shared/scenario'
+import { DEFAULT_SCENARIO, FABRICS } from '../shared/scenario'
 import { explain } from '../lab/explain'
 import { compareProfiles, formatComparison } from '../lab/compare'
 import { CliError, RUN_OPTIONS, SCENARIO_OPTIONS, SERVE_OPTIONS, one, parseFlags, scenarioFrom, usage, type CliOption, type Flags } from './cli-args'
@@ -46,7 +46,7 @@ class Labeller {
 }
 
 export async function run(f: Flags, io: Io): Promise<number> {
-  // run also joins real fabrics (runReal below); serve's LabService runs the emulated one
+  // run also joins real fabrics (runReal below); so does serve (LabService.configure)
   const cfg = scenarioFrom(f, { speed: 'max', until: 20_000_000_000 }, FABRICS)
   const mode = one(f, 'console') ?? 'both'
   if (mode !== 'device' && mode !== 'driver' && mode !== 'both') throw new CliError(`--console must be device, driver or both, got '${mode}'`)
@@ -139,7 +139,7 @@ async function runReal(cfg: ScenarioConfig, mode: string, quiet: boolean, io: Io
   const lab = new Labeller(io.out)
   const code = await runAttached({
     cfg,
-    spec: { socket: cfg.socket, role: cfg.role, host: cfg.fabric === 'hosted' },
+    spec: { socket: cfg.socket, role: cfg.role, host: cfg.fabric === 'hosted', observe: true },
     until: cfg.until ?? null,
     console: (side, data) => (mode === 'both' ? lab.push(side, data) : side === mode && io.out(data)),
     err: io.err,
@@ -150,7 +150,8 @@ async function runReal(cfg: ScenarioConfig, mode: string, quiet: boolean, io: Io
 }
 
 export async function serve(f: Flags, io: Io): Promise<number> {
-  const cfg = scenarioFrom(f, { speed: 1, until: null })
+  // real fabrics too: the service joins (or hosts) the ivshmem-server before the page is served
+  const cfg = scenarioFrom(f, { speed: 1, until: null }, FABRICS)
   const portS = one(f, 'port') ?? '4173'
   if (!/^\d+$/.test(portS) || Number(portS) > 65535) throw new CliError(`--port must be an integer 0..65535, got '${portS}'`)
   const host = one(f, 'host') ?? '127.0.0.1'
@@ -160,7 +161,14 @@ export async function serve(f: Flags, io: Io): Promise<number> {
   const { startHost } = await import('./ws-host')
   const { isLoopbackHost } = await import('./web/policy')
   if (!isLoopbackHost(host) && !token) throw new CliError(`--host ${host} is not loopback: pass --token too`)
-  const service = new LabService(cfg)
+  const service = new LabService(cfg.fabric === 'emulated' ? cfg : { ...cfg, fabric: 'emulated', socket: null, role: DEFAULT_SCENARIO.role })
+  if (cfg.fabric !== 'emulated') {
+    const r = await service.configure(cfg)
+    if (!r.ok) {
+      service.dispose()
+      throw new CliError(r.errors.map((e) => `--${e.field}: ${e.message}`).join('; '))
+    }
+  }
   let h: Awaited<ReturnType<typeof startHost>>
   try {
     h = await startHost({ service, port: Number(portS), host, token, rendererDir: join(__dirname, '..', 'renderer') })

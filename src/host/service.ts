@@ -13,11 +13,12 @@ import type {
   Side,
   TraceEvent
 } from '../shared/contract'
-import { DEFAULT_SCENARIO } from '../shared/scenario'
+import { DEFAULT_SCENARIO, FABRICS } from '../shared/scenario'
 import { LabSession, RX_FIFO_MAX } from '../lab/session'
 import { resolveScenario } from '../lab/config'
 import { replayTrace, type ReplayProgress } from './replay'
 import { buildSnapshot, historicalInput, liveInput } from '../lab/snapshot'
+import { WallClockError, closeRealSession, openRealSession } from './service-real'
 
 export interface ServiceOptions {
   /** trace events kept for the timeline and time travel */
@@ -86,6 +87,8 @@ export class LabService implements LabApi {
   private unsub: (() => void)[] = []
   /** the loadTrace replay in progress, if any */
   private replay: AbortController | null = null
+  /** bumped by every configure/reset: a real fabric's open that finished late is discarded */
+  private gen = 0
   // pacing: virtual time vBase corresponds to wall time wBase
   private vBase = 0
   private wBase = 0
@@ -118,17 +121,19 @@ export class LabService implements LabApi {
    *  published with the next flush, from its first kept byte) */
   private install(s: LabSession): LabSession {
     this.replay?.abort() // a replay still running would replace what the user just chose
+    // the session replaced on a real fabric leaves the server (its peers' departure is announced)
+    if (this.s && this.s !== s && this.s.clock.kind === 'wall') closeRealSession(this.s)
     for (const u of this.unsub) u()
     this.pending = { device: newPending(), driver: newPending() }
     for (const side of ['device', 'driver'] as const) {
       // its console so far: stamped with the session's time now (the bytes' own times are gone)
       const p = newPending(s.consoles[side].trimmed)
       const text = s.consoleText(side)
-      if (text) pendConsole(p, text, s.sched.now)
+      if (text) pendConsole(p, text, s.clock.now)
       this.pending[side] = p
     }
     this.unsub = [
-      s.onConsole((side, data) => pendConsole(this.pending[side], data, s.sched.now)),
+      s.onConsole((side, data) => pendConsole(this.pending[side], data, s.clock.now)), // clock: the wall one too
     ]
     this.tracePushed = 0
     this.finished = false
@@ -145,7 +150,13 @@ export class LabService implements LabApi {
     this.schedule()
   }
 
+  /** true when the session runs on a real fabric (wall clock: no pause, step or speed) */
+  get real(): boolean {
+    return this.s.clock.kind === 'wall'
+  }
+
   dispose(): void {
+    if (this.real) closeRealSession(this.s)
     this.running = false
     if (this.timer) clearTimeout(this.timer)
     this.timer = null
@@ -154,7 +165,7 @@ export class LabService implements LabApi {
   }
 
   private rebase(): void {
-    this.vBase = this.s.sched.now
+    this.vBase = this.real ? 0 : this.s.sched.now
     this.wBase = performance.now()
   }
 
@@ -172,7 +183,14 @@ export class LabService implements LabApi {
   }
 
   private tick(): void {
-    if (!this.paused && !this.finished) {
+    if (this.real) {
+      // the wall clock runs the guests itself; the remote side's stores may change shm any time
+      if (!this.finished && this.cfg.until !== null && this.s.clock.now >= this.cfg.until) {
+        this.finished = true
+        closeRealSession(this.s)
+      }
+      this.dirty = true
+    } else if (!this.paused && !this.finished) {
       const t0 = performance.now()
       const until = this.cfg.until ?? Number.POSITIVE_INFINITY
       if (this.cfg.speed === 'max') {
@@ -235,10 +253,23 @@ export class LabService implements LabApi {
   }
 
   async configure(cfg: Partial<ScenarioConfig>): Promise<ConfigureResult> {
-    const r = resolveScenario(cfg, this.cfg)
+    // every fabric passes the schema here; a real one then needs the addon and its server
+    const r = resolveScenario(cfg, this.cfg, FABRICS)
     if (!r.ok) return r
-    this.cfg = r.config
-    this.s = this.newSession()
+    const gen = ++this.gen
+    if (r.config.fabric !== 'emulated') {
+      const o = await openRealSession(r.config, this.opt.traceKeep)
+      if (!o.ok) return o
+      if (gen !== this.gen) {
+        closeRealSession(o.session)
+        return { ok: false, errors: [{ field: 'fabric', message: 'superseded by a later configure or reset' }] }
+      }
+      this.cfg = r.config
+      this.install(o.session)
+    } else {
+      this.cfg = r.config
+      this.s = this.newSession()
+    }
     this.paused = false // a new scenario starts running; reset keeps a pause (to step from t = 0)
     this.rebase()
     this.emit({ type: 'reset', config: this.cfg })
@@ -247,6 +278,22 @@ export class LabService implements LabApi {
   }
 
   async control(c: ControlCommand): Promise<LabSnapshot> {
+    if (this.real && (c.cmd === 'pause' || c.cmd === 'resume' || c.cmd === 'step' || c.cmd === 'speed')) throw new WallClockError(c.cmd, this.s.fabric.kind)
+    if (this.real && c.cmd === 'reset') {
+      // a reset on a real fabric leaves the server and joins it again (new peer ids)
+      const gen = ++this.gen
+      closeRealSession(this.s)
+      const o = await openRealSession(this.cfg, this.opt.traceKeep)
+      if (!o.ok) throw new Error(`reset: ${o.errors.map((e) => e.message).join('; ')}`)
+      if (gen !== this.gen) closeRealSession(o.session)
+      else {
+        this.install(o.session)
+        this.emit({ type: 'reset', config: this.cfg })
+      }
+      this.dirty = true
+      this.flush()
+      return this.snapshot()
+    }
     switch (c.cmd) {
       case 'start':
         this.paused = false
@@ -268,6 +315,7 @@ export class LabService implements LabApi {
         break
       }
       case 'reset':
+        ++this.gen
         this.s = this.newSession()
         this.rebase()
         this.emit({ type: 'reset', config: this.cfg })

@@ -24,7 +24,8 @@ export function explainInput(s: LabSession): ExplainInput {
     dataLines: s.helloLines,
     lineOpen: s.deviceLineOpen,
     driverBase: s.cfg.driverBase,
-    deviceBase: s.cfg.deviceBase
+    deviceBase: s.cfg.deviceBase,
+    shm: s.shm
   }
 }
 

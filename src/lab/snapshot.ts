@@ -145,8 +145,10 @@ export function buildSnapshot(s: LabSession, input: SnapshotInput, seq: number, 
     received: [...p.stats.received],
     merged: [...p.stats.merged],
     interrupts: [...p.stats.interrupts],
-    dropped: p.stats.dropped
+    dropped: p.stats.dropped,
+    local: p.local
   }))
+  const st = s.fabric.status()
   const drv = s.slots.driver.driver?.view
   const f = s.fabric.counters
   return {
@@ -158,6 +160,7 @@ export function buildSnapshot(s: LabSession, input: SnapshotInput, seq: number, 
     config: s.cfg,
     guests,
     peers,
+    fabric: { kind: s.fabric.kind, clock: s.clock.kind, state: st.state, detail: st.detail },
     regs,
     rings,
     regions: profile.regions(shm.size, s.slots.driver.driver).map((r) => ({ off: r.off, len: r.len, name: r.name, note: r.note })),
@@ -175,8 +178,7 @@ export function buildSnapshot(s: LabSession, input: SnapshotInput, seq: number, 
       timeTravelFirst: s.memsetUndo.earliest(s.trace.first)
     },
     explain: explain(s),
-    atEvent: input.atEvent,
-    fabric: { kind: s.fabric.kind, ...s.fabric.status() }
+    atEvent: input.atEvent
   }
 }
 

@@ -80,6 +80,8 @@ export interface ExplainInput {
   lineOpen: boolean
   driverBase: number
   deviceBase: number
+  /** the shared memory as it is now (read only; hostile on real fabrics: validate) */
+  shm?: { readonly size: number; r16(off: number): number }
 }
 
 export interface Profile {

@@ -22,7 +22,7 @@ export type {
   ShmState,
   Speed
 } from './scenario'
-import type { ConfigureResult, ScenarioConfig, Speed } from './scenario'
+import type { ConfigureResult, FabricKind, ScenarioConfig, Speed } from './scenario'
 
 export interface GuestView {
   side: Side
@@ -59,6 +59,18 @@ export interface PeerView {
   interrupts: number[]
   /** doorbells this peer rang that the hardware dropped */
   dropped: number
+  /** ours (a guest of this lab) or a remote peer: QEMU, another process (real fabrics) */
+  local: boolean
+}
+
+/** the fabric a session runs on and its connection state (docs/ivshmem.md) */
+export interface FabricView {
+  kind: FabricKind
+  /** 'virtual' on the emulated fabric; 'wall' on a real one (pause/step do not apply) */
+  clock: 'virtual' | 'wall'
+  state: 'up' | 'down' | 'error'
+  /** one human line: socket, our peer ids, remote peers, or what went wrong */
+  detail: string
 }
 
 export interface QuirkRef {
@@ -185,6 +197,7 @@ export interface LabSnapshot {
   config: ScenarioConfig
   guests: Record<Side, GuestView>
   peers: PeerView[]
+  fabric: FabricView
   regs: RegCell[]
   rings: RingView[]
   regions: ShmRegion[]
@@ -193,8 +206,6 @@ export interface LabSnapshot {
   explain: string[]
   /** trace index this snapshot was built at (for time travel), null = live */
   atEvent: number | null
-  /** the fabric under the lab: kind and connection state (absent from older services) */
-  fabric?: { kind: 'emulated' | 'attached' | 'hosted'; state: 'up' | 'down' | 'error'; detail: string }
 }
 
 // (trace events: TraceKind / TraceEvent, from src/sim/types)

@@ -13,7 +13,7 @@ export type TimerId = number
 
 export interface Clock {
   readonly kind: 'virtual' | 'wall'
-  /** ns; inside an event, the time that event was scheduled for */
+  /** ns; inside an event, the time that event was scheduled for (a WallClock with slip: the time it runs) */
   readonly now: number
   /** run fn at time t (>= now, else RangeError) */
   at(t: number, fn: () => void): TimerId
@@ -32,6 +32,11 @@ export interface WallClockOptions {
   onError?: (e: unknown) => void
   /** at most this many events per pump before yielding to the host's event loop */
   batch?: number
+  /** inside an event `now` is the real moment it runs, not its nominal time, so a sleep (after(),
+   *  or k_sleep's tick arithmetic on `now`) counts from when the guest really ran, as on real
+   *  hardware: a late pump does not compress a chain of sleeps into one burst
+   *  (docs/ivshmem.md#lost-bytes). Default false: nominal time, catch-up. */
+  slip?: boolean
 }
 
 /** Wall-clock Clock: a Scheduler pumped by a one-shot timer armed for its earliest event. Time is
@@ -46,6 +51,7 @@ export class WallClock implements Clock {
   private readonly clearTimer: (h: unknown) => void
   private readonly onError: (e: unknown) => void
   private readonly batch: number
+  private readonly slip: boolean
   private timer: unknown = null
   /** wall ns the armed timer fires at (Infinity = none armed) */
   private armedAt = Number.POSITIVE_INFINITY
@@ -64,6 +70,7 @@ export class WallClock implements Clock {
         })
       })
     this.batch = Math.max(1, o.batch ?? 10_000)
+    this.slip = o.slip ?? false
     this.t0 = this.source()
   }
 
@@ -73,7 +80,8 @@ export class WallClock implements Clock {
   }
 
   get now(): number {
-    return this.pumping ? this.s.now : Math.max(this.s.now, this.elapsed())
+    // slip: an event sees the real moment it runs at (a late one sees its lateness)
+    return this.pumping && !this.slip ? this.s.now : Math.max(this.s.now, this.elapsed())
   }
 
   /** events not yet run */

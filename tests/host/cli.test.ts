@@ -1,4 +1,5 @@
 // The CLI, in process: exact stdout for --console device, one-line errors with exit 2.
+import { nativeSupport } from '../../src/ivshmem/native'
 import { readFileSync, mkdtempSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -91,7 +92,13 @@ describe('bad input: one line on stderr, exit 2', () => {
     [['run', '--driver-base', '0'], "virtio-lab: --driver-base: driverBase must be at least 0x1000 (got '0')\n"],
     [['run', '--device-base', '0xafa00800'], "virtio-lab: --device-base: deviceBase must be 4 KiB-aligned (a multiple of 0x1000) (got '0xafa00800')\n"],
     [['run', '--profile', 'virtio2'], "virtio-lab: --profile: profile must be one of seed, spec (got 'virtio2')\n"],
-    [['serve', '--fabric', 'attached', '--socket', '/tmp/ivshmem_socket'], "virtio-lab: --fabric: fabric 'attached' is not built into this version (available: emulated)\n"],
+    // serve joins real fabrics where the addon is built; a server that is not there is bad input
+    [
+      ['serve', '--fabric', 'attached', '--socket', '/tmp/vlab-no-such-dir/ivshmem_socket'],
+      nativeSupport().ok
+        ? 'virtio-lab: --socket: attached /tmp/vlab-no-such-dir/ivshmem_socket: SOCK_MISSING: no ivshmem-server socket at /tmp/vlab-no-such-dir/ivshmem_socket (start one: virtio-lab server -S /tmp/vlab-no-such-dir/ivshmem_socket)\n'
+        : `virtio-lab: --fabric: fabric 'attached' needs the native ivshmem addon (npm run build:native), unavailable here: ${nativeSupport().reason}\n`
+    ],
     [['run', '--fault', 'bogus@1s'], "virtio-lab: --fault: faults must be KIND@TIME like bad-head@3s, KIND one of drop-doorbell, merge-doorbells, delay-irq, bad-head, next-out-of-range, desc-loop, avail-jump, len-beyond-shm, zero-len, tx-write-flag, stale-used-id, device-stall (got 'bogus@1s')\n"],
     [['run', '--socket', '/tmp/ivshmem_socket'], 'virtio-lab: --socket: socket applies to the attached and hosted fabrics only; the emulated fabric runs both sides in process (leave socket empty)\n'],
     [['run', '--trace', '/nonexistent-dir/t.jsonl'], "virtio-lab: --trace: cannot open '/nonexistent-dir/t.jsonl': ENOENT\n"],

@@ -31,6 +31,7 @@ export class FakeLab implements LabApi {
       config: this.config,
       guests: { device: guest('device'), driver: guest('driver') },
       peers: [],
+      fabric: { kind: 'emulated' as const, clock: 'virtual' as const, state: 'up' as const, detail: 'emulated (fake lab)' },
       regs: [],
       rings: [],
       regions: [],

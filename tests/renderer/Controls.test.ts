@@ -136,9 +136,9 @@ describe('Controls', () => {
 
   it('on a real fabric Pause and Step are disabled and say why; the emulated fabric keeps them', async () => {
     const { store, w } = await setup()
-    expect(snapshot().fabric).toEqual({ kind: 'emulated', state: 'up', detail: expect.any(String) })
+    expect(snapshot().fabric).toEqual({ kind: 'emulated', clock: 'virtual', state: 'up', detail: expect.any(String) })
     expect(w.get('[data-testid="ctl-pause"]').attributes('disabled')).toBeUndefined()
-    store.applySnapshot(snapshot({ seq: 50, fabric: { kind: 'attached', state: 'up', detail: 'joined /tmp/ivshmem_socket as peer 3' } }))
+    store.applySnapshot(snapshot({ seq: 50, fabric: { kind: 'attached', clock: 'wall', state: 'up', detail: 'joined /tmp/ivshmem_socket as peer 3' } }))
     await flushPromises()
     for (const id of ['ctl-pause', 'ctl-step']) {
       expect(w.get(`[data-testid="${id}"]`).attributes('disabled')).toBeDefined()

@@ -206,3 +206,31 @@ describe('WallClock.at with wall time moving between reads', () => {
     c.close()
   })
 })
+
+describe('WallClock slip (a chain of sleeps after a late pump)', () => {
+  // a guest that prints a byte, sleeps 20 ms, prints the next: the host is busy for 100 ms
+  function chain(slip: boolean) {
+    const h = fakeHost()
+    const c = new WallClock({ ...h, slip })
+    const ran: number[] = []
+    const seen: number[] = []
+    const tick = (k: number) => {
+      ran.push(h.source())
+      seen.push(c.now)
+      if (k < 4) c.after(20e6, () => tick(k + 1))
+    }
+    c.after(20e6, () => tick(0))
+    h.setTime(120e6) // the timer for 20 ms fires only at 120 ms
+    h.advance(400e6)
+    c.close()
+    return { ran, seen }
+  }
+  it('without slip the late chain catches up: the sleeps run back to back in one burst', () => {
+    // and each event sees its nominal time
+    expect(chain(false)).toEqual({ ran: [120e6, 120e6, 120e6, 120e6, 120e6], seen: [20e6, 40e6, 60e6, 80e6, 100e6] })
+  })
+  it('with slip each sleep counts from when the guest really ran, as k_sleep does', () => {
+    // and `now` is the real moment (what k_sleep's tick arithmetic starts from)
+    expect(chain(true)).toEqual({ ran: [120e6, 140e6, 160e6, 180e6, 200e6], seen: [120e6, 140e6, 160e6, 180e6, 200e6] })
+  })
+})

@@ -5,6 +5,7 @@
 import type { Side } from '../../sim/types'
 import type { ExplainInput } from '../types'
 import type { DriverSideDemo } from './driver_side_demo'
+import type { DeviceSide } from './device_side'
 import { SIDE_NAME as NAME, doorbellLines } from '../explain-peers'
 
 
@@ -63,10 +64,30 @@ export function seedExplain(x: ExplainInput): string[] {
         `Peer ids are not adjacent (device ${dev.peer}, driver ${drv.peer}): both firmwares hard-code their partner as own ± 1, so the doorbells miss. Start the device first, then the driver, with nobody in between (seed README; Q24, Q26).`
       )
   }
+  out.push(...lagLines(x))
   // the device's own printk lines end in \r\n, so an open line after DRIVER_OK is forwarded bytes
   const partial = x.lineOpen && !!dev.device?.view.ready
   if (helloSeen) out.push(`${helloSeen} Hello line${helloSeen > 1 ? 's' : ''} reached the device${partial ? ', and the next is arriving (20 ms per byte)' : ''}.`)
   else if (partial) out.push('The first Hello line is arriving at the device, one byte every 20 ms (docs/wire-protocol.md#timing).')
   else out.push('No Hello line reached the device.')
   return out
+}
+
+/** transmitq kicks the device never served: avail.idx − used.idx as the device's own view of the
+ *  ring locates them. One can be in flight; more means the device fell behind for good: an ack and
+ *  the next kick merged into one callback and it serves one descriptor per callback
+ *  (docs/wire-protocol.md#ack-notify-merge, Q18, Q27; docs/ivshmem.md#lost-bytes) */
+function lagLines(x: ExplainInput): string[] {
+  const v = (x.sides.device.device as DeviceSide | null)?.view
+  const o = v?.ready ? v.vrings[1]?.off : null
+  const shm = x.shm
+  if (!o || !shm || !v) return []
+  const num = v.vrings[1]!.num
+  if (!(o.avail + 4 <= shm.size && o.used + 4 <= shm.size)) return []
+  const behind = (shm.r16(o.avail + 2) - shm.r16(o.used + 2)) & 0xffff
+  if (behind < 2 || behind > num) return []
+  const stop = behind >= num ? ' The ring is full: the driver drops further bytes without a kick (Q16), so output has stopped for good.' : ''
+  return [
+    `The device is ${behind} transmitq descriptor${behind > 1 ? 's' : ''} behind the driver: merged doorbells (an ack and the next kick in one callback) each cost it a descriptor, since it serves one per callback — bytes of the Hello line go missing ("Hel World") (docs/wire-protocol.md#ack-notify-merge, Q18, Q27).${stop}`
+  ]
 }
