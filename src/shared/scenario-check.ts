@@ -98,6 +98,15 @@ export function parseFieldText<K extends ScenarioKey>(key: K, text: string): Par
 
 const realFabric = (c: ScenarioConfig): boolean => c.fabric !== 'emulated'
 
+/** a value equals its field's default; lists (restarts, faults) compare by content, not identity */
+function isDefault(v: unknown, d: unknown): boolean {
+  return v === d || (Array.isArray(v) && Array.isArray(d) && JSON.stringify(v) === JSON.stringify(d))
+}
+const asLeft = (f: { default: unknown; format(v: unknown): string }): string => {
+  const t = f.default === null ? '' : f.format(f.default)
+  return t === '' ? 'empty' : `at ${t}`
+}
+
 /** Combinations that make no sense, whatever the profiles built in (docs/architecture.md#fabric-seam, #time). */
 export function crossCheck(c: ScenarioConfig): ConfigError[] {
   const e: ConfigError[] = []
@@ -105,10 +114,10 @@ export function crossCheck(c: ScenarioConfig): ConfigError[] {
   if (real && c.socket === null) e.push({ field: 'socket', message: `socket is required for the ${c.fabric} fabric (the ivshmem-server's Unix socket path)` })
   for (const k of SCENARIO_KEYS) {
     const f = FIELDS[k] as { emulatedOnly?: boolean; realFabricOnly?: boolean; default: unknown; format(v: unknown): string }
-    if (real && f.emulatedOnly && c[k] !== f.default)
-      e.push({ field: k, message: `${k} does not apply to the ${c.fabric} fabric: it runs on the wall clock (leave ${k} at ${f.format(f.default)})` })
-    if (!real && f.realFabricOnly && c[k] !== f.default)
-      e.push({ field: k, message: `${k} applies to the attached and hosted fabrics only; the emulated fabric runs both sides in process (leave ${k} ${f.default === null ? 'empty' : `at ${f.format(f.default)}`})` })
+    if (real && f.emulatedOnly && !isDefault(c[k], f.default))
+      e.push({ field: k, message: `${k} does not apply to the ${c.fabric} fabric: it runs on the wall clock (leave ${k} ${asLeft(f)})` })
+    if (!real && f.realFabricOnly && !isDefault(c[k], f.default))
+      e.push({ field: k, message: `${k} applies to the attached and hosted fabrics only; the emulated fabric runs both sides in process (leave ${k} ${asLeft(f)})` })
   }
   for (const k of ['driverBase', 'deviceBase'] as const)
     if (c[k] + c.shmSize > SCENARIO_LIMITS.vaTop) e.push({ field: k, message: `${k} must leave room for the whole shm below 2^48 (${k} + shmSize)` })

@@ -74,7 +74,7 @@ const REFUSED: [string, unknown][] = [
   ['driverBase 0', { driverBase: 0 }],
   ['65 vectors', { vectors: 65 }],
   ['an unknown key', { bogus: 1 }],
-  ['a fabric this build lacks', { fabric: 'attached', socket: '/tmp/x' }],
+  ['a real fabric without a socket', { fabric: 'attached' }],
   ['shm too small for the seed heap', { shmSize: 0x100000 }],
   ['a socket on the emulated fabric', { socket: '/tmp/x' }]
 ]

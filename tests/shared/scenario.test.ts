@@ -47,6 +47,13 @@ describe('combinations (docs/architecture.md#fabric-seam, #time)', () => {
     expect(crossCheck(real({ fabric: 'hosted', role: 'device' }))).toEqual([])
   })
 
+  it('lists at their default compare by content: a scenario parsed from JSON (new empty arrays) is not refused', () => {
+    const parsed = JSON.parse(JSON.stringify(real({}))) as ScenarioConfig
+    expect(parsed.faults).not.toBe(DEFAULT_SCENARIO.faults)
+    expect(crossCheck(parsed)).toEqual([])
+    expect(crossCheck(real({ faults: [{ kind: 'bad-head', at: 1e9 }] }))[0]?.message).toMatch(/^faults does not apply to the attached fabric: it runs on the wall clock \(leave faults empty\)$/)
+  })
+
   it('the emulated fabric refuses a socket and a role other than both', () => {
     expect(crossCheck({ ...DEFAULT_SCENARIO, socket: '/tmp/s', role: 'driver' }).map((e) => e.field)).toEqual(['socket', 'role'])
   })
