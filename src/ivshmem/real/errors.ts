@@ -21,6 +21,7 @@ export type IvshmemErrorCode =
   | 'SRV_SIZE'
   | 'SRV_VECTORS'
   | 'SRV_IN_USE' // another server listens on the socket path
+  | 'SRV_NOT_SOCKET' // a file that is not a socket sits at the path (never removed)
   | 'SRV_IDS' // all 65536 ids in use
   | 'SRV_ERROR'
   | 'CLOSED'

@@ -7,7 +7,7 @@
 // Backing: memfd (default: anonymous, nothing left in /dev/shm) or shm_open(-M name), unlinked on
 // close as QEMU >= 4.2 does on SIGTERM/SIGINT.
 
-import { unlinkSync } from 'node:fs'
+import { lstatSync, unlinkSync } from 'node:fs'
 import { addon, type IvshmemAddon, type PollHandle } from '../native'
 import { IvshmemError, errnoOf, msgOf } from './errors'
 import { IVSHMEM_PROTOCOL_VERSION } from './client'
@@ -114,8 +114,16 @@ export class IvshmemServer {
     return this
   }
 
-  /** a socket file with no listener is a dead server's: remove it; a live one is an error */
+  /** a socket file with no listener is a dead server's: remove it; a live one is an error; any other
+   *  file at the path is never touched (connect() says ECONNREFUSED for a regular file too) */
   private checkStale(): void {
+    let st: ReturnType<typeof lstatSync> | undefined
+    try {
+      st = lstatSync(this.path)
+    } catch {
+      return // nothing there: bind creates it
+    }
+    if (!st.isSocket()) throw new IvshmemError('SRV_NOT_SOCKET', `cannot listen on ${this.path}: a file that is not a socket is there (left as it is)`)
     let fd: number
     try {
       fd = this.a.connect(this.path)

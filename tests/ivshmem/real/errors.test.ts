@@ -1,7 +1,7 @@
 // Every way an attach can go wrong gives one clear message with a stable code (docs/ivshmem.md):
 // missing socket, not an ivshmem-server, permission, size mismatch, protocol version, and hostile
 // servers (values outside -1..65535, fds on the wrong message, truncated messages).
-import { writeSync, writeFileSync, chmodSync, mkdirSync } from 'node:fs'
+import { writeSync, writeFileSync, readFileSync, chmodSync, mkdirSync } from 'node:fs'
 import { join } from 'node:path'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { addon, type PollHandle } from '../../../src/ivshmem/native'
@@ -149,5 +149,24 @@ describe.skipIf(skipReason !== null)('attach errors (real sockets)', () => {
     expect(errs).toEqual(['MSG_RANGE'])
     expect(c.state).toBe('error')
     expect(() => c.shm).toThrow(/no shared memory/)
+  })
+
+  it('hosting on a path that holds a regular file refuses with SRV_NOT_SOCKET and leaves the file', () => {
+    writeFileSync(t.sock(), 'precious')
+    expect(() => new IvshmemServer({ path: t.sock(), vectors: 1, size: 65536 }).start()).toThrow(
+      expect.objectContaining({ code: 'SRV_NOT_SOCKET' })
+    )
+    expect(readFileSync(t.sock(), 'utf8')).toBe('precious')
+  })
+
+  it("a dead server's socket file is replaced; a live server's is refused with SRV_IN_USE", async () => {
+    const a = addon()
+    a.close(a.listen(t.sock())) // a server that died: its socket file stays, nobody listens
+    const srv = new IvshmemServer({ path: t.sock(), vectors: 1, size: 65536 }).start()
+    const c = await IvshmemClient.connect(t.sock())
+    expect(c.id).toBe(0)
+    expect(() => new IvshmemServer({ path: t.sock(), vectors: 1, size: 65536 }).start()).toThrow(expect.objectContaining({ code: 'SRV_IN_USE' }))
+    c.close()
+    srv.close()
   })
 })
