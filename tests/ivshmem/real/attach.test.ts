@@ -1,29 +1,15 @@
 // The seed demo over real shared memory (docs/ivshmem.md): lab processes attached to one
 // ivshmem-server reproduce the device console; driver first still fails as on real hardware;
 // role both and a hosted server work in one process, and remote peers are listed as such.
-import { spawn } from 'node:child_process'
-import { join } from 'node:path'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { DEFAULT_SCENARIO } from '../../../src/shared/scenario'
 import { closeAttached, openAttached } from '../../../src/host/attach-cmd'
 import { IvshmemClient } from '../../../src/ivshmem/real/client'
 import { IvshmemServer } from '../../../src/ivshmem/real/server'
-import { skipReason, tmpDir, waitFor } from './helpers'
+import { cliProc, hellos, skipReason, tmpDir, waitFor } from './helpers'
 
-// a Hello line as the device prints it; on real eventfds rings can merge and the seed's device
-// then loses bytes (one byte per callback), so match the line's start, not all of it
-const HELLO_LINE = /^\[\d+\]: Hel/gm
-const hellos = (s: string) => (s.replace(/\r/g, '').match(HELLO_LINE) ?? []).length
 const cfg = { ...DEFAULT_SCENARIO, speed: 1 as const }
 
-function cliProc(args: string[]) {
-  const p = spawn(process.execPath, ['--import', 'tsx', join(__dirname, 'fixtures', 'cli.ts'), ...args], { stdio: ['ignore', 'pipe', 'pipe'] })
-  const r = { out: '', err: '', code: null as number | null, p }
-  p.stdout.on('data', (d) => (r.out += String(d)))
-  p.stderr.on('data', (d) => (r.err += String(d)))
-  p.on('exit', (c) => (r.code = c))
-  return r
-}
 
 describe.skipIf(skipReason !== null)('the lab attached to a real ivshmem-server', () => {
   let t: ReturnType<typeof tmpDir>

@@ -1,6 +1,6 @@
 // Shared by the real-ivshmem tests: why they may skip, temp socket paths, condition waits, fd counts,
 // and a forked peer process (fixtures/peer.ts) driven over IPC.
-import { fork, type ChildProcess } from 'node:child_process'
+import { fork, spawn, type ChildProcess } from 'node:child_process'
 import { mkdtempSync, readdirSync, readlinkSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -70,4 +70,18 @@ export class ChildPeer {
   kill(sig: NodeJS.Signals = 'SIGKILL'): void {
     if (this.proc.exitCode === null) this.proc.kill(sig)
   }
+}
+
+/** a Hello line as the device prints it, counted by its start: on real eventfds kicks can merge and the
+ *  seed's device then loses bytes (one descriptor per callback, docs/ivshmem.md#lost-bytes) */
+export const hellos = (s: string): number => (s.replace(/\r/g, '').match(/^\[\d+\]: Hel/gm) ?? []).length
+
+/** the CLI as a child process (fixtures/cli.ts), its output collected as it comes */
+export function cliProc(args: string[]) {
+  const p = spawn(process.execPath, ['--import', 'tsx', join(__dirname, 'fixtures', 'cli.ts'), ...args], { stdio: ['ignore', 'pipe', 'pipe'] })
+  const r = { out: '', err: '', code: null as number | null, p }
+  p.stdout.on('data', (d) => (r.out += String(d)))
+  p.stderr.on('data', (d) => (r.err += String(d)))
+  p.on('exit', (c) => (r.code = c))
+  return r
 }

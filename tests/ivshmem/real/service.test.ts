@@ -1,25 +1,14 @@
 // LabService (serve, the app) on real fabrics: configure joins or hosts an ivshmem-server, the
 // snapshot carries the fabric's kind, status and peers (local and remote), the other process's
 // stores come in through the ShmObserver attributed to it, and pause/step refuse with WALL_CLOCK.
-import { spawn } from 'node:child_process'
-import { join } from 'node:path'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { LabService } from '../../../src/host/service'
 import { IvshmemClient } from '../../../src/ivshmem/real/client'
 import { IvshmemServer } from '../../../src/ivshmem/real/server'
 import type { LabSnapshot } from '../../../src/shared/contract'
-import { skipReason, tmpDir, waitFor } from './helpers'
+import { cliProc, hellos, skipReason, tmpDir, waitFor } from './helpers'
 
-const hellos = (s: string) => (s.replace(/\r/g, '').match(/^\[\d+\]: Hel/gm) ?? []).length
 
-function cliProc(args: string[]) {
-  const p = spawn(process.execPath, ['--import', 'tsx', join(__dirname, 'fixtures', 'cli.ts'), ...args], { stdio: ['ignore', 'pipe', 'pipe'] })
-  const r = { out: '', err: '', code: null as number | null, p }
-  p.stdout.on('data', (d) => (r.out += String(d)))
-  p.stderr.on('data', (d) => (r.err += String(d)))
-  p.on('exit', (c) => (r.code = c))
-  return r
-}
 
 /** a service whose console and snapshots are collected (no timers: flush() by hand) */
 function svc() {
