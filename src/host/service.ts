@@ -5,6 +5,7 @@
 
 import type {
   ConfigureResult,
+  ConsoleMark,
   ControlCommand,
   LabApi,
   LabEvent,
@@ -36,13 +37,14 @@ const MAX_SLICE_MS = 8
 /** console bytes not yet published, with the virtual time each line began (and of the first byte) */
 interface PendingConsole {
   data: string[]
+  marks: ConsoleMark[]
   seq: number
   len: number
   times: [number, number][]
   lineStart: boolean
 }
 function newPending(seq = 0): PendingConsole {
-  return { data: [], seq, len: 0, times: [], lineStart: true }
+  return { data: [], marks: [], seq, len: 0, times: [], lineStart: true }
 }
 function pendConsole(p: PendingConsole, data: string, t: number): void {
   // one mark per line start (not per byte: the seed writes one byte per call, Q-paced)
@@ -130,10 +132,12 @@ export class LabService implements LabApi {
       const p = newPending(s.consoles[side].trimmed)
       const text = s.consoleText(side)
       if (text) pendConsole(p, text, s.clock.now)
+      p.marks = s.marksIn(side, p.seq, p.seq + p.len)
       this.pending[side] = p
     }
     this.unsub = [
       s.onConsole((side, data) => pendConsole(this.pending[side], data, s.clock.now)), // clock: the wall one too
+      s.onMark((side, m) => this.pending[side].marks.push({ ...m }))
     ]
     this.tracePushed = 0
     this.finished = false
@@ -210,13 +214,17 @@ export class LabService implements LabApi {
   flush(): void {
     for (const side of ['device', 'driver'] as const) {
       const p = this.pending[side]
-      if (!p.data.length) continue
+      if (!p.data.length && !p.marks.length) continue
       const data = p.data.join('')
       const times = p.times
+      const marks = p.marks
       p.data = []
       p.times = []
+      p.marks = []
       p.len = 0
-      this.emit(times.length > 0 ? { type: 'console', side, data, seq: p.seq, t: times[0][1], times } : { type: 'console', side, data, seq: p.seq })
+      const e: Extract<LabEvent, { type: 'console' }> = times.length > 0 ? { type: 'console', side, data, seq: p.seq, t: times[0][1], times } : { type: 'console', side, data, seq: p.seq }
+      if (marks.length > 0) e.marks = marks
+      this.emit(e)
       p.seq += data.length
     }
     const tr = this.s.trace
@@ -361,14 +369,18 @@ export class LabService implements LabApi {
     return Array.from(this.s.shm.read(off, n))
   }
 
-  async consoleSince(side: Side, seq: number): Promise<{ data: string; seq: number }> {
+  async consoleSince(side: Side, seq: number): Promise<{ data: string; seq: number; marks?: ConsoleMark[] }> {
     // bytes not yet published are excluded: they arrive with the next batch. Bytes older than the
     // kept log are gone: the answer then starts later than asked, and the caller counts the gap.
     const c = this.s.consoles[side]
     const text = this.s.consoleText(side)
     const upto = this.pending[side].seq
     const from = Math.max(c.trimmed, Math.min(Math.trunc(seq), upto))
-    return { data: text.slice(from - c.trimmed, upto - c.trimmed), seq: from }
+    // marks published so far: those still pending arrive with the next batch
+    const marks = this.s.marksIn(side, from, upto).filter((m) => !this.pending[side].marks.some((p) => p.n === m.n))
+    const r: { data: string; seq: number; marks?: ConsoleMark[] } = { data: text.slice(from - c.trimmed, upto - c.trimmed), seq: from }
+    if (marks.length > 0) r.marks = marks.map((m) => ({ ...m }))
+    return r
   }
 
   /** Open a saved trace (Electron menu): replay its scenario and the user's actions in it (restarts,

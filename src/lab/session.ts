@@ -54,8 +54,25 @@ export interface GuestSlot {
   ids: number[]
 }
 
+/** a boundary in a console stream that is not a guest byte (a restart), at stream offset seq */
+export interface ConsoleMark {
+  /** stream offset the mark stands before (= bytes written on that console before it) */
+  seq: number
+  /** virtual time, ns */
+  t: number
+  /** 1-based ordinal per side and session: exactly-once delivery across batches and catch-ups */
+  n: number
+  /** "instance_1 restarted at 12.000 s, peer 3" (the peer once the new instance joined) */
+  text: string
+}
+
+/** restart marks kept per side (older ones are dropped with their bytes' catch-up) */
+export const MARKS_KEEP = 256
+
 export interface ConsoleLog {
   chunks: string[]
+  /** restart boundaries, oldest first, at most MARKS_KEEP */
+  marks: ConsoleMark[]
   /** bytes ever written on this console */
   total: number
   /** bytes dropped from the front of `chunks` (kept text = bytes [trimmed, total)) */
@@ -83,7 +100,7 @@ export class LabSession {
     device: { side: 'device', guest: null, device: null, driver: null, fw: null, starts: 0, ids: [] },
     driver: { side: 'driver', guest: null, device: null, driver: null, fw: null, starts: 0, ids: [] }
   }
-  readonly consoles: Record<Side, ConsoleLog> = { device: { chunks: [], total: 0, trimmed: 0 }, driver: { chunks: [], total: 0, trimmed: 0 } }
+  readonly consoles: Record<Side, ConsoleLog> = { device: { chunks: [], marks: [], total: 0, trimmed: 0 }, driver: { chunks: [], marks: [], total: 0, trimmed: 0 } }
   /** complete Hello lines the device printed (counted as they end, so trimming does not lose them) */
   helloLines = 0
   private deviceLine = ''
@@ -94,6 +111,8 @@ export class LabSession {
   /** memset event index -> overwritten bytes; pruned with the trace ring, capped by bytes (#11) */
   readonly memsetUndo: UndoJournal
   private consoleListeners: ((side: Side, s: string) => void)[] = []
+  private markListeners: ((side: Side, m: ConsoleMark) => void)[] = []
+  private restarts: Record<Side, number> = { device: 0, driver: 0 }
   private stateListeners: ((side: Side, st: GuestState, detail: string) => void)[] = []
   started = false
 
@@ -189,8 +208,21 @@ export class LabSession {
   /** power-cycle one side: it rejoins the server and gets the next id (adjacency breaks, docs/wire-protocol.md#start-order) */
   restart(side: Side): void {
     if (this.trace.on) this.trace.emit('guest', side, { op: 'restart' })
+    const c = this.consoles[side]
+    const t = this.clock.now
+    const m: ConsoleMark = { seq: c.total, t, n: ++this.restarts[side], text: restartText(side, t, null) }
+    c.marks.push(m)
+    if (c.marks.length > MARKS_KEEP) c.marks.splice(0, c.marks.length - MARKS_KEEP)
     this.stopGuest(side)
-    this.startGuest(side)
+    this.startGuest(side) // the emulated fabric assigns the new peer id now (hooks.joined)
+    const peer = this.slots[side].guest?.peer?.id
+    if (peer !== undefined) m.text = restartText(side, t, peer)
+    for (const l of this.markListeners) l(side, m)
+  }
+
+  /** restart marks of a side at stream offsets [from, upto] */
+  marksIn(side: Side, from: number, upto: number): ConsoleMark[] {
+    return this.consoles[side].marks.filter((m) => m.seq >= from && m.seq <= upto)
   }
 
   /** bytes typed into a console: the guest UART's receive FIFO, RX_FIFO_MAX deep. What does not
@@ -218,6 +250,11 @@ export class LabSession {
   onConsole(l: (side: Side, s: string) => void): () => void {
     this.consoleListeners.push(l)
     return () => (this.consoleListeners = this.consoleListeners.filter((x) => x !== l))
+  }
+  /** a restart boundary in a console stream (after the new instance started) */
+  onMark(l: (side: Side, m: ConsoleMark) => void): () => void {
+    this.markListeners.push(l)
+    return () => (this.markListeners = this.markListeners.filter((x) => x !== l))
   }
   onState(l: (side: Side, st: GuestState, detail: string) => void): () => void {
     this.stateListeners.push(l)
@@ -317,6 +354,11 @@ export class LabSession {
       this.memsetUndo.set(i, old, this.trace.first)
     }
   }
+}
+
+/** the console marker text of a restart: "instance_1 restarted at 12.000 s, peer 3" */
+export function restartText(side: Side, t: number, peer: number | null): string {
+  return `${INSTANCE[side]} restarted at ${(t / 1e9).toFixed(3)} s${peer === null ? '' : `, peer ${peer}`}`
 }
 
 /** What /dev/shm/ivshmem holds after a good run when QEMU's example server did not unlink it (killed

@@ -210,6 +210,18 @@ export interface LabSnapshot {
 
 // (trace events: TraceKind / TraceEvent, from src/sim/types)
 
+/** a boundary in a console stream that is not a guest byte: a restart or power cycle */
+export interface ConsoleMark {
+  /** stream offset it stands before */
+  seq: number
+  /** virtual time, ns */
+  t: number
+  /** 1-based ordinal per side in this run (dedup across pushes and consoleSince) */
+  n: number
+  /** e.g. 'instance_1 restarted at 12.000 s, peer 3' */
+  text: string
+}
+
 // ---- service events (push) -------------------------------------------------------------------
 
 export type LabEvent =
@@ -217,7 +229,10 @@ export type LabEvent =
   /** console bytes as a latin1 string; seq = byte offset of data[0] in that side's stream */
   /** t: virtual time (ns) the guest emitted data[0]; times: [offset in data, ns] where each line
    *  began (both absent from older services and from consoleSince catch-up) */
-  | { type: 'console'; side: Side; data: string; seq: number; t?: number; times?: [number, number][] }
+  /** marks: restart boundaries at stream offsets within [seq, seq + data.length] (data may be ''
+   *  for a batch with a restart only); each carries its per-side ordinal n, so every restart yields
+   *  one marker whatever the speed (absent from older services) */
+  | { type: 'console'; side: Side; data: string; seq: number; t?: number; times?: [number, number][]; marks?: ConsoleMark[] }
   | { type: 'trace'; events: TraceEvent[] }
   | { type: 'reset'; config: ScenarioConfig }
 
@@ -243,8 +258,9 @@ export interface LabApi {
   snapshotAt(i: number): Promise<LabSnapshot>
   /** raw shared memory, for the hex view; len capped at 4096 */
   readShm(off: number, len: number): Promise<number[]>
-  /** console bytes since seq (for catch-up after a reconnect), latin1 */
-  consoleSince(side: Side, seq: number): Promise<{ data: string; seq: number }>
+  /** console bytes since seq (for catch-up after a reconnect), latin1, with the restart marks
+   *  in that range (marks: absent from older services) */
+  consoleSince(side: Side, seq: number): Promise<{ data: string; seq: number; marks?: ConsoleMark[] }>
   subscribe(listener: (e: LabEvent) => void): () => void
 }
 

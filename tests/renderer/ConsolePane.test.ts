@@ -130,19 +130,20 @@ describe('ConsolePane', () => {
   it('a restart puts a marker line between the half-printed line and the new boot banner, not in the log', async () => {
     const { api, store, w } = await setup()
     api.push({ type: 'console', side: 'device', data: 'old line\nhalf pri', seq: 0, t: 11e9, times: [[0, 11e9], [9, 11.9e9]] })
-    // one publication: the new instance's banner (after the restart) and the trace with the restart
-    api.push({ type: 'console', side: 'device', data: '*** Booting Zephyr\n', seq: 17, t: 12.2e9, times: [[0, 12.2e9]] })
+    // one publication: the new instance's banner after the restart mark (its stream offset: 17)
+    const inst = snapshot().guests.device.instance
     api.push({
-      type: 'trace',
-      events: [
-        { i: 500, t: 12e9, k: 'guest', side: 'device', op: 'restart' },
-        { i: 501, t: 12e9, k: 'guest', side: 'device', op: 'boot', instance: 'instance_1', peer: 3 }
-      ]
+      type: 'console',
+      side: 'device',
+      data: '*** Booting Zephyr\n',
+      seq: 17,
+      t: 12.2e9,
+      times: [[0, 12.2e9]],
+      marks: [{ seq: 17, t: 12e9, n: 1, text: `${inst} restarted at 12.000 s, peer 3` }]
     })
     store.flush()
     await w.vm.whenIdle()
     await flushPromises()
-    const inst = snapshot().guests.device.instance
     expect(w.vm.terminalText().split('\n')).toEqual(['old line', 'half pri', `── ${inst} restarted at 12.000 s, peer 3 ──`, '*** Booting Zephyr'])
     expect(store.consoleText('device')).toBe('old line\nhalf pri*** Booting Zephyr\n')
     expect(w.get('[data-testid="console-device-rx"]').text()).toBe('36')

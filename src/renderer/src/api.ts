@@ -5,7 +5,7 @@
 //   request  {"id": number, "method": LabMethod, "params": unknown[]}   (positional arguments)
 //   response {"id", "result"} | {"id", "error": {"message": string}}
 //   push     {"event": LabEvent}
-import type { LabApi, LabEvent, LabMethod, LabSnapshot, Side } from '../../shared/contract'
+import type { ConsoleMark, LabApi, LabEvent, LabMethod, LabSnapshot, Side } from '../../shared/contract'
 
 export type ConnectionState = 'connecting' | 'open' | 'reconnecting' | 'closed'
 
@@ -188,8 +188,8 @@ export function createWsApi(url: string, opts: WsOptions = {}): LabApiWithStatus
       emit({ type: 'snapshot', snap })
       for (const side of ['device', 'driver'] as const) {
         const from = lastSeq[side]
-        const r = await call<{ data: string; seq: number }>('consoleSince', [side, from])
-        if (r.data.length > 0) emit({ type: 'console', side, data: r.data, seq: consoleStart(r, from) })
+        const r = await call<{ data: string; seq: number; marks?: ConsoleMark[] }>('consoleSince', [side, from])
+        if (r.data.length > 0 || r.marks?.length) emit({ type: 'console', side, data: r.data, seq: consoleStart(r, from), marks: r.marks })
       }
     } catch (err) {
       console.warn('lab catch-up after reconnect failed', err)

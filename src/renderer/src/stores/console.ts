@@ -3,7 +3,7 @@
 // once per animation frame.
 import { defineStore } from 'pinia'
 import { reactive } from 'vue'
-import type { LabApi, Side } from '../../../shared/contract'
+import type { ConsoleMark, LabApi, Side } from '../../../shared/contract'
 import { consoleStart } from '../api'
 
 export const SIDES: readonly Side[] = ['device', 'driver']
@@ -33,14 +33,16 @@ interface ConsoleState {
   /** next expected stream offset */
   expected: number
   /** chunks that arrived ahead of a gap, waiting for consoleSince */
-  held: { data: string; seq: number; t: number; times?: Times }[]
+  held: { data: string; seq: number; t: number; times?: Times; marks?: readonly ConsoleMark[] }[]
+  /** ordinal of the last restart mark shown (ConsoleMark.n) */
+  marked: number
   fetching: boolean
   pending: ConsoleChunk[]
   sink: ConsoleSink | null
 }
 
 function newState(): ConsoleState {
-  return { chunks: [], bytes: 0, trimmed: 0, expected: 0, held: [], fetching: false, pending: [], sink: null }
+  return { chunks: [], bytes: 0, trimmed: 0, expected: 0, held: [], marked: 0, fetching: false, pending: [], sink: null }
 }
 
 /** [offset in data, virtual ns] where each line began (LabEvent 'console') */
@@ -51,6 +53,22 @@ export interface ConsoleSource {
   consoleSince: LabApi['consoleSince']
   now(): number
   onError(what: string, e: unknown): void
+}
+
+/** the marks not shown yet (n above `shown`), well-formed, in order; a hostile mark is skipped */
+export function newMarks(shown: number, marks: readonly ConsoleMark[] | undefined): ConsoleMark[] {
+  if (!Array.isArray(marks)) return []
+  const ok = marks.filter(
+    (m) =>
+      m !== null &&
+      typeof m === 'object' &&
+      Number.isInteger(m.n) &&
+      m.n > shown &&
+      Number.isInteger(m.seq) &&
+      Number.isFinite(m.t) &&
+      typeof m.text === 'string'
+  )
+  return ok.sort((a, b) => a.n - b.n).map((m) => ({ seq: m.seq, t: m.t, n: m.n, text: m.text.slice(0, 200) }))
 }
 
 export const useConsoleStore = defineStore('console', () => {
@@ -72,26 +90,44 @@ export const useConsoleStore = defineStore('console', () => {
     if (s) for (const side of SIDES) fetchSince(side)
   }
 
-  /** take bytes at stream offset seq; duplicates are trimmed, gaps are filled via consoleSince */
-  function ingest(side: Side, data: string, seq: number, t?: number, fromCatchUp = false, times?: Times): void {
+  /** take bytes at stream offset seq; duplicates are trimmed, gaps are filled via consoleSince.
+   *  marks (restarts) become marker lines at their stream offsets, each once (by its ordinal n) */
+  function ingest(side: Side, data: string, seq: number, t?: number, fromCatchUp = false, times?: Times, marks?: readonly ConsoleMark[]): void {
     const c = consoles[side]
     const end = seq + data.length
-    if (end <= c.expected || data.length === 0) return
+    const ms = newMarks(c.marked, marks)
+    if ((end <= c.expected || data.length === 0) && ms.length === 0) return
     const at = t ?? source?.now() ?? 0
     if (seq > c.expected) {
       if (fromCatchUp) {
         // the service no longer has the missing bytes; count them, never hide it
         lost[side] += seq - c.expected
       } else {
-        c.held.push({ data, seq, t: at, times })
+        c.held.push({ data, seq, t: at, times, marks: ms })
         fetchSince(side)
         return
       }
     }
-    const skip = seq < c.expected ? c.expected - seq : 0
-    c.expected = end
+    const skip = Math.min(data.length, seq < c.expected ? c.expected - seq : 0)
+    c.expected = Math.max(c.expected, end)
+    let mi = 0
+    const putMarks = (upto: number): void => {
+      for (; mi < ms.length && ms[mi].seq <= upto; mi++) marker(side, ms[mi])
+    }
+    // bytes at stream offset abs, split where a mark stands
+    const put = (abs: number, s: string, tt: number): void => {
+      let k = 0
+      while (mi < ms.length && ms[mi].seq < abs + s.length) {
+        const cut = Math.max(k, ms[mi].seq - abs)
+        if (cut > k) accept(side, s.slice(k, cut), tt)
+        k = cut
+        putMarks(abs + k)
+      }
+      if (k < s.length) accept(side, s.slice(k), tt)
+    }
     if (!times || times.length === 0) {
-      accept(side, skip > 0 ? data.slice(skip) : data, at)
+      if (skip < data.length) put(seq + skip, data.slice(skip), at)
+      putMarks(Number.POSITIVE_INFINITY)
       return
     }
     // one chunk per line start, each with the time the guest emitted it
@@ -105,11 +141,22 @@ export const useConsoleStore = defineStore('console', () => {
         continue
       }
       if (off >= data.length) break
-      accept(side, data.slice(from, off), tFrom)
+      put(seq + from, data.slice(from, off), tFrom)
       from = off
       tFrom = tt
     }
-    accept(side, data.slice(from), tFrom)
+    if (from < data.length) put(seq + from, data.slice(from), tFrom)
+    putMarks(Number.POSITIVE_INFINITY)
+  }
+
+  /** a marker line: its own chunk, no bytes (the log's text stays the guest's bytes) */
+  function marker(side: Side, m: ConsoleMark): void {
+    const c = consoles[side]
+    c.marked = m.n
+    const chunk: ConsoleChunk = { data: '', t: m.t, marker: m.text }
+    c.chunks.push(chunk)
+    c.pending.push(chunk)
+    scheduleFlush()
   }
 
   function accept(side: Side, data: string, t: number): void {
@@ -133,10 +180,10 @@ export const useConsoleStore = defineStore('console', () => {
       (r) => {
         if (my !== epoch) return
         c.fetching = false
-        ingest(side, r.data, consoleStart(r, from), undefined, true)
+        ingest(side, r.data, consoleStart(r, from), undefined, true, undefined, r.marks)
         const held = c.held.sort((a, b) => a.seq - b.seq)
         c.held = []
-        for (const h of held) ingest(side, h.data, h.seq, h.t, true, h.times)
+        for (const h of held) ingest(side, h.data, h.seq, h.t, true, h.times, h.marks)
       },
       (e: unknown) => {
         c.fetching = false
@@ -169,18 +216,6 @@ export const useConsoleStore = defineStore('console', () => {
       c.pending = []
       c.sink.write(batch)
     }
-  }
-
-  /** a marker line (e.g. a restart) at virtual time t: before the first not yet shown chunk
-   *  emitted after t, so a new boot banner never glues onto the half-printed line */
-  function mark(side: Side, t: number, text: string): void {
-    const c = consoles[side]
-    const chunk: ConsoleChunk = { data: '', t, marker: text }
-    let k = c.pending.findIndex((ch) => ch.t > t)
-    if (k < 0) k = c.pending.length
-    c.pending.splice(k, 0, chunk)
-    c.chunks.splice(c.chunks.length - (c.pending.length - 1 - k), 0, chunk)
-    scheduleFlush()
   }
 
   /** a new run: empty logs, counters and attached terminals */
@@ -228,5 +263,5 @@ export const useConsoleStore = defineStore('console', () => {
     c.pending = []
   }
 
-  return { received, written, lost, bind, ingest, mark, flush, reset, attach, text, chunks, trimmed, clear }
+  return { received, written, lost, bind, ingest, flush, reset, attach, text, chunks, trimmed, clear }
 })

@@ -68,28 +68,14 @@ export const useLabStore = defineStore('lab', () => {
         snaps.pushed(e.snap)
         break
       case 'console':
-        cons.ingest(e.side, e.data, e.seq, typeof e.t === 'number' ? e.t : undefined, false, Array.isArray(e.times) ? e.times : undefined)
+        cons.ingest(e.side, e.data, e.seq, typeof e.t === 'number' ? e.t : undefined, false, Array.isArray(e.times) ? e.times : undefined, e.marks)
         break
       case 'trace':
         trace.append(e.events)
-        markRestarts(e.events)
         break
       case 'reset':
         onReset()
         break
-    }
-  }
-
-  /** "── instance_1 restarted at 12.000 s, peer 3 ──" in that side's console (its boot event names the peer) */
-  function markRestarts(events: TraceEvent[]): void {
-    for (let k = 0; k < events.length; k++) {
-      const e = events[k]
-      if (e.k !== 'guest' || e.op !== 'restart' || (e.side !== 'device' && e.side !== 'driver')) continue
-      const side = e.side
-      const boot = events.slice(k + 1).find((b) => b.k === 'guest' && b.op === 'boot' && b.side === side)
-      const inst = snaps.snapshot?.guests[side].instance ?? side
-      const peer = typeof boot?.peer === 'number' ? `, peer ${boot.peer}` : ''
-      cons.mark(side, e.t, `${inst} restarted at ${(e.t / 1e9).toFixed(3)} s${peer}`)
     }
   }
 
