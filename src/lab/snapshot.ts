@@ -133,7 +133,8 @@ export function buildSnapshot(s: LabSession, input: SnapshotInput, seq: number, 
       detail: g ? g.detail : 'not started',
       consoleBytes: s.consoles[side].total,
       consoleKind: profile.consoles?.[side].kind,
-      consoleNote: profile.consoles?.[side].note
+      consoleNote: profile.consoles?.[side].note,
+      consoleInput: { reads: profile.consoleInput[side].reads, why: profile.consoleInput[side].why }
     }
   }
   const peers: PeerView[] = s.fabric.peerList().map((p) => ({

@@ -84,6 +84,14 @@ export interface ExplainInput {
   shm?: { readonly size: number; r16(off: number): number }
 }
 
+/** whether a side's firmware ever reads what is typed into its console (the guest UART's receive
+ *  side), with the reason: the pane says so when it does not */
+export interface ConsoleInput {
+  reads: boolean
+  /** one human line citing the docs section or quirk, e.g. '… (Q23, docs/wire-protocol.md#rx)' */
+  why: string
+}
+
 export interface Profile {
   name: ProfileName
   device(p: GuestPlatform): DeviceFirmware
@@ -92,6 +100,8 @@ export interface Profile {
   regions(shmSize: number, driver?: DriverFirmware | null): ShmRegionInfo[]
   /** what each side's console pane shows (the guest's UART, or the lab's diagnostic log) */
   consoles?: Record<Side, ConsoleKind>
+  /** per side: does the firmware read its console input */
+  consoleInput: Record<Side, ConsoleInput>
   /** trace name of a shm offset outside registers and rings (heaps ...), or null */
   nameOf(off: number): string | null
   /** the profile's quirks concerning a register cell */

@@ -41,6 +41,9 @@ export interface GuestView {
    *  log (instance_2 has no console), with one line for the pane's label */
   consoleKind?: 'guest' | 'lab'
   consoleNote?: string
+  /** does this side's firmware read what is typed into its console, and why (from the profile;
+   *  absent from older services) */
+  consoleInput?: { reads: boolean; why: string }
 }
 
 export interface PeerView {

@@ -153,8 +153,27 @@ describe('ConsolePane', () => {
   it('says the seed firmware never reads its UART; capture keys and echo are off until asked for', async () => {
     const { w } = await setup()
     expect(w.get('[data-testid="console-device-deaf"]').text()).toContain('never reads its UART')
+    expect(w.get('[data-testid="console-device-deaf"]').text()).toContain('Q23')
     expect((w.get('[data-testid="console-device-capture"]').element as HTMLInputElement).checked).toBe(false)
     expect((w.get('[data-testid="console-device-echo"]').element as HTMLInputElement).checked).toBe(false)
+    w.unmount()
+  })
+
+  it('no notice where the profile says the firmware reads its console (the spec device)', async () => {
+    const { store, w } = await setup()
+    const snap = snapshot()
+    snap.seq += 1
+    snap.config = { ...snap.config, profile: 'spec' }
+    snap.guests.device.consoleInput = { reads: true, why: 'receiveq' }
+    store.applySnapshot(snap)
+    await flushPromises()
+    expect(w.find('[data-testid="console-device-deaf"]').exists()).toBe(false)
+    const next = structuredClone(snap)
+    next.seq += 1
+    next.guests.device.consoleInput = { reads: false, why: 'the test firmware never reads it (docs/x.md)' }
+    store.applySnapshot(next)
+    await flushPromises()
+    expect(w.get('[data-testid="console-device-deaf"]').text()).toBe('the test firmware never reads it (docs/x.md)')
     w.unmount()
   })
 })

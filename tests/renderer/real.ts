@@ -1,11 +1,19 @@
 // Snapshots built by the real lab (tests/fixtures/real-snapshots.ts, Vitest globalSetup), handed
 // over with inject(): fresh copies, so a test may change its own.
 import { inject } from 'vitest'
-import type { LabSnapshot } from '../../src/shared/contract'
+import type { ConsoleMark, LabEvent, LabSnapshot, Side } from '../../src/shared/contract'
+
+/** tests/fixtures/real-snapshots.ts RealConsoleRun (the renderer's type-check never sees the lab) */
+export interface RealConsoleRun {
+  restarts: { side: Side; at: number }[]
+  pushes: Extract<LabEvent, { type: 'console' }>[]
+  logs: Record<Side, { text: string; trimmed: number; marks: ConsoleMark[] }>
+}
 
 declare module 'vitest' {
   export interface ProvidedContext {
     realSnapshots: { midRun: LabSnapshot; early: LabSnapshot; corruptTx: LabSnapshot; badChain: LabSnapshot }
+    restartRun: RealConsoleRun
   }
 }
 
@@ -23,3 +31,10 @@ export const early = (): LabSnapshot => get('early')
 export const corruptTx = (): LabSnapshot => get('corruptTx')
 /** midRun's moment with the available TX descriptor's chain pointing at desc 9 of 4 (NEXT set) */
 export const badChain = (): LabSnapshot => get('badChain')
+
+/** the seed run with 6 device and 1 driver restarts at max-speed publication (tests/fixtures) */
+export function restartRun(): RealConsoleRun {
+  const r = inject('restartRun')
+  if (!r) throw new Error('restart run missing: run the renderer tests through vitest.config.mts (globalSetup)')
+  return structuredClone(r)
+}

@@ -1,33 +1,27 @@
 // Issue #10 item 2: restart markers travel in the console stream (ConsoleMark), so every restart
-// yields exactly one marker line whatever the speed: at max speed many restarts fall between two
-// pushed trace batches, which the old trace-derived markers lost.
+// yields exactly one marker line whatever the speed: at max speed several restarts fall between two
+// publications, and the old markers (derived from the newest trace batch) lost them.
 import { describe, it, expect, beforeEach } from 'vitest'
 import { createPinia, setActivePinia } from 'pinia'
-import { LabService } from '../../src/host/service'
 import { useConsoleStore, newMarks } from '../../src/renderer/src/stores/console'
-import type { LabEvent, Side } from '../../src/shared/contract'
+import type { Side } from '../../src/shared/contract'
+import { restartRun, type RealConsoleRun } from './real'
 
 const S = 1e9
 
-/** run a service at max speed to the scenario's end, its pushes fed to a console store */
-async function runToEnd(svc: LabService, drop?: (e: LabEvent) => boolean) {
+/** consoleSince as the service answers it, from the run's final logs */
+function since(run: RealConsoleRun) {
+  return async (side: Side, seq: number) => {
+    const l = run.logs[side]
+    const upto = l.trimmed + l.text.length
+    const from = Math.max(l.trimmed, Math.min(seq, upto))
+    return { data: l.text.slice(from - l.trimmed), seq: from, marks: l.marks.filter((m) => m.seq >= from && m.seq <= upto) }
+  }
+}
+
+function store(run: RealConsoleRun) {
   const cons = useConsoleStore()
-  cons.bind({ consoleSince: (side, seq) => svc.consoleSince(side, seq), now: () => 0, onError: (w, e) => { throw new Error(`${w}: ${String(e)}`) } })
-  svc.subscribe((e) => {
-    if (e.type === 'console' && !drop?.(e)) cons.ingest(e.side, e.data, e.seq, e.t, false, e.times, e.marks)
-  })
-  svc.start()
-  await new Promise<void>((done) => {
-    const poll = setInterval(() => {
-      if (svc.snapshot().finished) {
-        clearInterval(poll)
-        done()
-      }
-    }, 20)
-  })
-  svc.flush()
-  await new Promise((r) => setTimeout(r, 0))
-  svc.dispose()
+  cons.bind({ consoleSince: since(run), now: () => 0, onError: (w, e) => { throw new Error(`${w}: ${String(e)}`) } })
   return cons
 }
 
@@ -36,52 +30,45 @@ const markers = (cons: ReturnType<typeof useConsoleStore>, side: Side) => cons.c
 describe('restart markers in the console stream', () => {
   beforeEach(() => setActivePinia(createPinia()))
 
-  it('several --restart at max speed: exactly N markers per side, in order, at the restart offsets', async () => {
-    const at = [3, 4, 4.5, 6, 6.01, 9].map((s) => s * S)
-    const svc = new LabService(
-      {
-        speed: 'max',
-        until: 12 * S,
-        restarts: [...at.map((t) => ({ side: 'device' as const, at: t })), { side: 'driver', at: 7 * S }]
-      },
-      { traceBatch: 5 }
-    )
-    const cons = await runToEnd(svc)
-    const dev = markers(cons, 'device')
-    expect(dev).toHaveLength(at.length)
-    // each names its time and the peer id the new instance got (the server hands out ids in order)
-    const times = dev.map((m) => Number(/restarted at ([\d.]+) s/.exec(m!)![1]))
-    expect(times).toEqual(at.map((t) => +(t / S).toFixed(3)))
-    for (const m of dev) expect(m).toMatch(/^instance_1 restarted at [\d.]+ s, peer \d+$/)
-    expect(markers(cons, 'driver')).toEqual(['instance_2 restarted at 7.000 s, peer ' + /peer (\d+)/.exec(markers(cons, 'driver')[0]!)![1]])
-    // the marker sits at the stream offset of its restart; the log's bytes are the service's, unchanged
-    const sess = svc.session
-    expect(cons.text('device')).toBe(sess.consoleText('device'))
-    let off = 0
-    const offs: number[] = []
-    for (const c of cons.chunks('device')) {
-      if (c.marker) offs.push(off)
-      off += c.data.length
+  it('several --restart at max speed: exactly N markers per side, in order, at the restart offsets', () => {
+    const run = restartRun()
+    const cons = store(run)
+    for (const e of run.pushes) cons.ingest(e.side, e.data, e.seq, e.t, false, e.times, e.marks)
+    // three restarts 10 ms apart fell within one 50 ms publication
+    expect(run.pushes.some((e) => (e.marks?.length ?? 0) >= 3)).toBe(true)
+    for (const side of ['device', 'driver'] as const) {
+      const at = run.restarts.filter((r) => r.side === side).map((r) => r.at)
+      const got = markers(cons, side)
+      expect(got).toHaveLength(at.length)
+      const inst = side === 'device' ? 'instance_1' : 'instance_2'
+      got.forEach((m, k) => expect(m).toMatch(new RegExp(`^${inst} restarted at ${(at[k]! / S).toFixed(3).replace('.', '\\.')} s, peer \\d+$`)))
+      // at the stream offset of its restart; the log's bytes are the service's, unchanged
+      let off = 0
+      const offs: number[] = []
+      for (const c of cons.chunks(side)) {
+        if (c.marker) offs.push(off)
+        off += c.data.length
+      }
+      expect(offs).toEqual(run.logs[side].marks.map((m) => m.seq))
+      expect(cons.text(side)).toBe(run.logs[side].text)
     }
-    expect(offs).toEqual(sess.consoles.device.marks.map((m) => m.seq))
+    // the peer ids the server handed out grow with each start
+    const peers = markers(cons, 'device').map((m) => Number(/peer (\d+)$/.exec(m!)![1]))
+    expect([...peers].sort((a, b) => a - b)).toEqual(peers)
   })
 
-  it('lost pushes are refilled by consoleSince with their marks; a replayed push shows none twice', async () => {
-    const at = [2, 3, 5].map((s) => s * S)
-    const svc = new LabService({ speed: 'max', until: 8 * S, restarts: at.map((t) => ({ side: 'device' as const, at: t })) })
-    const seen: LabEvent[] = []
-    const cons = await runToEnd(svc, (e) => (seen.push(e), true)) // every push lost
-    expect(markers(cons, 'device')).toEqual([])
-    // a reconnect's catch-up
-    cons.bind({ consoleSince: (side, seq) => svc.consoleSince(side, seq), now: () => 0, onError: () => {} })
-    await new Promise((r) => setTimeout(r, 0))
-    const want = svc.session.consoles.device.marks.map((m) => m.text)
-    expect(want).toHaveLength(3)
+  it('lost pushes are refilled by consoleSince with their marks; late duplicates show none twice', async () => {
+    const run = restartRun()
+    const cons = store(run)
+    // every push with a mark is lost; the next push reveals the gap and consoleSince fills it
+    for (const e of run.pushes) if (!e.marks) cons.ingest(e.side, e.data, e.seq, e.t, false, e.times, e.marks)
+    for (let k = 0; k < 5; k++) await new Promise((r) => setTimeout(r, 0))
+    const want = run.logs.device.marks.map((m) => m.text)
+    expect(want).toHaveLength(6)
     expect(markers(cons, 'device')).toEqual(want)
-    // the lost pushes arrive late after all: bytes and marks are duplicates
-    for (const e of seen) if (e.type === 'console') cons.ingest(e.side, e.data, e.seq, e.t, false, e.times, e.marks)
+    for (const e of run.pushes) cons.ingest(e.side, e.data, e.seq, e.t, false, e.times, e.marks)
     expect(markers(cons, 'device')).toEqual(want)
-    expect(cons.text('device')).toBe(svc.session.consoleText('device'))
+    expect(cons.text('device')).toBe(run.logs.device.text)
   })
 
   it('hostile marks are skipped; marks already shown are not repeated', () => {

@@ -18,5 +18,15 @@ export const SEED_PROFILE: Profile = {
   partnerOf: seedPartner,
   isDataLine: (line) => line.includes(HELLO),
   explain: seedExplain,
-  consoles: { device: DEVICE_CONSOLE, driver: DRIVER_CONSOLE }
+  consoles: { device: DEVICE_CONSOLE, driver: DRIVER_CONSOLE },
+  consoleInput: {
+    device: {
+      reads: false,
+      why: 'this seed firmware never reads its UART in practice: it asks for a byte only when the driver kicks receiveq, and the demo driver never calls poll_in, so typed bytes stay in the receive FIFO (Q23, docs/wire-protocol.md#rx)'
+    },
+    driver: {
+      reads: false,
+      why: 'this seed firmware never reads its UART: instance_2 has no console (CONFIG_CONSOLE=n) and its main() only prints, so typed bytes stay in the receive FIFO (docs/wire-protocol.md#rx)'
+    }
+  }
 }

@@ -41,5 +41,12 @@ export const SPEC_PROFILE: Profile = {
   regQuirks: () => [],
   partnerOf: () => null,
   isDataLine: (line) => line.length > 0 && !line.startsWith(BANNER),
-  explain: specExplain
+  explain: specExplain,
+  consoleInput: {
+    device: { reads: true, why: 'the device polls its UART each tick into receiveq buffers; the driver shell echoes and answers (docs/spec-profile.md §5)' },
+    driver: {
+      reads: false,
+      why: "the driver's shell reads the device console through receiveq; nothing reads the driver's own UART, so typed bytes stay in its receive FIFO (docs/spec-profile.md §5)"
+    }
+  }
 }
