@@ -1,7 +1,7 @@
 // The lab's explanation of a run: the profile writes it (profiles/<name>/explain.ts) from the
 // session's state in lower-layer terms.
 
-import type { ExplainInput } from '../profiles/types'
+import type { ExplainInput, ExplainLine } from '../profiles/types'
 import type { LabSession } from './session'
 
 export function explainInput(s: LabSession): ExplainInput {
@@ -29,6 +29,12 @@ export function explainInput(s: LabSession): ExplainInput {
   }
 }
 
-export function explain(s: LabSession): string[] {
+/** the profile's lines with their roles (verdict, cause, fix, roster, info) */
+export function explainLines(s: LabSession): ExplainLine[] {
   return s.profile.explain(explainInput(s))
+}
+
+/** the lines' texts (CLI, logs) */
+export function explain(s: LabSession): string[] {
+  return explainLines(s).map((l) => l.text)
 }

@@ -21,7 +21,7 @@ import { LabError } from './errors'
 import { MMIO_WINDOW, VRING_DESC_F } from '../virtio/mmio'
 import type { DriverRing } from '../profiles/types'
 import { INSTANCE, type LabSession } from './session'
-import { explain } from './explain'
+import { explainLines } from './explain'
 
 const SIDES: Side[] = ['device', 'driver']
 
@@ -152,6 +152,7 @@ export function buildSnapshot(s: LabSession, input: SnapshotInput, seq: number, 
   const st = s.fabric.status()
   const drv = s.slots.driver.driver?.view
   const f = s.fabric.counters
+  const why = explainLines(s)
   return {
     seq,
     t: s.clock.now,
@@ -178,7 +179,8 @@ export function buildSnapshot(s: LabSession, input: SnapshotInput, seq: number, 
       traceFirst: s.trace.first,
       timeTravelFirst: s.memsetUndo.earliest(s.trace.first)
     },
-    explain: explain(s),
+    explain: why.map((l) => l.text),
+    explainLines: why.map((l) => ({ text: l.text, role: l.role })),
     atEvent: input.atEvent
   }
 }

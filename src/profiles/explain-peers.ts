@@ -2,8 +2,14 @@
 
 import type { Peer } from '../ivshmem/fabric'
 import type { Side } from '../sim/types'
+import type { ExplainLine, ExplainRole } from './types'
 
 export const SIDE_NAME: Record<Side, string> = { device: 'device (instance_1)', driver: 'driver (instance_2)' }
+
+/** tag plain lines with one role */
+export function tagged(role: ExplainRole, lines: readonly string[]): ExplainLine[] {
+  return lines.map((text) => ({ text, role }))
+}
 
 export function doorbellLines(peers: readonly Peer[], side: Side): string[] {
   const out: string[] = []

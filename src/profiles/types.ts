@@ -92,6 +92,15 @@ export interface ConsoleInput {
   why: string
 }
 
+/** what an explanation line is for the reader (issue #10): the outcome, a root cause, what to do,
+ *  the peer roster (who is which peer, who rang whom), or background */
+export type ExplainRole = 'verdict' | 'cause' | 'fix' | 'roster' | 'info'
+
+export interface ExplainLine {
+  text: string
+  role: ExplainRole
+}
+
 export interface Profile {
   name: ProfileName
   device(p: GuestPlatform): DeviceFirmware
@@ -110,6 +119,6 @@ export interface Profile {
   partnerOf(side: Side, own: number): number | null
   /** a complete device-console line that carries the driver's payload (counted for the UI) */
   isDataLine(line: string): boolean
-  /** the lab's account of a run, one human line each */
-  explain(x: ExplainInput): string[]
+  /** the lab's account of a run, one human line each, tagged with its role */
+  explain(x: ExplainInput): ExplainLine[]
 }

@@ -76,6 +76,14 @@ export interface FabricView {
   detail: string
 }
 
+/** what an explanation line is: the outcome, a root cause, what to do, the peer roster, background */
+export type ExplainRole = 'verdict' | 'cause' | 'fix' | 'roster' | 'info'
+
+export interface ExplainLineView {
+  text: string
+  role: ExplainRole
+}
+
 export interface QuirkRef {
   /** 'Q3' */
   q: string
@@ -207,6 +215,8 @@ export interface LabSnapshot {
   counters: Counters
   /** the lab's explanation of what happened (why no Hello line reached the device, ...) */
   explain: string[]
+  /** the same lines with their roles, as the profile tagged them (absent from older services) */
+  explainLines?: ExplainLineView[]
   /** trace index this snapshot was built at (for time travel), null = live */
   atEvent: number | null
 }

@@ -34,7 +34,7 @@ describe('firmware seam', () => {
       regQuirks: (off) => (off === 0 ? [{ q: 'QX', rule: 'test rule' }] : []),
       partnerOf: () => 4242,
       isDataLine: (l) => l.startsWith('*** Booting'),
-      explain: (x) => [`peers ${x.peers.length}, data lines ${x.dataLines}`]
+      explain: (x) => [{ text: `peers ${x.peers.length}, data lines ${x.dataLines}`, role: 'info' }]
     }
     PROFILES.seed = wrapped
     const s = new LabSession(scenario(), { trace: { keep: 100_000 } })

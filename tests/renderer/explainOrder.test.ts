@@ -14,7 +14,37 @@ const driverFirst = [
   'No Hello line reached the device.'
 ]
 
-describe('orderExplanation', () => {
+// the same run as the seed profile tags it (snapshot.explainLines)
+const roled = [
+  { text: driverFirst[0], role: 'roster' },
+  { text: driverFirst[1], role: 'roster' },
+  { text: driverFirst[4], role: 'cause' },
+  { text: 'Peer ids are not adjacent (device 1, driver 0): both firmwares hard-code their partner as own ± 1, so the doorbells miss.', role: 'cause' },
+  { text: 'Start the device first, then the driver, with nobody in between (seed README; Q24, Q26).', role: 'fix' },
+  { text: 'Something in the background.', role: 'info' },
+  { text: 'No Hello line reached the device.', role: 'verdict' }
+] as const
+
+describe('orderExplanation with the profile\'s roles', () => {
+  it('on a failure: verdict, causes, fix, then roster and info; the fix line is marked whole', () => {
+    const o = orderExplanation(roled, true)
+    expect(o.map((l) => l.role)).toEqual(['verdict', 'cause', 'cause', 'fix', 'roster', 'roster', 'info'])
+    expect(o[3]).toEqual({ text: roled[4].text, role: 'fix', fix: roled[4].text })
+    expect(o.filter((l) => l.role !== 'fix').every((l) => l.fix === null)).toBe(true)
+  })
+
+  it('roles are taken as given, not guessed from the text', () => {
+    // a text the fallback would call a cause with a fix, tagged info by the profile
+    const o = orderExplanation([{ text: 'Start here. Use this.', role: 'info' }], true)
+    expect(o).toEqual([{ text: 'Start here. Use this.', role: 'info', fix: null }])
+  })
+
+  it('an unknown role (a newer service) falls back to the text', () => {
+    expect(orderExplanation([{ text: 'No Hello line reached the device.', role: 'odd' as never }], true)[0].role).toBe('verdict')
+  })
+})
+
+describe('orderExplanation (fallback: texts only)', () => {
   it('on a failure: the verdict, then the causes in the lab\'s order, then the roster; the fix is marked', () => {
     const o = orderExplanation(driverFirst, true)
     expect(o.map((l) => l.role)).toEqual(['verdict', 'cause', 'cause', 'cause', 'roster', 'roster', 'roster', 'roster'])
