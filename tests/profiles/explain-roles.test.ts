@@ -7,7 +7,7 @@ import { FIX_ORDER } from '../../src/profiles/seed/explain'
 import { S, runLab } from '../helpers'
 
 const RUN = { running: false, paused: false, finished: false }
-const roles = (l: { role: string }[], role: string) => l.filter((x) => x.role === role).map((x) => (x as { text: string }).text)
+const roles = (l: { text: string; role: string }[], role: string) => l.filter((x) => x.role === role).map((x) => x.text)
 
 describe('explanation roles', () => {
   it('seed driver-first on fresh shm: the Bad-magic and non-adjacent causes, one start-order fix, the verdict', () => {
