@@ -46,7 +46,7 @@ export const PANELS: readonly PanelDef[] = [
   { id: 'vrings', title: 'vrings', component: dockPanel(VringInspector, (s) => ({ rings: s.displayed?.rings ?? [] })), place: { slot: 'memory', size: 0.54 } },
   { id: 'shm', title: 'shared memory', component: dockPanel(ShmHex), place: { slot: 'memory', size: 0.46 } },
   { id: 'timeline', title: 'timeline', component: dockPanel(Timeline), place: { slot: 'timeline', size: 1 } },
-  { id: 'explain', title: 'explanation', component: dockPanel(ExplainPanel, (s) => ({ lines: s.snapshot?.explain ?? [], failed: failed(s) })), place: { slot: 'explain', size: 1 } }
+  { id: 'explain', title: 'explanation', component: dockPanel(ExplainPanel, (s) => ({ lines: s.snapshot?.explainLines ?? s.snapshot?.explain ?? [], failed: failed(s) })), place: { slot: 'explain', size: 1 } }
 ]
 
 /** dockview's component table: one entry per panel, keyed by the panel id */
