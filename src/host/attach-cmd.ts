@@ -48,7 +48,8 @@ export interface AttachRun {
   spec: AttachSpec
   /** wall ns; null = until SIGINT/SIGTERM */
   until: number | null
-  console(side: Side, s: string): void
+  /** t: the clock's time (wall ns on a real fabric) the bytes came */
+  console(side: Side, s: string, t: number): void
   err(s: string): void
   quiet: boolean
 }
@@ -63,7 +64,7 @@ export async function runAttached(o: AttachRun): Promise<number> {
     o.err(`virtio-lab: --attach ${o.spec.socket}: ${msg}\n`)
     return 1
   }
-  s.onConsole(o.console)
+  s.onConsole((side, d) => o.console(side, d, s.clock.now))
   const announced = new Set<number>()
   const announce = () => {
     for (const p of s.fabric.peerList())

@@ -17,12 +17,26 @@ export interface CliOption {
   metavar?: string
   help: string
   boolean?: boolean
+  /** may be given more than once (each occurrence is one value) */
+  repeatable?: boolean
 }
 
 export const RUN_OPTIONS: readonly CliOption[] = [
   { flag: 'console', metavar: 'device|driver|both', help: "device: exactly the bytes instance_1's UART emitted; driver: the lab's diagnostic log for instance_2 (the real one has no console), every line starting with [lab]; both: each line labelled (default)" },
   { flag: 'trace', metavar: 'FILE', help: 'write every event as JSON Lines (stores, doorbells, interrupts, descriptors, console bytes)' },
   { flag: 'quiet', help: "do not print the lab's explanation on stderr", boolean: true }
+]
+
+/** continuous console logs (src/host/log-args.ts), run and serve alike */
+export const LOG_OPTIONS: readonly CliOption[] = [
+  {
+    flag: 'log-file',
+    metavar: 'SIDE=FILE',
+    help: "append SIDE's console (device or driver; instance_1 or instance_2) to FILE as the guest emits it, raw bytes, restarts marked, like picocom --logfile; repeat for the other side",
+    repeatable: true
+  },
+  { flag: 'log-dir', metavar: 'DIR', help: 'append both consoles to DIR/instance_1.log and DIR/instance_2.log (DIR must exist)' },
+  { flag: 'log-timestamps', help: 'start each logged line with the virtual time it began, [   12.345678] as in the console pane', boolean: true }
 ]
 
 export const SERVE_OPTIONS: readonly CliOption[] = [
@@ -58,7 +72,7 @@ export function parseFlags(args: readonly string[], options: readonly CliOption[
       if (value === undefined || value.startsWith('--')) throw new CliError(`--${name} needs a value`)
     }
     const key = KEY_OF_FLAG.get(name)
-    const repeatable = key !== undefined && (FIELDS[key] as { repeatable?: boolean }).repeatable
+    const repeatable = o.repeatable || (key !== undefined && (FIELDS[key] as { repeatable?: boolean }).repeatable)
     if (f.has(name) && !repeatable) throw new CliError(`--${name} given more than once`)
     f.set(name, [...(f.get(name) ?? []), value])
   }
@@ -119,6 +133,10 @@ export function usage(): string {
     '  --attach SOCKET                same as --fabric attached --socket SOCKET (wall clock)\n' +
     '\nserve options:\n' +
     SERVE_OPTIONS.map(helpLine).join('') +
+    '\nconsole logs (run and serve; the file is appended to and written as bytes come; a file that\n' +
+    'cannot be opened or written at the start: one line, exit 2; a write that fails later stops\n' +
+    'that log with one line on stderr and a traced error):\n' +
+    LOG_OPTIONS.map(helpLine).join('') +
     '\nTIME: 20s, 1500ms, 250us, 2m, 1h (at most 8760h). SIZE: 64K, 4M, 1G, 0x400000 or bytes.\n' +
     'Bad input: one line on stderr, exit 2.\n'
   )
@@ -127,7 +145,7 @@ export function usage(): string {
 /** README's option table (checked against README by tests/host/readme-cli.test.ts) */
 export function readmeTable(): string {
   const cell = (s: string) => s.replace(/\|/g, '\\|')
-  const rows = [...SCENARIO_OPTIONS, ...RUN_OPTIONS.map((o) => ({ ...o, help: `run: ${o.help}` })), ...SERVE_OPTIONS.map((o) => ({ ...o, help: `serve: ${o.help}` }))]
+  const rows = [...SCENARIO_OPTIONS, ...RUN_OPTIONS.map((o) => ({ ...o, help: `run: ${o.help}` })), ...SERVE_OPTIONS.map((o) => ({ ...o, help: `serve: ${o.help}` })), ...LOG_OPTIONS.map((o) => ({ ...o, help: `run, serve: ${o.help}` }))]
   return ['| option | meaning |', '|---|---|', ...rows.map((o) => `| \`--${o.flag}${o.metavar ? ' ' + cell(o.metavar) : ''}\` | ${cell(o.help)} |`)].join('\n') + '\n'
 }
 

@@ -1,6 +1,7 @@
 // virtio-lab: the headless lab.
 //   virtio-lab run   [scenario flags] [--until 20s] [--console device|driver|both] [--trace FILE]
 //   virtio-lab serve [scenario flags] [--port N] [--host 127.0.0.1] [--token T]
+//   both: [--log-file SIDE=FILE]... [--log-dir DIR] [--log-timestamps] (console logs)
 // Bad input: one line on stderr, exit 2. A completed run exits 0, also when the demo fails as it
 // should (driver-first): that failure is the lab's result, not the tool's.
 
@@ -12,7 +13,9 @@ import { LabSession } from '../lab/session'
 import { DEFAULT_SCENARIO, FABRICS } from '../shared/scenario'
 import { explain } from '../lab/explain'
 import { compareProfiles, formatComparison } from '../lab/compare'
-import { CliError, RUN_OPTIONS, SCENARIO_OPTIONS, SERVE_OPTIONS, one, parseFlags, scenarioFrom, usage, type CliOption, type Flags } from './cli-args'
+import { CliError, LOG_OPTIONS, RUN_OPTIONS, SCENARIO_OPTIONS, SERVE_OPTIONS, one, parseFlags, scenarioFrom, usage, type CliOption, type Flags } from './cli-args'
+import { ConsoleLogFeed, type ConsoleLog, type ConsoleLogError } from './console-log'
+import { logTargets, openLogs } from './log-args'
 
 export { CliError, scenarioFrom, usage }
 
@@ -50,7 +53,46 @@ export async function run(f: Flags, io: Io): Promise<number> {
   const cfg = scenarioFrom(f, { speed: 'max', until: 20_000_000_000 }, FABRICS)
   const mode = one(f, 'console') ?? 'both'
   if (mode !== 'device' && mode !== 'driver' && mode !== 'both') throw new CliError(`--console must be device, driver or both, got '${mode}'`)
-  if (cfg.fabric !== 'emulated') return runReal(cfg, mode, f.has('quiet'), io)
+  logTargets(f) // bad log flags fail before anything is opened
+  // a log write that fails during the run: one line now, the run goes on, exit 1 at the end
+  let logFailed = false
+  let traceLogError: (e: ConsoleLogError) => void = () => {}
+  const logs = openLogs(f, {
+    label: `virtio-lab run, profile ${cfg.profile}, order ${cfg.order}`,
+    onError: (e) => {
+      logFailed = true
+      io.err(`virtio-lab: ${e.message}; that log is stopped\n`)
+      traceLogError(e)
+    }
+  })
+  const closeLogs = () => {
+    for (const l of Object.values(logs)) l.close()
+  }
+  if (cfg.fabric !== 'emulated') {
+    try {
+      const code = await runReal(cfg, mode, f.has('quiet'), io, logs)
+      return code || (logFailed ? 1 : 0)
+    } finally {
+      closeLogs()
+    }
+  }
+  try {
+    await runEmulated(f, cfg, mode, io, logs, (t) => (traceLogError = t))
+  } finally {
+    closeLogs()
+  }
+  return logFailed ? 1 : 0
+}
+
+/** the run on the emulated fabric (virtual time), console logs open */
+async function runEmulated(
+  f: Flags,
+  cfg: ScenarioConfig,
+  mode: string,
+  io: Io,
+  logs: Partial<Record<Side, ConsoleLog>>,
+  onLogError: (trace: (e: ConsoleLogError) => void) => void
+): Promise<void> {
   const tracePath = one(f, 'trace')
   let fd: number | null = null
   let buf: string[] = []
@@ -91,8 +133,13 @@ export async function run(f: Flags, io: Io): Promise<number> {
   }
   const lab = new Labeller(io.out)
   s.onConsole((side, data) => {
+    logs[side]?.write(data, s.clock.now)
     if (mode === 'both') lab.push(side, data)
     else if (side === mode) io.out(data)
+  })
+  s.onMark((side, m) => logs[side]?.marker(m.text))
+  onLogError((e) => {
+    if (s.trace.on) s.trace.emit('error', e.side, { code: 'CONSOLE_LOG', errno: e.code, message: e.message })
   })
   const until = cfg.until!
   let stop = false
@@ -117,7 +164,6 @@ export async function run(f: Flags, io: Io): Promise<number> {
     }
   }
   if (!f.has('quiet')) for (const l of explain(s)) io.err(`lab: ${l}\n`)
-  return 0
 }
 
 /** `--attach SOCKET` = `--fabric attached --socket SOCKET` (the issue's spelling) */
@@ -133,7 +179,7 @@ function attachSugar(args: string[]): string[] {
 }
 
 /** run on a real fabric (--fabric attached|hosted, --socket, --role): wall clock, src/host/attach-cmd.ts */
-async function runReal(cfg: ScenarioConfig, mode: string, quiet: boolean, io: Io): Promise<number> {
+async function runReal(cfg: ScenarioConfig, mode: string, quiet: boolean, io: Io, logs: Partial<Record<Side, ConsoleLog>>): Promise<number> {
   if (!cfg.socket) throw new CliError(`--socket: the ${cfg.fabric} fabric needs the ivshmem-server's socket path`)
   const { runAttached } = await import('./attach-cmd')
   const lab = new Labeller(io.out)
@@ -141,7 +187,11 @@ async function runReal(cfg: ScenarioConfig, mode: string, quiet: boolean, io: Io
     cfg,
     spec: { socket: cfg.socket, role: cfg.role, host: cfg.fabric === 'hosted', observe: true },
     until: cfg.until ?? null,
-    console: (side, data) => (mode === 'both' ? lab.push(side, data) : side === mode && io.out(data)),
+    console: (side, data, t) => {
+      logs[side]?.write(data, t)
+      if (mode === 'both') lab.push(side, data)
+      else if (side === mode) io.out(data)
+    },
     err: io.err,
     quiet
   })
@@ -169,11 +219,34 @@ export async function serve(f: Flags, io: Io): Promise<number> {
       throw new CliError(r.errors.map((e) => `--${e.field}: ${e.message}`).join('; '))
     }
   }
+  let logs: Partial<Record<Side, ConsoleLog>>
+  try {
+    logs = openLogs(f, {
+      label: `virtio-lab serve, profile ${cfg.profile}`,
+      onError: (e) => {
+        io.err(`virtio-lab: ${e.message}; that log is stopped\n`)
+        const tr = service.session.trace
+        if (tr.on) tr.emit('error', e.side, { code: 'CONSOLE_LOG', errno: e.code, message: e.message })
+      }
+    })
+  } catch (e) {
+    service.dispose()
+    throw e
+  }
+  const untap = Object.values(logs).map((l) => {
+    const feed = new ConsoleLogFeed(l)
+    return service.tapConsole((e) => feed.push(e))
+  })
+  const closeLogs = () => {
+    for (const u of untap) u()
+    for (const l of Object.values(logs)) l.close()
+  }
   let h: Awaited<ReturnType<typeof startHost>>
   try {
     h = await startHost({ service, port: Number(portS), host, token, rendererDir: join(__dirname, '..', 'renderer') })
   } catch (e) {
     // the address or port given cannot be used: bad input, one line, exit 2
+    closeLogs()
     service.dispose()
     throw new CliError((e as Error).message)
   }
@@ -184,6 +257,8 @@ export async function serve(f: Flags, io: Io): Promise<number> {
     process.once('SIGINT', done)
     process.once('SIGTERM', done)
   })
+  service.flush() // the last bytes reach the logs
+  closeLogs()
   service.dispose()
   await h.close()
   return 0
@@ -204,8 +279,8 @@ function isHost(h: string): boolean {
 
 /** subcommands: each parses its own options (scenario options first) */
 const COMMANDS: Record<string, { options: readonly CliOption[]; exec: (f: Flags, io: Io) => Promise<number> }> = {
-  run: { options: [...SCENARIO_OPTIONS, ...RUN_OPTIONS], exec: run },
-  serve: { options: [...SCENARIO_OPTIONS, ...SERVE_OPTIONS], exec: serve },
+  run: { options: [...SCENARIO_OPTIONS, ...RUN_OPTIONS, ...LOG_OPTIONS], exec: run },
+  serve: { options: [...SCENARIO_OPTIONS, ...SERVE_OPTIONS, ...LOG_OPTIONS], exec: serve },
   compare: { options: SCENARIO_OPTIONS, exec: compare }
 }
 

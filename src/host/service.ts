@@ -76,6 +76,8 @@ export class LabService implements LabApi {
   private cfg: ScenarioConfig
   private s: LabSession
   private readonly listeners = new Set<(e: LabEvent) => void>()
+  /** console and reset events only (console logs): no snapshots or trace batches are built for them */
+  private readonly consoleTaps = new Set<(e: LabEvent) => void>()
   private readonly opt: Required<ServiceOptions>
   private timer: ReturnType<typeof setTimeout> | null = null
   private running = false
@@ -166,6 +168,7 @@ export class LabService implements LabApi {
     this.timer = null
     for (const u of this.unsub) u()
     this.listeners.clear()
+    this.consoleTaps.clear()
   }
 
   private rebase(): void {
@@ -241,7 +244,8 @@ export class LabService implements LabApi {
   }
 
   private emit(e: LabEvent): void {
-    for (const l of this.listeners) {
+    const taps = e.type === 'console' || e.type === 'reset' ? [...this.consoleTaps] : []
+    for (const l of [...this.listeners, ...taps]) {
       try {
         l(e)
       } catch {
@@ -421,6 +425,15 @@ export class LabService implements LabApi {
   /** true while a loadTrace replay runs */
   get replaying(): boolean {
     return this.replay !== null
+  }
+
+  /** console bytes (with their times and restart marks) and resets as they are published, for a
+   *  console log (src/host/console-log.ts); unlike subscribe, it costs no snapshots */
+  tapConsole(listener: (e: LabEvent) => void): () => void {
+    this.consoleTaps.add(listener)
+    return () => {
+      this.consoleTaps.delete(listener)
+    }
   }
 
   subscribe(listener: (e: LabEvent) => void): () => void {
