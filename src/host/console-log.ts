@@ -143,6 +143,11 @@ export class ConsoleLogFeed {
 
   constructor(readonly log: ConsoleLog) {}
 
+  /** a log started mid-run: stream bytes before seq are not wanted (nor a gap note for them) */
+  skipTo(seq: number): void {
+    this.expected = Math.max(this.expected, seq)
+  }
+
   push(e: LabEvent): void {
     if (e.type === 'reset') {
       this.expected = 0

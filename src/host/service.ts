@@ -427,6 +427,11 @@ export class LabService implements LabApi {
     return this.replay !== null
   }
 
+  /** stream offset of the next console byte to be published on a side */
+  consolePublished(side: Side): number {
+    return this.pending[side].seq
+  }
+
   /** console bytes (with their times and restart marks) and resets as they are published, for a
    *  console log (src/host/console-log.ts); unlike subscribe, it costs no snapshots */
   tapConsole(listener: (e: LabEvent) => void): () => void {

@@ -24,6 +24,7 @@ import { readStaticFile } from '../host/web/static'
 import { LAB_EVENT_CHANNEL, LAB_METHODS, type LabApi, type LabEvent, type ScenarioConfig, type TraceEvent } from '../shared/contract'
 import { DEFAULT_SCENARIO } from '../shared/scenario'
 import { exportConsoleLogs, readTraceJsonl, writeTraceJsonl } from './exports'
+import { consoleLogMenu, type ConsoleLogMenu } from './console-log-menu'
 import { APP_HOST, APP_INDEX_URL, APP_ORIGIN, APP_SCHEME, isAllowedExternalUrl, isTrustedOrigin } from './security'
 import { fitWindowToDisplays, loadSettings, saveSettings, settingsPath, type Settings } from './settings'
 
@@ -50,6 +51,7 @@ const rendererDir = join(__dirname, '../renderer')
 
 let mainWindow: BrowserWindow | null = null
 let service: LabService | null = null
+let logMenu: ConsoleLogMenu | null = null
 let settingsFile = ''
 let settings: Settings
 let saveTimer: ReturnType<typeof setTimeout> | null = null
@@ -277,6 +279,7 @@ function buildMenu(): Menu {
         { label: 'Open trace…', accelerator: 'CmdOrCtrl+O', click: () => void openTrace() },
         { label: 'Save trace…', accelerator: 'CmdOrCtrl+S', click: () => void saveTrace() },
         { label: 'Export console logs…', accelerator: 'CmdOrCtrl+E', click: () => void exportLogs() },
+        ...(logMenu?.items() ?? []),
         { type: 'separator' },
         { role: 'quit', label: 'Quit' }
       ]
@@ -422,6 +425,7 @@ if (!app.requestSingleInstanceLock()) {
     }
     registerIpc(service)
     const unsubscribe = forwardEvents(service)
+    logMenu = consoleLogMenu(service, () => mainWindow, () => Menu.setApplicationMenu(buildMenu()))
     Menu.setApplicationMenu(buildMenu())
     mainWindow = createWindow()
     service.start()

@@ -106,4 +106,17 @@ export class FakeLab implements LabApi {
       this.listeners.delete(listener)
     }
   }
+
+  // what a console log needs of LabService (src/host/console-log-control.ts)
+  flush(): void {}
+  consolePublished(side: Side): number {
+    return this.console[side].length
+  }
+  tapConsole(listener: (e: LabEvent) => void): () => void {
+    const l = (e: LabEvent): void => {
+      if (e.type === 'console' || e.type === 'reset') listener(e)
+    }
+    return this.subscribe(l)
+  }
+  readonly session = { trace: { on: false, emit: () => {} } }
 }

@@ -1,7 +1,7 @@
 // The Electron shell (src/main/index.ts) against a mocked 'electron' module: the real Electron is
 // never loaded (no binary here). Checks the security posture and the IPC wiring.
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest'
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { isAbsolute, join } from 'node:path'
 import { LAB_EVENT_CHANNEL, LAB_METHODS, type LabEvent } from '../../src/shared/contract'
@@ -355,10 +355,29 @@ describe('Electron shell (mocked electron)', () => {
     expect(labels).toContain('File')
     expect(labels).toContain('Help')
     const file = state.menuTemplate.find((m: { label?: string }) => m.label === 'File').submenu.map((i: { label?: string }) => i.label)
-    expect(file).toEqual(['Open trace…', 'Save trace…', 'Export console logs…', undefined, 'Quit'])
+    expect(file).toEqual(['Open trace…', 'Save trace…', 'Export console logs…', 'Log consoles to file…', undefined, 'Quit'])
     const help = state.menuTemplate.find((m: { label?: string }) => m.label === 'Help').submenu.map((i: { label?: string }) => i.label)
     expect(help).toEqual(['About Virtio Serial Lab'])
   })
+  it('Log consoles to file…: a save dialog per side, the file shown as a checked item, a click stops it', async () => {
+    const { dialog } = await import('electron')
+    const dir = mkdtempSync(join(tmpdir(), 'vsl-log-'))
+    const fileMenu = () => state.menuTemplate.find((m: { label?: string }) => m.label === 'File').submenu as { label?: string; checked?: boolean; click?: () => void }[]
+    vi.mocked(dialog.showSaveDialog)
+      .mockResolvedValueOnce({ canceled: false, filePath: join(dir, 'dev.log') })
+      .mockResolvedValueOnce({ canceled: true, filePath: '' }) // instance_2: left as it is
+    fileMenu().find((i) => i.label === 'Log consoles to file…')!.click!()
+    await vi.waitFor(() => expect(fileMenu().some((i) => i.label?.startsWith('Logging instance_1'))).toBe(true))
+    const item = fileMenu().find((i) => i.label?.startsWith('Logging instance_1'))!
+    expect(item.label).toBe(`Logging instance_1 → ${join(dir, 'dev.log')}`)
+    expect(item.checked).toBe(true)
+    expect(fileMenu().some((i) => i.label?.includes('instance_2'))).toBe(false)
+    expect(readFileSync(join(dir, 'dev.log'), 'utf8')).toMatch(/^── instance_1 log opened .*, virtio-lab app, profile seed ──\n/)
+    item.click!()
+    expect(fileMenu().some((i) => i.label?.startsWith('Logging'))).toBe(false)
+    rmSync(dir, { recursive: true, force: true })
+  })
+
   it('Save trace… still opens the dialog when the documents folder is unknown', async () => {
     const { dialog } = await import('electron')
     state.documentsThrows = true
