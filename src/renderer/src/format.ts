@@ -1,5 +1,5 @@
 // Pure formatting / parsing helpers for the renderer. No DOM, no Vue: unit-testable in node.
-import type { ConfigError, Speed, TraceEvent } from '../../shared/contract'
+import type { ConfigError, Speed } from '../../shared/contract'
 import { SCENARIO_KEYS } from '../../shared/scenario'
 
 /** 0x%08x */
@@ -65,42 +65,9 @@ export function errorsFromThrown(e: unknown): FormErrors {
 
 export type FormErrors = Partial<Record<ConfigError['field'] | 'form', string>>
 
-// ---- trace -------------------------------------------------------------------------------------
+// ---- trace: summaries and export formats, shared with the service's streamed export -------------
 
-const HEX_KEYS = new Set(['off', 'addr', 'offset'])
-/** keys shown by the lane itself (kind badge, vector, marks) */
-const SKIP_KEYS = new Set(['i', 't', 'k', 'side', 'vector', 'merged', 'dropped'])
-
-/** one-line summary of a trace event's payload (everything except i, t, k, side) */
-export function summarize(e: TraceEvent): string {
-  if (e.k === 'store' && typeof e.name === 'string' && typeof e.new === 'string') {
-    return `${e.name} ← ${e.new}` + (typeof e.old === 'string' ? ` (was ${e.old})` : '') + (typeof e.off === 'number' ? ` @${hex(e.off)}` : '')
-  }
-  const parts: string[] = []
-  for (const [key, v] of Object.entries(e)) {
-    if (SKIP_KEYS.has(key)) continue
-    if (key === 'outcome' && (v === 'sent' || v === 'delivered')) continue
-    if (v === undefined || v === null || v === false) continue
-    if (v === true) parts.push(key)
-    else if (typeof v === 'number') parts.push(`${key}=${HEX_KEYS.has(key) ? hex(v) : v}`)
-    else if (typeof v === 'string') parts.push(key === 'data' ? `"${escapeBytes(v)}"` : `${key}=${v}`)
-    else parts.push(`${key}=${JSON.stringify(v)}`)
-  }
-  return parts.join(' ')
-}
-
-/** show control bytes of a latin1 string as \n, \r, \xNN */
-export function escapeBytes(s: string, max = 64): string {
-  let out = ''
-  for (let i = 0; i < s.length && i < max; i++) {
-    const c = s.charCodeAt(i)
-    if (c === 10) out += '\\n'
-    else if (c === 13) out += '\\r'
-    else if (c < 0x20 || c >= 0x7f) out += '\\x' + hex2(c)
-    else out += s[i]
-  }
-  return s.length > max ? out + '…' : out
-}
+export { escapeBytes, summarize, TRACE_CSV_HEADER, csvField, traceToCsv, traceToJsonl } from '../../shared/traceFormat'
 
 /** latin1: every UTF-16 code unit above 0xff becomes '?' */
 export function toLatin1(s: string): string {
@@ -109,26 +76,3 @@ export function toLatin1(s: string): string {
   return out
 }
 
-// ---- trace export ----------------------------------------------------------------------------------
-
-export const TRACE_CSV_HEADER = 'i,t_ns,kind,side,summary'
-
-/** one CSV field (RFC 4180): quoted when it holds a comma, a quote or a line break */
-export function csvField(v: string | number): string {
-  const s = String(v)
-  return /[",\r\n]/.test(s) ? '"' + s.replace(/"/g, '""') + '"' : s
-}
-
-/** trace events as CSV (RFC 4180, CRLF line ends): i, t_ns, kind, side, summary */
-export function traceToCsv(events: readonly TraceEvent[]): string {
-  const rows = [TRACE_CSV_HEADER]
-  for (const e of events) rows.push([e.i, e.t, e.k, e.side ?? '', summarize(e)].map(csvField).join(','))
-  return rows.join('\r\n') + '\r\n'
-}
-
-/** trace events as JSON Lines (one event object per line, as the service sent it) */
-export function traceToJsonl(events: readonly TraceEvent[]): string {
-  let out = ''
-  for (const e of events) out += JSON.stringify(e) + '\n'
-  return out
-}
