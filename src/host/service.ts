@@ -12,7 +12,9 @@ import type {
   LabSnapshot,
   ScenarioConfig,
   Side,
-  TraceEvent
+  TraceEvent,
+  TraceExportChunk,
+  TraceExportFormat
 } from '../shared/contract'
 import { DEFAULT_SCENARIO, FABRICS } from '../shared/scenario'
 import { LabSession, RX_FIFO_MAX } from '../lab/session'
@@ -20,6 +22,7 @@ import { resolveScenario } from '../lab/config'
 import { replayTrace, type ReplayProgress } from './replay'
 import { buildSnapshot, historicalInput, liveInput } from '../lab/snapshot'
 import { WallClockError, closeRealSession, openRealSession } from './service-real'
+import { TraceExports } from './trace-export'
 
 export interface ServiceOptions {
   /** trace events kept for the timeline and time travel */
@@ -420,6 +423,20 @@ export class LabService implements LabApi {
       if (this.replay === ac) this.replay = null
       opts.signal?.removeEventListener('abort', onAbort)
     }
+  }
+
+  private readonly exports = new TraceExports()
+
+  async exportBegin(filter: string, format: TraceExportFormat): Promise<{ id: number; total: number; first: number }> {
+    return this.exports.begin(this.s.trace, filter, format)
+  }
+
+  async exportNext(id: number): Promise<TraceExportChunk> {
+    return this.exports.next(id)
+  }
+
+  async exportCancel(id: number): Promise<void> {
+    this.exports.cancel(id)
   }
 
   /** true while a loadTrace replay runs */

@@ -20,7 +20,9 @@ export const LIMITS = {
   /** readShm: the contract caps len at 4096 */
   readShmLenMax: 4096,
   /** sendInput: characters (latin1 bytes) per call */
-  inputMax: 65_536
+  inputMax: 65_536,
+  /** exportBegin: display-filter length */
+  filterMax: 4096
 } as const
 
 /** Thrown for an unknown method or invalid params; the message is meant for the user. */
@@ -85,7 +87,13 @@ const METHOD_SPECS: Record<LabMethod, ParamSpec[]> = {
   consoleSince: [
     { name: 'side', schema: sideSchema, expect: "'device' or 'driver'" },
     { name: 'seq', schema: intIn(0, Number.MAX_SAFE_INTEGER), expect: 'an integer >= 0' }
-  ]
+  ],
+  exportBegin: [
+    { name: 'filter', schema: z.string().max(LIMITS.filterMax), expect: `a display-filter string of at most ${LIMITS.filterMax} characters` },
+    { name: 'format', schema: z.enum(['jsonl', 'csv']), expect: "'jsonl' or 'csv'" }
+  ],
+  exportNext: [{ name: 'id', schema: intIn(1, Number.MAX_SAFE_INTEGER), expect: 'an export id (an integer >= 1)' }],
+  exportCancel: [{ name: 'id', schema: intIn(1, Number.MAX_SAFE_INTEGER), expect: 'an export id (an integer >= 1)' }]
 }
 
 // ---- messages ----------------------------------------------------------------------------------

@@ -249,6 +249,24 @@ export type LabEvent =
   | { type: 'trace'; events: TraceEvent[] }
   | { type: 'reset'; config: ScenarioConfig }
 
+/** a streamed trace export (exportBegin/exportNext) */
+export type TraceExportFormat = 'jsonl' | 'csv'
+
+export interface TraceExportChunk {
+  id: number
+  /** whole lines (JSONL: one event per line; CSV: CRLF rows, the header in the first chunk) */
+  data: string
+  /** no more chunks: the export is closed */
+  done: boolean
+  /** events scanned so far of total (the kept trace when the export began) */
+  scanned: number
+  total: number
+  /** events that matched the filter so far */
+  matched: number
+  /** events the trace ring dropped before they were scanned (a long export at max speed) */
+  skipped: number
+}
+
 export type ControlCommand =
   | { cmd: 'start' }
   | { cmd: 'pause' }
@@ -275,6 +293,13 @@ export interface LabApi {
    *  in that range (marks: absent from older services) */
   consoleSince(side: Side, seq: number): Promise<{ data: string; seq: number; marks?: ConsoleMark[] }>
   subscribe(listener: (e: LabEvent) => void): () => void
+  /** begin exporting the kept trace, filtered in the service by a display filter
+   *  (src/shared/traceFilter.ts; '' = all), as JSON Lines or CSV; pull it with exportNext */
+  exportBegin(filter: string, format: TraceExportFormat): Promise<{ id: number; total: number; first: number }>
+  /** the next bounded chunk of an export (at most ~256 KiB of text) */
+  exportNext(id: number): Promise<TraceExportChunk>
+  /** drop an export before its end */
+  exportCancel(id: number): Promise<void>
 }
 
 /** RPC method names, shared by the preload (IPC channels 'lab:<method>') and the WebSocket host. */
@@ -286,7 +311,10 @@ export const LAB_METHODS = [
   'getTrace',
   'snapshotAt',
   'readShm',
-  'consoleSince'
+  'consoleSince',
+  'exportBegin',
+  'exportNext',
+  'exportCancel'
 ] as const
 export type LabMethod = (typeof LAB_METHODS)[number]
 export const LAB_EVENT_CHANNEL = 'lab:event'

@@ -1,6 +1,8 @@
 // A small in-memory LabApi for the host tests (the real LabService lives in src/host/service.ts).
 import { type ConfigureResult, type ControlCommand, type LabApi, type LabEvent, type LabSnapshot, type ScenarioConfig, type Side, type TraceEvent } from '../../src/shared/contract'
 import { DEFAULT_SCENARIO } from '../../src/shared/scenario'
+import type { TraceExportChunk, TraceExportFormat } from '../../src/shared/contract'
+import { TraceExports } from '../../src/host/trace-export'
 
 export class FakeLab implements LabApi {
   config: ScenarioConfig = structuredClone(DEFAULT_SCENARIO)
@@ -105,6 +107,21 @@ export class FakeLab implements LabApi {
     return () => {
       this.listeners.delete(listener)
     }
+  }
+
+  private readonly exports = new TraceExports()
+  async exportBegin(filter: string, format: TraceExportFormat): Promise<{ id: number; total: number; first: number }> {
+    this.note('exportBegin', [filter, format])
+    const tr = this.trace
+    return this.exports.begin({ first: 0, get n() { return tr.length }, get: (i) => tr[i] }, filter, format)
+  }
+  async exportNext(id: number): Promise<TraceExportChunk> {
+    this.note('exportNext', [id])
+    return this.exports.next(id)
+  }
+  async exportCancel(id: number): Promise<void> {
+    this.note('exportCancel', [id])
+    this.exports.cancel(id)
   }
 
   // what a console log needs of LabService (src/host/console-log-control.ts)

@@ -92,7 +92,10 @@ describe('validateCall: other methods', () => {
       getTrace: [0, 100],
       snapshotAt: [12],
       readShm: [0x1000, 4096],
-      consoleSince: ['driver', 0]
+      consoleSince: ['driver', 0],
+      exportBegin: ['side == driver', 'csv'],
+      exportNext: [1],
+      exportCancel: [3]
     }
     for (const m of LAB_METHODS) expect(validateCall(m, good[m]).method).toBe(m)
     for (const c of [

@@ -29,6 +29,9 @@ export function fakeApi(snap: LabSnapshot = snapshot()) {
     snapshotAt: vi.fn(async (i: number) => ({ ...snap, atEvent: i })),
     readShm: vi.fn(async (_off: number, len: number) => new Array<number>(len).fill(0)),
     consoleSince: vi.fn(async (_side: string, seq: number) => ({ data: '', seq })),
+    exportBegin: vi.fn(async (_filter: string, _format: string) => ({ id: 1, total: 0, first: 0 })),
+    exportNext: vi.fn(async (id: number) => ({ id, data: '', done: true, scanned: 0, total: 0, matched: 0, skipped: 0 })),
+    exportCancel: vi.fn(async (_id: number) => undefined),
     subscribe: vi.fn((l: (e: LabEvent) => void) => {
       listeners.add(l)
       return () => listeners.delete(l)

@@ -41,7 +41,10 @@ export function plainData(api: LabApi): LabApi {
     snapshotAt: (i) => api.snapshotAt(i),
     readShm: (off, len) => api.readShm(off, len),
     consoleSince: (side, seq) => api.consoleSince(side, seq),
-    subscribe: (l) => api.subscribe(l)
+    subscribe: (l) => api.subscribe(l),
+    exportBegin: (filter, format) => api.exportBegin(String(filter), format),
+    exportNext: (id) => api.exportNext(id),
+    exportCancel: (id) => api.exportCancel(id)
   }
 }
 
@@ -228,6 +231,9 @@ export function createWsApi(url: string, opts: WsOptions = {}): LabApiWithStatus
     snapshotAt: (i) => call('snapshotAt', [i]),
     readShm: (off, len) => call('readShm', [off, len]),
     consoleSince: (side, seq) => call('consoleSince', [side, seq]),
+    exportBegin: (filter, format) => call('exportBegin', [filter, format]),
+    exportNext: (id) => call('exportNext', [id]),
+    exportCancel: (id) => call('exportCancel', [id]),
     subscribe(listener) {
       listeners.add(listener)
       return () => listeners.delete(listener)
