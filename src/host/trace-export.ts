@@ -84,7 +84,7 @@ export class TraceExporter {
       }
       const e = this.trace.get(this.cur++)
       if (!e) continue
-      let hit = true
+      let hit: boolean
       try {
         hit = this.pred ? this.pred(e) : true
       } catch {

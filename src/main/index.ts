@@ -25,6 +25,7 @@ import { LAB_EVENT_CHANNEL, LAB_METHODS, type LabApi, type LabEvent, type Scenar
 import { DEFAULT_SCENARIO } from '../shared/scenario'
 import { exportConsoleLogs, readTraceJsonl, writeTraceJsonl } from './exports'
 import { consoleLogMenu, type ConsoleLogMenu } from './console-log-menu'
+import { registerTraceExportIpc } from './trace-export-ipc'
 import { APP_HOST, APP_INDEX_URL, APP_ORIGIN, APP_SCHEME, isAllowedExternalUrl, isTrustedOrigin } from './security'
 import { fitWindowToDisplays, loadSettings, saveSettings, settingsPath, type Settings } from './settings'
 
@@ -424,6 +425,7 @@ if (!app.requestSingleInstanceLock()) {
       service = new LabService(settings.scenario)
     }
     registerIpc(service)
+    registerTraceExportIpc(service, () => mainWindow, isOurSender)
     const unsubscribe = forwardEvents(service)
     logMenu = consoleLogMenu(service, () => mainWindow, () => Menu.setApplicationMenu(buildMenu()))
     Menu.setApplicationMenu(buildMenu())

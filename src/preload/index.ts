@@ -1,9 +1,10 @@
-// Sandboxed preload: exposes exactly the LabApi contract as window.labApi, nothing else.
+// Sandboxed preload: exposes exactly the LabApi contract as window.labApi, and the app's file
+// export as window.labFiles (LabFiles), nothing else.
 // Each method is one ipcRenderer.invoke('lab:<method>', ...args); main validates (dispatch).
 // Bundled as one CommonJS file (electron-vite preload format 'cjs'); only 'electron' is required.
 
 import { contextBridge, ipcRenderer, type IpcRendererEvent } from 'electron'
-import { LAB_EVENT_CHANNEL, type LabApi, type LabEvent } from '../shared/contract'
+import { LAB_EVENT_CHANNEL, LAB_FILES_CHANNELS, type LabApi, type LabEvent, type LabFiles } from '../shared/contract'
 
 /** Electron prefixes rejections with "Error invoking remote method 'lab:x': Error: "; drop it so
  * the renderer sees the same message over IPC as over the WebSocket host. */
@@ -39,4 +40,21 @@ const api: LabApi = {
   }
 }
 
+// the app's file export: main shows the save dialog and writes the file (no path crosses here)
+const files: LabFiles = {
+  exportTrace: (filter, format) =>
+    (ipcRenderer.invoke(LAB_FILES_CHANNELS.exportTrace, filter, format) as ReturnType<LabFiles['exportTrace']>).catch((err: unknown) => {
+      throw cleanError(err)
+    }),
+  cancelExport: () => ipcRenderer.invoke(LAB_FILES_CHANNELS.cancelExport) as Promise<void>,
+  onExportProgress(listener) {
+    const handler = (_event: IpcRendererEvent, p: { scanned: number; total: number; matched: number }): void => listener(p)
+    ipcRenderer.on(LAB_FILES_CHANNELS.progress, handler)
+    return () => {
+      ipcRenderer.removeListener(LAB_FILES_CHANNELS.progress, handler)
+    }
+  }
+}
+
 contextBridge.exposeInMainWorld('labApi', api)
+contextBridge.exposeInMainWorld('labFiles', files)

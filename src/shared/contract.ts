@@ -318,3 +318,17 @@ export const LAB_METHODS = [
 ] as const
 export type LabMethod = (typeof LAB_METHODS)[number]
 export const LAB_EVENT_CHANNEL = 'lab:event'
+
+// ---- the app's file export (Electron only: main writes the file the user picks) ----------------
+
+/** window.labFiles in the app (preload); absent in the browser host */
+export interface LabFiles {
+  /** save dialog, then the service's streamed export written by main straight to that file */
+  exportTrace(filter: string, format: TraceExportFormat): Promise<{ ok: boolean; canceled?: boolean; message: string }>
+  /** stop the export in progress (the file keeps what was written) */
+  cancelExport(): Promise<void>
+  /** progress of the export in progress */
+  onExportProgress(listener: (p: { scanned: number; total: number; matched: number }) => void): () => void
+}
+
+export const LAB_FILES_CHANNELS = { exportTrace: 'files:exportTrace', cancelExport: 'files:cancelExport', progress: 'files:exportProgress' } as const

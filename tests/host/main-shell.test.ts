@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest'
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { isAbsolute, join } from 'node:path'
-import { LAB_EVENT_CHANNEL, LAB_METHODS, type LabEvent } from '../../src/shared/contract'
+import { LAB_EVENT_CHANNEL, LAB_FILES_CHANNELS, LAB_METHODS, type LabEvent } from '../../src/shared/contract'
 import { DEFAULT_SCENARIO } from '../../src/shared/scenario'
 
 const h = vi.hoisted(() => {
@@ -244,7 +244,7 @@ describe('Electron shell (mocked electron)', () => {
   })
 
   it('registers one handler per LabMethod that checks the sender, then validates', async () => {
-    expect([...state.ipc.keys()].sort()).toEqual(LAB_METHODS.map((m) => `lab:${m}`).sort())
+    expect([...state.ipc.keys()].sort()).toEqual([...LAB_METHODS.map((m) => `lab:${m}`), 'files:exportTrace', 'files:cancelExport'].sort())
     const ok = { sender: win.webContents, senderFrame: { url: 'app://lab/index.html', parent: null } }
     const snap = (await state.ipc.get('lab:getSnapshot')!(ok)) as { config: unknown }
     expect(snap.config).toBeTruthy()
@@ -375,6 +375,23 @@ describe('Electron shell (mocked electron)', () => {
     expect(readFileSync(join(dir, 'dev.log'), 'utf8')).toMatch(/^── instance_1 log opened .*, virtio-lab app, profile seed ──\n/)
     item.click!()
     expect(fileMenu().some((i) => i.label?.startsWith('Logging'))).toBe(false)
+    rmSync(dir, { recursive: true, force: true })
+  })
+
+  it('files:exportTrace: a save dialog, then the service export written by main; foreign callers refused', async () => {
+    const { dialog } = await import('electron')
+    const ok = { sender: win.webContents, senderFrame: { url: 'app://lab/index.html', parent: null } }
+    const foreign = { sender: win.webContents, senderFrame: { url: 'https://evil.example/', parent: null } }
+    const h = state.ipc.get(LAB_FILES_CHANNELS.exportTrace)!
+    await expect(h(foreign, '', 'csv')).rejects.toThrow('exportTrace: refused')
+    await expect(h(ok, '', 'xml')).rejects.toThrow("format must be 'jsonl' or 'csv'")
+    await expect(h(ok, '', 'csv')).resolves.toEqual({ ok: false, canceled: true, message: 'export cancelled' }) // the dialog's default: cancel
+    const dir = mkdtempSync(join(tmpdir(), 'vsl-exp-'))
+    vi.mocked(dialog.showSaveDialog).mockResolvedValueOnce({ canceled: false, filePath: join(dir, 't.csv') })
+    const r = (await h(ok, '', 'csv')) as { ok: boolean; message: string }
+    expect(r.ok).toBe(true)
+    expect(readFileSync(join(dir, 't.csv'), 'utf8').split('\r\n')[0]).toBe('i,t_ns,kind,side,summary')
+    await expect(state.ipc.get(LAB_FILES_CHANNELS.cancelExport)!(foreign)).rejects.toThrow('cancelExport: refused')
     rmSync(dir, { recursive: true, force: true })
   })
 

@@ -26,8 +26,9 @@ describe('preload', () => {
     invoke.mockReset()
   })
 
-  it('exposes exactly one object, labApi, with the LabApi methods', () => {
-    expect([...exposed.keys()]).toEqual(['labApi'])
+  it('exposes labApi with the LabApi methods, and labFiles (the app\'s file export) only', () => {
+    expect([...exposed.keys()]).toEqual(['labApi', 'labFiles'])
+    expect(Object.keys(exposed.get('labFiles') as object).sort()).toEqual(['cancelExport', 'exportTrace', 'onExportProgress'])
     const api = exposed.get('labApi') as Record<string, unknown>
     expect(Object.keys(api).sort()).toEqual([...LAB_METHODS, 'subscribe'].sort())
     for (const k of Object.keys(api)) expect(typeof api[k]).toBe('function')
