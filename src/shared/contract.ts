@@ -265,6 +265,9 @@ export interface TraceExportChunk {
   matched: number
   /** events the trace ring dropped before they were scanned (a long export at max speed) */
   skipped: number
+  /** trace index of the first and the last matching event so far, null before the first */
+  firstMatch: number | null
+  lastMatch: number | null
 }
 
 export type ControlCommand =

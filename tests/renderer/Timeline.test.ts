@@ -42,6 +42,8 @@ async function setup(trace: TraceEvent[], firstKept = 0) {
     const b = Math.min(service.trace.length, Math.trunc(from) + Math.min(5000, Math.trunc(count)))
     return service.trace.slice(a, Math.max(a, b))
   })
+  // the service's streamed export reads the same kept trace
+  api.exportSource = { get first() { return service.firstKept }, get n() { return service.trace.length }, get: (i: number) => service.trace[i] }
   const store = useLabStore()
   await store.init(api)
   const w = mount(Timeline, { global: { plugins: [pinia] }, attachTo: document.body }) as W
@@ -337,8 +339,31 @@ describe('Timeline export: every matching kept event', () => {
     expect(await blobs[0].text()).toBe(
       ['i,t_ns,kind,side,summary', '5,5000,console,device,"""Hi, ""you""\\n"""', '7,7000,error,,msg=desc 9 out of range', '11100,11100000,console,driver,"""ok"""', ''].join('\r\n')
     )
-    expect(Math.max(...api.getTrace.mock.calls.map((c) => c[1]))).toBeLessThanOrEqual(5000)
+    // the service filters and streams: the filter text goes there, the page pages nothing for it
+    expect(api.exportBegin).toHaveBeenCalledWith('(kind in {console, error})', 'csv')
+    expect(api.exportNext.mock.calls.length).toBeGreaterThan(0)
     expect($(w, 'timeline-export-result').text()).toBe('saved 3 events as trace-5-11100-filtered.csv')
+    w.unmount()
+  })
+
+  it('the kinds unticked narrow the service filter; cancel stops the service export', async () => {
+    const { api, w } = await setup(makeTrace(12_000, special))
+    await filter(w, 'side == device')
+    await w.get('.tog.k-store input').setValue(false)
+    await idle()
+    api.exportNext.mockImplementationOnce(async (id: number) => ({ id, data: '', done: false, scanned: 10, total: 12_000, matched: 0, skipped: 0, firstMatch: null, lastMatch: null }))
+    api.exportNext.mockImplementationOnce(() => new Promise(() => {})) // a chunk that never comes
+    await $(w, 'timeline-export-jsonl').trigger('click')
+    await idle()
+    const f = api.exportBegin.mock.calls[0]![0]
+    expect(f.startsWith('(side == device) && kind in {"memset" "doorbell"')).toBe(true)
+    expect(f).not.toContain('"store"')
+    expect($(w, 'timeline-export-progress').text()).toBe('exporting 0%')
+    await w.get('[data-testid="timeline-export-progress"] + button').trigger('click')
+    await idle()
+    expect(api.exportCancel).toHaveBeenCalledWith(api.exportBegin.mock.results.length)
+    expect(w.find('[data-testid="timeline-export-progress"]').exists()).toBe(false)
+    expect(names).toEqual([])
     w.unmount()
   })
 

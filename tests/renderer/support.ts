@@ -1,6 +1,8 @@
 // Snapshots from the real builder (./real.ts) and a fake LabApi (vi.fn) for the renderer tests.
 import { vi } from 'vitest'
-import type { LabApi, LabEvent, LabSnapshot, TraceEvent } from '../../src/shared/contract'
+import type { LabApi, LabEvent, LabSnapshot, TraceEvent, TraceExportChunk, TraceExportFormat } from '../../src/shared/contract'
+import { TraceExporter, type TraceSource } from '../../src/shared/traceExport'
+import { tryCompile } from '../../src/shared/traceFilter'
 import { midRun } from './real'
 
 /** a real mid-run snapshot (tests/renderer/real.ts) with the fields a test cares about replaced */
@@ -16,6 +18,8 @@ export interface FakeApi extends LabApi {
 
 export function fakeApi(snap: LabSnapshot = snapshot()) {
   const listeners = new Set<(e: LabEvent) => void>()
+  const exports = new Map<number, TraceExporter>()
+  let exportId = 0
   const api = {
     listeners,
     push(e: LabEvent) {
@@ -29,9 +33,21 @@ export function fakeApi(snap: LabSnapshot = snapshot()) {
     snapshotAt: vi.fn(async (i: number) => ({ ...snap, atEvent: i })),
     readShm: vi.fn(async (_off: number, len: number) => new Array<number>(len).fill(0)),
     consoleSince: vi.fn(async (_side: string, seq: number) => ({ data: '', seq })),
-    exportBegin: vi.fn(async (_filter: string, _format: string) => ({ id: 1, total: 0, first: 0 })),
-    exportNext: vi.fn(async (id: number) => ({ id, data: '', done: true, scanned: 0, total: 0, matched: 0, skipped: 0 })),
-    exportCancel: vi.fn(async (_id: number) => undefined),
+    /** what the service's export reads (tests set it): the kept trace */
+    exportSource: { first: 0, n: 0, get: (_i: number): TraceEvent | undefined => undefined } as TraceSource,
+    exportBegin: vi.fn(async (filter: string, format: TraceExportFormat) => {
+      const c = filter.trim() ? tryCompile(filter) : null
+      if (c && !c.ok) throw new Error(`exportBegin: filter: ${c.error.message}`)
+      const x = new TraceExporter(api.exportSource, c?.ok ? c.pred : null, format)
+      exports.set(++exportId, x)
+      return { id: exportId, total: x.end - x.from, first: x.from }
+    }),
+    exportNext: vi.fn(async (id: number): Promise<TraceExportChunk> => {
+      const c = exports.get(id)!.next(id)
+      if (c.done) exports.delete(id)
+      return c
+    }),
+    exportCancel: vi.fn(async (id: number) => void exports.delete(id)),
     subscribe: vi.fn((l: (e: LabEvent) => void) => {
       listeners.add(l)
       return () => listeners.delete(l)

@@ -1,50 +1,57 @@
-// "Export all matching": the kept trace streamed from the service in getTrace pages of
-// TRACE_CHUNK, filtered by the timeline's predicate, converted page by page (JSON Lines or CSV),
-// saved as one Blob. Progress is reactive; a new run or a cancel stops it.
+// "Export all matching": the service filters and formats the kept trace and streams it in bounded
+// chunks (LabApi exportBegin / exportNext, src/shared/traceExport.ts); the page never pages or
+// filters the trace itself. In the app (window.labFiles) main writes the file the user picks; in
+// the browser host the chunks become one Blob download. Progress is reactive; cancel stops the
+// service's export too.
 import { ref } from 'vue'
-import type { TraceEvent } from '../../../shared/contract'
-import type { TracePredicate } from '../../../shared/traceFilter'
-import { TRACE_CSV_HEADER, traceToCsv, traceToJsonl } from '../format'
+import type { LabApi, LabFiles, TraceExportFormat } from '../../../shared/contract'
 import { downloadBlob } from '../download'
-import { TRACE_CHUNK } from './useTraceRows'
 
-export function useTraceExport(getTrace: (from: number, count: number) => Promise<TraceEvent[]>) {
+type ExportApi = Pick<LabApi, 'exportBegin' | 'exportNext' | 'exportCancel'>
+
+export function useTraceExport(api: () => ExportApi, files: () => LabFiles | undefined = () => window.labFiles) {
   /** 0..1 while exporting, null when idle */
   const progress = ref<number | null>(null)
   const result = ref('')
   let run = 0
+  let openId: number | null = null
 
-  async function exportAll(fmt: 'jsonl' | 'csv', from: number, end: number, pred: TracePredicate | null): Promise<void> {
+  async function exportAll(fmt: TraceExportFormat, filter: string): Promise<void> {
     const my = ++run
     progress.value = 0
     result.value = ''
-    const parts: string[] = fmt === 'csv' ? [TRACE_CSV_HEADER + '\r\n'] : []
-    let n = 0
-    let firstI = -1
-    let lastI = -1
     try {
-      let cur = from
-      while (cur < end) {
-        const page = await getTrace(cur, Math.min(TRACE_CHUNK, end - cur))
-        if (my !== run) return
-        const evs = page.filter((e) => e.i >= cur && e.i < end)
-        if (evs.length === 0) {
-          cur = Math.min(end, cur + TRACE_CHUNK) // trimmed meanwhile: skip what is gone
-          continue
+      const f = files()
+      if (f) {
+        const off = f.onExportProgress((p) => {
+          if (my === run) progress.value = p.total ? p.scanned / p.total : 1
+        })
+        try {
+          const r = await f.exportTrace(filter, fmt)
+          if (my === run) result.value = r.message
+        } finally {
+          off()
         }
-        const keep = pred ? evs.filter(pred) : evs
-        if (keep.length > 0) {
-          if (firstI < 0) firstI = keep[0].i
-          lastI = keep[keep.length - 1].i
-          n += keep.length
-          parts.push(fmt === 'csv' ? traceToCsv(keep).slice(TRACE_CSV_HEADER.length + 2) : traceToJsonl(keep))
-        }
-        cur = evs[evs.length - 1].i + 1
-        progress.value = (cur - from) / Math.max(1, end - from)
+        return
       }
-      const name = `trace-${n > 0 ? `${firstI}-${lastI}` : 'empty'}${pred ? '-filtered' : ''}.${fmt}`
-      downloadBlob(name, new Blob(parts, { type: fmt === 'csv' ? 'text/csv' : 'application/x-ndjson' }))
-      result.value = `saved ${n} events as ${name}`
+      const a = api()
+      const b = await a.exportBegin(filter, fmt)
+      if (my !== run) return void a.exportCancel(b.id).catch(() => {})
+      openId = b.id
+      const parts: string[] = []
+      for (;;) {
+        const c = await a.exportNext(b.id)
+        if (my !== run) return
+        if (c.data) parts.push(c.data)
+        progress.value = c.total ? c.scanned / c.total : 1
+        if (!c.done) continue
+        openId = null
+        const name = `trace-${c.firstMatch !== null ? `${c.firstMatch}-${c.lastMatch}` : 'empty'}${filter.trim() ? '-filtered' : ''}.${fmt}`
+        downloadBlob(name, new Blob(parts, { type: fmt === 'csv' ? 'text/csv' : 'application/x-ndjson' }))
+        const skipped = c.skipped ? ` (${c.skipped} dropped by the trace ring while exporting)` : ''
+        result.value = `saved ${c.matched} events as ${name}${skipped}`
+        return
+      }
     } catch (e) {
       if (my === run) result.value = `export failed: ${e instanceof Error ? e.message : String(e)} — click again to retry`
     } finally {
@@ -55,6 +62,10 @@ export function useTraceExport(getTrace: (from: number, count: number) => Promis
   function cancel(): void {
     run++
     progress.value = null
+    const id = openId
+    openId = null
+    if (id !== null) void api().exportCancel(id).catch(() => {})
+    void files()?.cancelExport()
   }
 
   return { progress, result, exportAll, cancel }

@@ -172,6 +172,8 @@ export const useLabStore = defineStore('lab', () => {
     configure,
     control,
     readShm,
+    /** the service's streamed trace export (useTraceExport) */
+    exportApi: (): Pick<LabApi, 'exportBegin' | 'exportNext' | 'exportCancel'> => requireApi(),
     select: sel.select
   }
 })
