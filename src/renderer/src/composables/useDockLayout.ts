@@ -172,6 +172,10 @@ export function useDockLayout(panels: readonly PanelDef[], root: Readonly<Shallo
     toggleMaximize(id)
   }
 
+  function onMenuMaximize(): void {
+    toggleMaximize()
+  }
+
   /** a change made just before the page goes away (reload, window close) is not lost */
   function flush(): void {
     if (saveTimer) saveNow()
@@ -181,13 +185,15 @@ export function useDockLayout(panels: readonly PanelDef[], root: Readonly<Shallo
     // capture phase: xterm stops the keys it handles from bubbling
     window.addEventListener('keydown', onKey, true)
     window.addEventListener('pagehide', flush)
-    // the Electron menu's View > Reset layout (src/main/index.ts)
+    // the Electron menu's View > Reset layout / Maximise (src/main/index.ts)
     window.addEventListener('virtio-lab:reset-layout', reset)
+    window.addEventListener('virtio-lab:toggle-maximize', onMenuMaximize)
   })
   onBeforeUnmount(() => {
     window.removeEventListener('keydown', onKey, true)
     window.removeEventListener('pagehide', flush)
     window.removeEventListener('virtio-lab:reset-layout', reset)
+    window.removeEventListener('virtio-lab:toggle-maximize', onMenuMaximize)
     flush()
     for (const s of subs) s.dispose()
     subs.length = 0
