@@ -98,6 +98,17 @@ describe('useDockLayout', () => {
     expect(api.getPanel('c')).toBe(c)
   })
 
+  it('a focused tab is not closed by Delete or Backspace (panels are never closed)', async () => {
+    const hs = harness()
+    w = hs.w
+    await nextTick()
+    const tab = document.querySelector<HTMLElement>('.dv-tab[data-tab-panel-id="c"]')!
+    tab.focus()
+    for (const key of ['Delete', 'Backspace']) tab.dispatchEvent(new KeyboardEvent('keydown', { key, bubbles: true, cancelable: true }))
+    expect(hs.dock().api.value!.getPanel('c')).toBeTruthy()
+    expect(groups(hs.dock()).sort()).toEqual([['a'], ['b'], ['c']])
+  })
+
   it('maximise: Ctrl+Alt+M toggles the active panel, Esc restores, a captured console keeps Esc', async () => {
     const hs = harness()
     w = hs.w

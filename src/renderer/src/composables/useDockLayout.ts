@@ -154,6 +154,12 @@ export function useDockLayout(panels: readonly PanelDef[], root: Readonly<Shallo
       ev.stopPropagation()
       return
     }
+    // dockview closes a focused tab on Delete / Backspace; this app's panels are never closed
+    if ((ev.key === 'Delete' || ev.key === 'Backspace') && ev.target instanceof Element && ev.target.closest('.dv-tab')) {
+      ev.preventDefault()
+      ev.stopPropagation()
+      return
+    }
     // Esc restores a maximised panel, except inside a console that captures keys for its guest
     if (ev.key === 'Escape' && api.value?.hasMaximizedGroup()) {
       const t = ev.target instanceof Element ? ev.target : null
