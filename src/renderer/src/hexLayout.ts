@@ -1,4 +1,4 @@
-// How many bytes a shared-memory hex row shows (docs/layout.md "Fitting"): the largest power of two
+// How many bytes a shared-memory hex row shows (docs/layout.md#fitting): the largest power of two
 // (8..64) whose row fits the panel's width, so a wide panel shows 32 or 64 bytes a row and a narrow
 // one 8, without a horizontal scrollbar. Pure: ShmHex measures, this decides.
 

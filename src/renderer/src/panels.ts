@@ -1,4 +1,4 @@
-// The dock's panel registry (docs/layout.md): every panel the lab window can show, with its
+// The dock's panel registry (docs/layout.md#panels): every panel the lab window can show, with its
 // title and where the default layout puts it. App.vue's dock builds from this list only, so adding a
 // panel is one line here: `{ id, title, component: dockPanel(MyPanel), place: { slot, size } }`.
 import { defineComponent, h, markRaw, type Component } from 'vue'

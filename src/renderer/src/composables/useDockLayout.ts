@@ -8,7 +8,7 @@ import { LAYOUT_KEY, defaultLayout, parseSavedLayout, serializeLayout, type Pane
 /** a layout change is saved this long after the last one (a drag fires dozens) */
 export const SAVE_DEBOUNCE_MS = 400
 
-/** the documented shortcuts (docs/layout.md); `code` so AltGr layouts do not change them */
+/** the documented shortcuts (docs/layout.md#maximise, #saved); `code` so AltGr layouts do not change them */
 export const SHORTCUTS = {
   maximize: { label: 'Ctrl+Alt+M', code: 'KeyM' },
   reset: { label: 'Ctrl+Alt+0', code: 'Digit0' }
@@ -72,11 +72,11 @@ export function useDockLayout(panels: readonly PanelDef[], root: Readonly<Shallo
 
   function restore(): void {
     const st = storage()
-    let raw: string | null = null
+    let raw: string | null
     try {
       raw = st?.getItem(LAYOUT_KEY) ?? null
     } catch {
-      raw = null
+      raw = null // storage refused: as if nothing were saved
     }
     const parsed = parseSavedLayout(raw, panels)
     if (parsed.kind === 'ok') {
