@@ -1,6 +1,7 @@
 // The dock (issue #10 item 3, docs/layout.md): panels move into other groups as tabs, the layout is
 // kept across a reload, reset restores the default, a corrupt saved layout falls back with a
 // notice, any panel maximises and restores, components re-fit; screenshots at three sizes.
+import AxeBuilder from '@axe-core/playwright'
 import { test, expect } from './fixtures'
 import { LabPage } from './pages/LabPage'
 
@@ -55,6 +56,10 @@ test.describe('lab window: the dock', () => {
     // a focused tab is not closed by Delete
     await lab.page.keyboard.press('Delete')
     await expect(lab.dockTab('peers')).toHaveCount(1)
+    // dockview's tab markup (tablist, tabs, tabpanel, hidden panel) passes axe too
+    const r = await new AxeBuilder({ page: lab.page }).exclude('.xterm-helper-textarea').analyze()
+    const bad = r.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical')
+    expect(bad.map((v) => `${v.id} (${v.impact}): ${v.nodes.length} × ${v.nodes[0]?.target.join(' ')}`)).toEqual([])
     await lab.screenshot('layout-tabbed')
 
     await lab.page.getByTestId('layout-reset').click()
@@ -108,10 +113,12 @@ test.describe('lab window: the dock', () => {
     await expect(lab.dockMax('console-device')).toHaveAttribute('aria-pressed', 'false')
     await expect.poll(async () => (await screen.boundingBox())!.width).toBeLessThan(narrow * 1.2)
 
-    // double-click a tab maximises its panel, again restores
+    // double-click a tab maximises its panel, again restores; the timeline's virtual rows follow
+    const rows = await lab.timelineEvents().count()
     await lab.dockTab('timeline').dblclick()
     await expect(lab.console('device')).toBeHidden()
     expect((await lab.timeline.boundingBox())!.width).toBeGreaterThan(dock.width * 0.95)
+    await expect.poll(() => lab.timelineEvents().count()).toBeGreaterThan(rows * 2)
     await lab.dockTab('timeline').dblclick()
     await expect(lab.console('device')).toBeVisible()
 
