@@ -85,6 +85,26 @@ describe('useDockLayout', () => {
     expect(JSON.parse(localStorage.getItem(LAYOUT_KEY)!).version).toBe(1)
   })
 
+  it('odd saved layouts dockview may or may not take: never a blank dock, every panel shown', async () => {
+    const leaf = (views: string[]) => ({ type: 'leaf', size: 100, data: { id: 'g' + views.join(), views, activeView: views[0] } })
+    const odd = [
+      { grid: { root: { type: 'branch', data: [leaf(['a'])] }, orientation: 'SIDEWAYS' }, panels: { a: { id: 'a', contentComponent: 'a' } } },
+      { grid: { root: { type: 'branch', data: [] }, width: 10, height: 10, orientation: 'HORIZONTAL' }, panels: {} },
+      { grid: { root: { type: 'branch', data: [leaf(['a', 'b', 'c'])] }, width: -5, height: 'x', orientation: 'VERTICAL' }, panels: { a: { id: 'a', contentComponent: 'a' }, b: { id: 'b', contentComponent: 'b' }, c: { id: 'c', contentComponent: 'c' } } },
+      { grid: { root: { type: 'branch', data: [{ type: 'branch', data: [] }, leaf(['c'])] }, width: 500, height: 500, orientation: 'HORIZONTAL' }, panels: { c: { id: 'c', contentComponent: 'c' } }, activeGroup: 'nope' }
+    ]
+    for (const layout of odd) {
+      localStorage.setItem(LAYOUT_KEY, JSON.stringify({ version: 1, layout }))
+      const hs = harness()
+      await nextTick()
+      const api = hs.dock().api.value!
+      expect(PANELS.every((p) => api.getPanel(p.id)), JSON.stringify(layout)).toBe(true)
+      expect(api.groups.length).toBeGreaterThan(0)
+      expect(groups(hs.dock()).flat().sort()).toEqual(['a', 'b', 'c'])
+      hs.w.unmount()
+    }
+  })
+
   it('reset puts moved panels back, keeping the same panel instances', async () => {
     const hs = harness()
     w = hs.w

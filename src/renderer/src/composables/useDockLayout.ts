@@ -134,6 +134,8 @@ export function useDockLayout(panels: readonly PanelDef[], root: Readonly<Shallo
   function onReady(e: DockviewReadyEvent): void {
     api.value = e.api
     restore()
+    // a window always opens with every panel in view (a layout saved while maximised included)
+    if (e.api.hasMaximizedGroup()) e.api.exitMaximizedGroup()
     subs.push(
       e.api.onDidLayoutChange(saveSoon),
       e.api.onDidMaximizedGroupChange((ev) => {
