@@ -225,8 +225,8 @@ export class LabPage {
   /** the panel ids of each group, in document order (each group's tabs left to right) */
   async dockGroups(): Promise<string[][]> {
     return this.page.evaluate(() =>
-      [...document.querySelectorAll('[data-testid="dock"] .dv-groupview')].map((g) =>
-        [...g.querySelectorAll<HTMLElement>('.dv-tab')].map((t) => t.dataset.tabPanelId ?? '')
+      Array.from(document.querySelectorAll('[data-testid="dock"] .dv-groupview')).map((g) =>
+        Array.from(g.querySelectorAll('.dv-tab')).map((t) => (t as HTMLElement).dataset.tabPanelId ?? '')
       )
     )
   }

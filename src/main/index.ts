@@ -296,8 +296,8 @@ function buildMenu(): Menu {
       submenu: [
         // the dock (docs/layout.md): the renderer owns these keys (registerAccelerator: false), the
         // menu items send it the same command
-        { label: 'Reset layout', accelerator: 'Ctrl+Alt+0', registerAccelerator: false, click: () => dockCommand('reset-layout') },
-        { label: 'Maximise / restore panel', accelerator: 'Ctrl+Alt+M', registerAccelerator: false, click: () => dockCommand('toggle-maximize') },
+        { id: 'reset-layout', label: 'Reset layout', accelerator: 'Ctrl+Alt+0', registerAccelerator: false, click: () => dockCommand('reset-layout') },
+        { id: 'toggle-maximize', label: 'Maximise / restore panel', accelerator: 'Ctrl+Alt+M', registerAccelerator: false, click: () => dockCommand('toggle-maximize') },
         { type: 'separator' },
         { role: 'resetZoom' },
         { role: 'zoomIn' },
