@@ -122,6 +122,11 @@ test.describe('lab window', () => {
     // come out swapped (device 1, driver 0), so the doorbells miss too
     await expect(lab.explain).toContainText('MagicValue read 0x00000000 → "Bad magic value"')
     await expect(lab.explain).toContainText('Peer ids are not adjacent (device 1, driver 0)')
+    // the profile tags the lines: the verdict first, the causes, then the one fix, marked
+    const lines = lab.explain.getByTestId('explain-line')
+    await expect(lines.first()).toHaveAttribute('data-role', 'verdict')
+    await expect(lines.nth(1)).toHaveAttribute('data-role', 'cause')
+    await expect(lab.explain.getByTestId('explain-fix')).toHaveText('Start the device first, then the driver, with nobody in between (seed README; Q24, Q26).')
     expect(await lab.consoleText('device')).not.toContain(HELLO)
     await lab.screenshot('lab-driver-first')
   })
@@ -224,5 +229,16 @@ test.describe('lab window', () => {
     expect(rows.slice(1, -1)).toHaveLength(matching)
     for (const r of rows.slice(1, -1)) expect(r).toMatch(/^\d+,\d+,console,device,/)
     await lab.screenshot('lab-timeline-filtered')
+  })
+
+  test('restarts at max speed: one marker line each in the device console, in order', async () => {
+    const at = [3, 3.01, 3.02, 6]
+    await lab.resetScenario({ speed: 'max', until: 9_000_000_000, restarts: at.map((s) => ({ side: 'device' as const, at: s * 1e9 })) })
+    await expect(lab.page.getByTestId('status-run')).toHaveText('finished', { timeout: 30_000 })
+    const mirror = lab.consoleMirror('device')
+    await expect.poll(async () => ((await mirror.textContent()) ?? '').match(/── instance_1 restarted at [\d.]+ s, peer \d+ ──/g)?.length ?? 0, { timeout: 15_000 }).toBe(at.length)
+    const text = (await mirror.textContent()) ?? ''
+    const times = [...text.matchAll(/── instance_1 restarted at ([\d.]+) s/g)].map((m) => Number(m[1]))
+    expect(times).toEqual(at)
   })
 })
