@@ -61,12 +61,17 @@ export async function compareJob(cfg: ScenarioConfig, o: CompareJobOptions = {})
   }
 }
 
+export interface CompareRunnerOptions extends Pick<CompareJobOptions, 'sliceMs' | 'until'> {
+  /** least wall time between two progress events (a slice is ~8 ms: ~8 events/s are plenty) */
+  progressMs?: number
+}
+
 /** the service's one compare at a time: busy while it runs, cancel() stops it */
 export class CompareRunner {
   private ac: AbortController | null = null
   constructor(
     private readonly emit: (e: LabEvent) => void,
-    private readonly opts: Pick<CompareJobOptions, 'sliceMs' | 'until'> = {}
+    private readonly opts: CompareRunnerOptions = {}
   ) {}
 
   get running(): boolean {
@@ -77,11 +82,19 @@ export class CompareRunner {
     if (this.ac) return { ok: false, code: 'COMPARE_BUSY', message: 'a compare is already running: wait for it or cancel it' }
     const ac = new AbortController()
     this.ac = ac
+    const every = this.opts.progressMs ?? 120
+    let last = -Infinity
     try {
       return await compareJob(cfg, {
-        ...this.opts,
+        sliceMs: this.opts.sliceMs,
+        until: this.opts.until,
         signal: ac.signal,
-        onProgress: (p) => this.emit({ type: 'compare', profile: p.profile, t: p.t, until: p.until, fraction: p.fraction })
+        onProgress: (p) => {
+          const now = performance.now()
+          if (now - last < every) return
+          last = now
+          this.emit({ type: 'compare', profile: p.profile, t: p.t, until: p.until, fraction: p.fraction })
+        }
       })
     } finally {
       this.ac = null

@@ -21,7 +21,7 @@ import { resolveScenario } from '../lab/config'
 import { replayTrace, type ReplayProgress } from './replay'
 import { buildSnapshot, historicalInput, liveInput } from '../lab/snapshot'
 import { WallClockError, closeRealSession, openRealSession } from './service-real'
-import { CompareRunner, type CompareJobOptions } from './compare-job'
+import { CompareRunner, type CompareRunnerOptions } from './compare-job'
 import { resizeConsole } from './console-size'
 
 export interface ServiceOptions {
@@ -32,8 +32,8 @@ export interface ServiceOptions {
   /** most trace events pushed per publication (~60 Hz); older ones are paged with getTrace.
    *  At max speed the lab makes ~100k events/s: pushing them all would flood the window. */
   traceBatch?: number
-  /** compare(): wall ms per slice and virtual time compared (tests shorten it) */
-  compare?: Pick<CompareJobOptions, 'sliceMs' | 'until'>
+  /** compare(): wall ms per slice, virtual time compared, progress event spacing (tests shorten them) */
+  compare?: CompareRunnerOptions
 }
 
 /** wall time spent emulating per tick at max speed: half of a 16 ms tick, the rest is for I/O */

@@ -21,7 +21,7 @@ const progress = (s: LabService) => {
 
 describe('LabService.compare', () => {
   it('returns the divergences register by register, fact by fact and step by step, with progress', async () => {
-    svc = new LabService({ speed: 'max' }, { compare: { until: 4 * S, sliceMs: 1 } })
+    svc = new LabService({ speed: 'max' }, { compare: { until: 4 * S, sliceMs: 1, progressMs: 0 } })
     const ev = progress(svc)
     // the event loop keeps turning while the compare runs (timers fire between its slices)
     let ticks = 0
@@ -52,7 +52,7 @@ describe('LabService.compare', () => {
   })
 
   it('cancel stops it; a second compare while one runs is refused; cancel with none running is false', async () => {
-    svc = new LabService({ speed: 'max' }, { compare: { until: 20 * S, sliceMs: 1 } })
+    svc = new LabService({ speed: 'max' }, { compare: { until: 20 * S, sliceMs: 1, progressMs: 0 } })
     expect(await svc.cancelCompare()).toBe(false)
     const ev = progress(svc)
     const a = svc.compare()
@@ -72,6 +72,13 @@ describe('LabService.compare', () => {
     expect(ev.at(-1)!.fraction).toBeLessThan(1)
     // a new one can start after
     expect(await svc.cancelCompare()).toBe(false)
+  })
+
+  it('progress events are spaced (one per progressMs of wall time)', async () => {
+    svc = new LabService({ speed: 'max' }, { compare: { until: 2 * S, sliceMs: 1, progressMs: 3_600_000 } })
+    const ev = progress(svc)
+    expect((await svc.compare()).ok).toBe(true)
+    expect(ev).toHaveLength(1)
   })
 
   it('refuses a real fabric with the reason', async () => {
