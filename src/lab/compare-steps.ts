@@ -66,7 +66,7 @@ export function firstDivergentSteps(seed: readonly TraceEvent[], spec: readonly 
       if (sx?.text === sy?.text) continue
       if (kind === 'register store') {
         // the register the seed stored (or spec, when the seed stored nothing more)
-        const [rq, rwhy] = regQuirk(((sx ?? sy)!.text.split(' ')[0] ?? '') as never)
+        const [rq, rwhy] = regQuirk((sx ?? sy)!.text.split(' ')[0] ?? '')
         out.push({ kind, n, seed: sx, spec: sy, q: rq, why: rwhy })
       } else out.push({ kind, n, seed: sx, spec: sy, q, why })
       break

@@ -12,9 +12,6 @@ import { regQuirk } from './compare-quirks'
 import { eventRef, firstDivergentSteps, stepOf } from './compare-steps'
 
 export type { Comparison }
-/** @deprecated names of the first version; the contract's types are the ones */
-export type RegDiff = CompareRegister
-export type EventDiff = CompareFact
 
 /** what a compare run types into the device console halfway (the spec shell answers it, Q23) */
 export const COMPARE_INPUT = 'echo compare\r'
