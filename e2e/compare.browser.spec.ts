@@ -24,6 +24,8 @@ test.describe('compare and console size', () => {
   })
 
   test('one click compares seed and spec: register rows with Q badges that open the legend', async ({ page, cspViolations }) => {
+    // the panel is a tab next to the explanation in the default dock layout (src/renderer/src/panels.ts)
+    await lab.dockTab('compare').click()
     const run = page.getByTestId('compare-run')
     await expect(run).toBeEnabled()
     await run.click()
