@@ -23,6 +23,7 @@ import { buildSnapshot, historicalInput, liveInput } from '../lab/snapshot'
 import { WallClockError, closeRealSession, openRealSession } from './service-real'
 import { CompareRunner, type CompareRunnerOptions } from './compare-job'
 import { resizeConsole } from './console-size'
+import { newPending, pendConsole, type PendingConsole } from './console-batch'
 
 export interface ServiceOptions {
   /** trace events kept for the timeline and time travel */
@@ -38,30 +39,6 @@ export interface ServiceOptions {
 
 /** wall time spent emulating per tick at max speed: half of a 16 ms tick, the rest is for I/O */
 const MAX_SLICE_MS = 8
-
-/** console bytes not yet published, with the virtual time each line began (and of the first byte) */
-interface PendingConsole {
-  data: string[]
-  seq: number
-  len: number
-  times: [number, number][]
-  lineStart: boolean
-}
-function newPending(seq = 0): PendingConsole {
-  return { data: [], seq, len: 0, times: [], lineStart: true }
-}
-function pendConsole(p: PendingConsole, data: string, t: number): void {
-  // one mark per line start (not per byte: the seed writes one byte per call, Q-paced)
-  for (let k = 0; k < data.length; k++) {
-    if (p.lineStart || p.times.length === 0) {
-      if (p.times.length === 0 || p.times[p.times.length - 1][0] !== p.len + k) p.times.push([p.len + k, t])
-      p.lineStart = false
-    }
-    if (data.charCodeAt(k) === 10) p.lineStart = true
-  }
-  p.data.push(data)
-  p.len += data.length
-}
 
 /** typed input that did not fit the guest's UART receive FIFO (or no guest runs on that side) */
 export class InputDroppedError extends Error {
