@@ -1,7 +1,7 @@
 // Snapshots built by the real lab (tests/fixtures/real-snapshots.ts, Vitest globalSetup), handed
 // over with inject(): fresh copies, so a test may change its own.
 import { inject } from 'vitest'
-import type { ConsoleMark, LabEvent, LabSnapshot, Side } from '../../src/shared/contract'
+import type { Comparison, ConsoleMark, LabEvent, LabSnapshot, Side, TraceEvent } from '../../src/shared/contract'
 
 /** tests/fixtures/real-snapshots.ts RealConsoleRun (the renderer's type-check never sees the lab) */
 export interface RealConsoleRun {
@@ -13,6 +13,8 @@ export interface RealConsoleRun {
 declare module 'vitest' {
   export interface ProvidedContext {
     realSnapshots: { midRun: LabSnapshot; early: LabSnapshot; corruptTx: LabSnapshot; badChain: LabSnapshot }
+    /** compareProfiles(default scenario, 3 s) and the default seed run's trace to 3 s */
+    realCompare: { comparison: Comparison; seedTrace: TraceEvent[] }
     restartRun: RealConsoleRun
   }
 }
@@ -37,4 +39,11 @@ export function restartRun(): RealConsoleRun {
   const r = inject('restartRun')
   if (!r) throw new Error('restart run missing: run the renderer tests through vitest.config.mts (globalSetup)')
   return structuredClone(r)
+}
+
+/** the real comparison of the default scenario over 3 s and the seed run's trace (the lab it sits in) */
+export function realCompare(): { comparison: Comparison; seedTrace: TraceEvent[] } {
+  const c = inject('realCompare')
+  if (!c) throw new Error('real comparison missing: run the renderer tests through vitest.config.mts (globalSetup)')
+  return structuredClone(c)
 }

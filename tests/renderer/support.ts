@@ -1,6 +1,6 @@
 // Snapshots from the real builder (./real.ts) and a fake LabApi (vi.fn) for the renderer tests.
 import { vi } from 'vitest'
-import type { LabApi, LabEvent, LabSnapshot, TraceEvent, TraceExportChunk, TraceExportFormat } from '../../src/shared/contract'
+import type { CompareResult, ConsoleSizeResult, LabApi, LabEvent, LabSnapshot, TraceEvent, TraceExportChunk, TraceExportFormat } from '../../src/shared/contract'
 import { TraceExporter, type TraceSource } from '../../src/shared/traceExport'
 import { tryCompile } from '../../src/shared/traceFilter'
 import { midRun } from './real'
@@ -33,6 +33,9 @@ export function fakeApi(snap: LabSnapshot = snapshot()) {
     snapshotAt: vi.fn(async (i: number) => ({ ...snap, atEvent: i })),
     readShm: vi.fn(async (_off: number, len: number) => new Array<number>(len).fill(0)),
     consoleSince: vi.fn(async (_side: string, seq: number) => ({ data: '', seq })),
+    resizeConsole: vi.fn(async (_side: string, cols: number, rows: number): Promise<ConsoleSizeResult> => ({ applied: true, cols, rows, generation: 1, interrupt: true, note: '' })),
+    compare: vi.fn(async (): Promise<CompareResult> => ({ ok: true, until: 1, registers: [], events: [], steps: [] })),
+    cancelCompare: vi.fn(async () => false),
     /** what the service's export reads (tests set it): the kept trace */
     exportSource: { first: 0, n: 0, get: (_i: number): TraceEvent | undefined => undefined } as TraceSource,
     exportBegin: vi.fn(async (filter: string, format: TraceExportFormat) => {
