@@ -19,6 +19,7 @@ import { ivshmemDemoRows } from './ivshmem-demo'
 import { latencyRows } from './latency'
 import { specRows } from './spec'
 import { restartRows } from './restarts'
+import { exportLogRows } from './export-log'
 
 const quick = process.argv.includes('--quick')
 const VIRTUAL = quick ? 60e9 : 3600e9
@@ -104,6 +105,9 @@ async function main(): Promise<void> {
 
   // 5b. memory across restarts (issue #11): RSS growth per 1,000 device restarts
   restartRows(row, quick)
+
+  // 5c. the streamed trace export and continuous console logs (issue #10)
+  await exportLogRows(row, quick)
 
   // 6. the spec profile's data path and fuzzing rate
   specRows(row, quick)
