@@ -47,6 +47,10 @@ export interface DriverRing {
 export interface DeviceFirmware {
   main(): Thread
   readonly view: DeviceView
+  /** the rings the device accepted (QueueReady), usedCons = its own next_used: what the lab
+   *  shows and observes when the driver runs in another process or a QEMU guest. Optional: the
+   *  seed's device keeps no ring addresses of its own in shm-visible form. */
+  rings?(): DriverRing[]
 }
 
 export interface DriverFirmware {

@@ -1,0 +1,139 @@
+// The spec profile across two lab processes on one `virtio-lab server` (docs/spec-profile.md §10):
+// the device in one process, the driver in another, either start order, restarts of either side,
+// typed input over receiveq and the shell's answer over transmitq, on the wall clock.
+import { join } from 'node:path'
+import { afterEach, beforeEach, describe, expect, it } from 'vitest'
+import { skipReason, tmpDir, waitFor } from './helpers'
+import { banners, exited, readTrace, regWrites, shell, specHellos, specProc, type Proc } from './spec-helpers'
+import { cliProc } from './helpers'
+
+describe.skipIf(skipReason !== null)('spec profile: device and driver in two processes on a real server', () => {
+  let t: ReturnType<typeof tmpDir>
+  const procs: Proc[] = []
+  const keep = (p: Proc): Proc => (procs.push(p), p)
+  beforeEach(() => (t = tmpDir()))
+  afterEach(() => {
+    for (const p of procs.splice(0)) if (p.code === null) p.p.kill('SIGKILL')
+    t.cleanup()
+  })
+  const server = async (): Promise<Proc> => {
+    const srv = keep(cliProc(['server', '-F', '-v', '-S', t.sock(), '-l', '4M', '-n', '2']))
+    await waitFor(() => srv.out.includes('virtio-lab server: listening'), 'server up', 30_000)
+    return srv
+  }
+
+  it('device first: DRIVER_OK, the shell answers typed lines both ways, the driver leaving is announced', async () => {
+    const srv = await server()
+    const trace = join(t.dir, 'device.jsonl')
+    const dev = keep(specProc(t.sock(), 'device', ['--stdin', '--trace', trace]))
+    await waitFor(() => dev.out.includes('virtio-mmio v2 console device, peer 0, generation 1'), () => `device booted: ${dev.out}${dev.err}`, 60_000)
+    const drv = keep(specProc(t.sock(), 'driver'))
+    const why = () => `device: ${dev.out}${dev.err}\ndriver: ${drv.out}${drv.err}\nserver: ${srv.out}`
+    await waitFor(() => banners(dev.out) === 1, () => `the shell banner on the device console:\n${why()}`, 90_000)
+    expect(drv.out).toContain('[lab] spec driver: peer 1, generation 1')
+    // device console -> receiveq -> driver shell -> transmitq -> device console
+    await shell(dev, 'hello 3', 'spec$ ', why)
+    await waitFor(() => specHellos(dev.out) === 3, () => `three hello lines:\n${why()}`, 60_000)
+    await shell(dev, 'echo over-the-rings', 'over-the-rings\r\nspec$ ', why)
+    expect(dev.out.replace(/\r/g, '')).toContain('spec$ echo over-the-rings\nover-the-rings\nspec$ ')
+    // the driver process goes away: the server announces it, this process says so, nothing throws
+    drv.p.kill('SIGINT')
+    await waitFor(() => dev.err.includes('lab: remote peer 1 left'), () => `the driver's departure:\n${why()}`, 60_000)
+    await exited(drv, 'driver')
+    expect(drv.code).toBe(0)
+    expect(drv.err).toContain('lab: The driver is ready (features 0x130000005).')
+    dev.p.kill('SIGTERM')
+    await exited(dev, 'device')
+    expect(dev.code).toBe(0)
+    expect(dev.err).toContain('lab: remote peer 1 joined')
+    expect(dev.err).not.toMatch(/Error|throw/)
+    const ev = readTrace(trace)
+    // §3.1.1 as the device applied it from the other process's write log: reset, ACKNOWLEDGE,
+    // DRIVER, FEATURES_OK, DRIVER_OK
+    expect(regWrites(ev, 'Status')).toEqual([0, 1, 3, 11, 15])
+    expect(regWrites(ev, 'DriverFeatures')).toEqual([0x3000_0005, 0x1]) // SIZE, EMERG_WRITE, INDIRECT_DESC, EVENT_IDX; VERSION_1
+    expect(regWrites(ev, 'QueueReady')).toEqual([1, 1])
+    expect(ev.filter((e) => e.k === 'error')).toEqual([])
+    // typed bytes went up receiveq (used.len = bytes written), answers came down transmitq
+    const rx = ev.filter((e) => e.k === 'desc-used' && e.queue === 0)
+    expect(rx.reduce((a, e) => a + (e.len as number), 0)).toBe('hello 3\r'.length + 'echo over-the-rings\r'.length)
+    expect(ev.some((e) => e.k === 'desc-used' && e.queue === 1 && (e.bytes as number) > 0)).toBe(true)
+    // the driver's ring stores reached this process's trace attributed to it and named from the
+    // rings this device accepted (ShmObserver, SpecDevice.rings())
+    const names = new Set(ev.filter((e) => e.k === 'store' && e.side === 'driver').map((e) => String(e.name)))
+    for (const n of ['Status', 'QueueNotify', 'q0.desc[15].addr', 'q0.avail.flags', 'q1.desc[0].len', 'q1.avail.flags']) expect(names).toContain(n)
+    expect(ev.some((e) => e.k === 'peer' && e.op === 'leave' && e.id === 1 && e.remote === true)).toBe(true)
+  }, 300_000)
+
+  it('driver first, then restarts of either side: each re-handshakes and traffic resumes', async () => {
+    const srv = await server()
+    const drv1 = keep(specProc(t.sock(), 'driver'))
+    await waitFor(() => drv1.out.includes('[lab] spec driver: peer 0, generation 1'), () => `driver booted: ${drv1.out}${drv1.err}`, 60_000)
+    const trace1 = join(t.dir, 'device1.jsonl')
+    const dev1 = keep(specProc(t.sock(), 'device', ['--stdin', '--trace', trace1]))
+    let drv = drv1
+    const why = () => `device: ${dev1.out}${dev1.err}\ndriver: ${drv.out}${drv.err}\nserver: ${srv.out}`
+    await waitFor(() => banners(dev1.out) === 1, () => `the shell banner (driver first):\n${why()}`, 90_000)
+    expect(dev1.out).toContain('virtio-mmio v2 console device, peer 1, generation 1')
+    await shell(dev1, 'echo first', 'first\r\nspec$ ', why)
+
+    // a new driver process: new peer id, new generation of its record, a new handshake
+    drv1.p.kill('SIGKILL')
+    await waitFor(() => dev1.err.includes('lab: remote peer 0 left'), () => `the killed driver announced:\n${why()}`, 60_000)
+    drv = keep(specProc(t.sock(), 'driver'))
+    await waitFor(() => banners(dev1.out) === 2, () => `a second banner after the driver restart:\n${why()}`, 90_000)
+    expect(drv.out).toContain('[lab] spec driver: peer 2, generation 2')
+    await shell(dev1, 'echo second', 'second\r\nspec$ ', why)
+
+    // a new device process: the driver sees the device record's new generation and starts over
+    dev1.p.kill('SIGKILL')
+    await waitFor(() => drv.err.includes('lab: remote peer 1 left'), () => `the killed device announced:\n${why()}`, 60_000)
+    const trace2 = join(t.dir, 'device2.jsonl')
+    const dev2 = keep(specProc(t.sock(), 'device', ['--stdin', '--trace', trace2]))
+    const why2 = () => `device 2: ${dev2.out}${dev2.err}\ndriver: ${drv.out}${drv.err}\nserver: ${srv.out}`
+    await waitFor(() => banners(dev2.out) === 1, () => `the banner on the restarted device:\n${why2()}`, 90_000)
+    expect(dev2.out).toContain('virtio-mmio v2 console device, peer 3, generation 2')
+    expect(drv.out).toContain('[lab] spec driver: resetting the device and handshaking again')
+    await shell(dev2, 'hello 2', 'spec$ ', why2)
+    await waitFor(() => specHellos(dev2.out) === 2, () => `two hello lines after the device restart:\n${why2()}`, 60_000)
+    dev2.p.kill('SIGTERM')
+    await exited(dev2, 'device 2')
+    expect(dev2.code).toBe(0)
+    // the restarted device saw a complete handshake from the driver that was already running
+    expect(regWrites(readTrace(trace2), 'Status')).toEqual([0, 1, 3, 11, 15])
+    drv.p.kill('SIGTERM')
+    await exited(drv, 'driver 2')
+    expect(drv.code).toBe(0)
+    expect(drv.err).not.toMatch(/Error|throw/)
+  }, 400_000)
+
+  it('a fault injected in the driver process: the device process reports its code and NEEDS_RESET, then recovers', async () => {
+    const srv = await server()
+    const trace = join(t.dir, 'device.jsonl')
+    const dev = keep(specProc(t.sock(), 'device', ['--stdin', '--trace', trace]))
+    await waitFor(() => dev.out.includes('generation 1'), () => `device booted: ${dev.out}${dev.err}`, 60_000)
+    const drvTrace = join(t.dir, 'driver.jsonl')
+    const drv = keep(specProc(t.sock(), 'driver', ['--fault', 'bad-head@4s', '--trace', drvTrace]))
+    const why = () => `device: ${dev.out}${dev.err}\ndriver: ${drv.out}${drv.err}\nserver: ${srv.out}`
+    await waitFor(() => banners(dev.out) === 1, () => `the banner:\n${why()}`, 90_000)
+    // the driver's handshake after the device's DEVICE_NEEDS_RESET prints the banner again
+    await waitFor(() => drv.out.includes('[lab] spec driver: DEVICE_NEEDS_RESET') && banners(dev.out) === 2, () => `NEEDS_RESET and a new handshake:\n${why()}`, 120_000)
+    await shell(dev, 'echo recovered', 'recovered\r\nspec$ ', why)
+    dev.p.kill('SIGTERM')
+    drv.p.kill('SIGTERM')
+    await exited(dev, 'device')
+    await exited(drv, 'driver')
+    const ev = readTrace(trace)
+    const errs = ev.filter((e) => e.k === 'error')
+    expect(errs).toEqual([expect.objectContaining({ side: 'device', where: 'device', code: 'InvalidDescriptorIndex' })])
+    // after the error: Status gets DEVICE_NEEDS_RESET (0x40) and a config interrupt (bit 1)
+    const after = ev.filter((e) => e.i > errs[0]!.i && e.k === 'store' && e.side === 'device')
+    expect(after.find((e) => e.name === 'Status')).toMatchObject({ old: '0x0000000f', new: '0x0000004f' })
+    expect(after.find((e) => e.name === 'InterruptStatus')).toMatchObject({ new: '0x00000002' })
+    expect(ev.some((e) => e.op === 'state' && e.state === 'failed' && e.detail === 'DEVICE_NEEDS_RESET: InvalidDescriptorIndex')).toBe(true)
+    // and the driver reset it (Status 0) and handshook again
+    expect(regWrites(ev, 'Status')).toEqual([0, 1, 3, 11, 15, 0, 1, 3, 11, 15])
+    // the fault is in the driver's own trace, applied there
+    expect(readTrace(drvTrace).find((e) => e.op === 'fault')).toMatchObject({ kind: 'bad-head', applied: true })
+  }, 300_000)
+})
