@@ -81,8 +81,8 @@ export const hellos = (s: string): number => (s.replace(/\r/g, '').match(/^\[\d+
 export function cliProc(args: string[], o: { stdin?: boolean } = {}) {
   const p = spawn(process.execPath, ['--import', 'tsx', join(__dirname, 'fixtures', 'cli.ts'), ...args], { stdio: [o.stdin ? 'pipe' : 'ignore', 'pipe', 'pipe'] })
   const r = { out: '', err: '', code: null as number | null, p }
-  p.stdout.on('data', (d) => (r.out += String(d)))
-  p.stderr.on('data', (d) => (r.err += String(d)))
+  p.stdout!.on('data', (d) => (r.out += String(d)))
+  p.stderr!.on('data', (d) => (r.err += String(d)))
   p.on('exit', (c) => (r.code = c))
   return r
 }
