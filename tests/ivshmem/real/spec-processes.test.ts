@@ -136,4 +136,34 @@ describe.skipIf(skipReason !== null)('spec profile: device and driver in two pro
     // the fault is in the driver's own trace, applied there
     expect(readTrace(drvTrace).find((e) => e.op === 'fault')).toMatchObject({ kind: 'bad-head', applied: true })
   }, 300_000)
+
+  it('both sides gone, the driver back first: its doorbells to the stale device record are dropped, the new device restarts the handshake', async () => {
+    const srv = await server()
+    const dev1 = keep(specProc(t.sock(), 'device', ['--stdin']))
+    await waitFor(() => dev1.out.includes('peer 0, generation 1'), () => `device 1 booted: ${dev1.out}${dev1.err}`, 60_000)
+    const drv1 = keep(specProc(t.sock(), 'driver'))
+    const why1 = () => `device: ${dev1.out}${dev1.err}\ndriver: ${drv1.out}${drv1.err}\nserver: ${srv.out}`
+    await waitFor(() => banners(dev1.out) === 1, () => `the first pair's banner:\n${why1()}`, 90_000)
+    dev1.p.kill('SIGKILL')
+    drv1.p.kill('SIGKILL')
+    await waitFor(() => srv.out.includes('free peer 0') && srv.out.includes('free peer 1'), () => `both left:\n${srv.out}`, 60_000)
+    // the shm keeps both records (the server lives): the new driver meets the dead device's
+    const drvTrace = join(t.dir, 'driver.jsonl')
+    const drv = keep(specProc(t.sock(), 'driver', ['--trace', drvTrace]))
+    await waitFor(() => drv.out.includes('[lab] spec driver: peer 2, generation 2'), () => `driver 2 booted: ${drv.out}${drv.err}`, 60_000)
+    await waitFor(() => readTrace(drvTrace).some((e) => e.k === 'doorbell' && e.outcome === 'dropped'), () => `a dropped doorbell to the stale id:\n${drv.out}${drv.err}`, 60_000)
+    const dev = keep(specProc(t.sock(), 'device', ['--stdin']))
+    const why = () => `device: ${dev.out}${dev.err}\ndriver: ${drv.out}${drv.err}\nserver: ${srv.out}`
+    await waitFor(() => banners(dev.out) === 1, () => `the banner after both restarted:\n${why()}`, 90_000)
+    expect(dev.out).toContain('virtio-mmio v2 console device, peer 3, generation 2')
+    await shell(dev, 'echo back', 'back\r\nspec$ ', why)
+    dev.p.kill('SIGTERM')
+    drv.p.kill('SIGTERM')
+    await exited(dev, 'device')
+    await exited(drv, 'driver')
+    expect([dev.code, drv.code]).toEqual([0, 0])
+    const ev = readTrace(drvTrace)
+    expect(ev.find((e) => e.k === 'doorbell' && e.outcome === 'dropped')).toMatchObject({ from: 2, to: 0, reason: 'no peer 0' })
+    expect(ev.some((e) => e.k === 'doorbell' && e.outcome === 'sent' && e.to === 3)).toBe(true)
+  }, 300_000)
 })
