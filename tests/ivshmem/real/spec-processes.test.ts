@@ -42,6 +42,7 @@ describe.skipIf(skipReason !== null)('spec profile: device and driver in two pro
     await exited(drv, 'driver')
     expect(drv.code).toBe(0)
     expect(drv.err).toContain('lab: The driver is ready (features 0x130000005).')
+    expect(drv.err).toMatch(/as peer 1 it rang peer 0 \(remote\) \d+×, all delivered\./)
     dev.p.kill('SIGTERM')
     await exited(dev, 'device')
     expect(dev.code).toBe(0)
