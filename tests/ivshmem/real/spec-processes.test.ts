@@ -108,14 +108,14 @@ describe.skipIf(skipReason !== null)('spec profile: device and driver in two pro
     expect(drv.err).not.toMatch(/Error|throw/)
   }, 400_000)
 
-  it('a fault injected in the driver process: the device process reports its code and NEEDS_RESET, then recovers', async () => {
-    const srv = await server()
+  it('a fault injected in the driver process: the device process (hosting the server) reports its code and NEEDS_RESET, then recovers', async () => {
+    // run --fabric hosted: the device's process is the ivshmem-server, the driver attaches to it
     const trace = join(t.dir, 'device.jsonl')
-    const dev = keep(specProc(t.sock(), 'device', ['--stdin', '--trace', trace]))
-    await waitFor(() => dev.out.includes('generation 1'), () => `device booted: ${dev.out}${dev.err}`, 60_000)
+    const dev = keep(specProc(t.sock(), 'device', ['--stdin', '--trace', trace], { hosted: true }))
+    await waitFor(() => dev.out.includes('peer 0, generation 1'), () => `device booted: ${dev.out}${dev.err}`, 60_000)
     const drvTrace = join(t.dir, 'driver.jsonl')
     const drv = keep(specProc(t.sock(), 'driver', ['--fault', 'bad-head@4s', '--trace', drvTrace]))
-    const why = () => `device: ${dev.out}${dev.err}\ndriver: ${drv.out}${drv.err}\nserver: ${srv.out}`
+    const why = () => `device: ${dev.out}${dev.err}\ndriver: ${drv.out}${drv.err}`
     await waitFor(() => banners(dev.out) === 1, () => `the banner:\n${why()}`, 90_000)
     // the driver's handshake after the device's DEVICE_NEEDS_RESET prints the banner again
     await waitFor(() => drv.out.includes('[lab] spec driver: DEVICE_NEEDS_RESET') && banners(dev.out) === 2, () => `NEEDS_RESET and a new handshake:\n${why()}`, 120_000)
@@ -136,6 +136,7 @@ describe.skipIf(skipReason !== null)('spec profile: device and driver in two pro
     expect(regWrites(ev, 'Status')).toEqual([0, 1, 3, 11, 15, 0, 1, 3, 11, 15])
     // the fault is in the driver's own trace, applied there
     expect(readTrace(drvTrace).find((e) => e.op === 'fault')).toMatchObject({ kind: 'bad-head', applied: true })
+    expect(dev.err).toMatch(/lab: hosted fabric up: hosted at .*: device = peer 0; [01] remote peers?/)
   }, 300_000)
 
   it('both sides gone, the driver back first: its doorbells to the stale device record are dropped, the new device restarts the handshake', async () => {
