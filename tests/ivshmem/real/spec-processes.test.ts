@@ -43,6 +43,8 @@ describe.skipIf(skipReason !== null)('spec profile: device and driver in two pro
     expect(drv.code).toBe(0)
     expect(drv.err).toContain('lab: The driver is ready (features 0x130000005).')
     expect(drv.err).toMatch(/as peer 1 it rang peer 0 \(remote\) \d+×, all delivered\./)
+    expect(drv.err).toContain('lab: device (instance_1) does not run in this process; remote peer 0 (another process or a QEMU guest) may hold it, found through its ready record.')
+    expect(drv.err).not.toContain('reached the device console')
     dev.p.kill('SIGTERM')
     await exited(dev, 'device')
     expect(dev.code).toBe(0)
