@@ -105,8 +105,9 @@ export async function runAttached(o: AttachRun): Promise<number> {
   clearInterval(tick)
   process.off('SIGINT', done)
   process.off('SIGTERM', done)
+  // the run is over: let go of the input (a pipe or a terminal left open must not keep the process alive)
   o.input?.off('data', onInput)
-  ;(o.input as { pause?: () => void } | undefined)?.pause?.()
+  ;(o.input as { destroy?: () => void } | undefined)?.destroy?.()
   if (!o.quiet) {
     const st = s.fabric.status()
     o.err(`lab: ${s.fabric.kind} fabric ${st.state}: ${st.detail}\n`)
