@@ -170,4 +170,20 @@ describe.skipIf(skipReason !== null)('spec profile: device and driver in two pro
     expect(ev.find((e) => e.k === 'doorbell' && e.outcome === 'dropped')).toMatchObject({ from: 2, to: 0, reason: 'no peer 0' })
     expect(ev.some((e) => e.k === 'doorbell' && e.outcome === 'sent' && e.to === 3)).toBe(true)
   }, 300_000)
+
+  it('a scenario restart inside the device process (--restart device@15s): it rejoins with a new id and the remote driver handshakes again', async () => {
+    const srv = await server()
+    const dev = keep(specProc(t.sock(), 'device', ['--stdin', '--restart', 'device@15s']))
+    await waitFor(() => dev.out.includes('peer 0, generation 1'), () => `device booted: ${dev.out}${dev.err}`, 60_000)
+    const drv = keep(specProc(t.sock(), 'driver'))
+    const why = () => `device: ${dev.out}${dev.err}\ndriver: ${drv.out}${drv.err}\nserver: ${srv.out}`
+    await waitFor(() => banners(dev.out) === 1, () => `the first banner:\n${why()}`, 90_000)
+    await waitFor(() => banners(dev.out) === 2, () => `the banner after the in-process restart:\n${why()}`, 90_000)
+    expect(dev.out).toContain('virtio-mmio v2 console device, peer 2, generation 2')
+    expect(dev.err).toContain('lab: device (peer 0) left')
+    expect(dev.err).toContain(`lab: device is ivshmem peer 2 on ${t.sock()}`)
+    await shell(dev, 'echo rejoined', 'rejoined\r\nspec$ ', why)
+    await waitFor(() => drv.err.includes('lab: remote peer 0 left') && drv.err.includes('lab: remote peer 2 joined'), () => `the driver saw the device leave and rejoin:\n${why()}`, 60_000)
+    expect(drv.out).toContain('[lab] spec driver: resetting the device and handshaking again')
+  }, 300_000)
 })
