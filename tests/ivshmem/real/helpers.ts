@@ -83,6 +83,7 @@ export function cliProc(args: string[], o: { stdin?: boolean } = {}) {
   const r = { out: '', err: '', code: null as number | null, p }
   p.stdout!.on('data', (d) => (r.out += String(d)))
   p.stderr!.on('data', (d) => (r.err += String(d)))
-  p.on('exit', (c) => (r.code = c))
+  // 'close', not 'exit': the exit code is set only once all its output has been read
+  p.on('close', (c) => (r.code = c))
   return r
 }

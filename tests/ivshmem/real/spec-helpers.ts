@@ -47,6 +47,12 @@ export function readTrace(path: string): Ev[] {
 /** the register stores the device applied from the write log (docs/spec-profile.md §2) */
 export const regWrites = (ev: Ev[], reg: string): number[] => ev.filter((e) => e.op === 'reg-write' && e.reg === reg).map((e) => e.value as number)
 
+/** wait for `s` on a process's stdout or stderr: lines on two pipes, or from two processes, come
+ *  in no fixed order */
+export async function shows(p: Proc, stream: 'out' | 'err', s: string): Promise<void> {
+  await waitFor(() => p[stream].includes(s), () => `'${s}' on std${stream}:\n${p.out}\n${p.err}`, 60_000)
+}
+
 export async function exited(p: Proc, what: string): Promise<void> {
   await waitFor(() => p.code !== null, `${what} to exit:\n${p.err}`, 60_000)
 }

@@ -4,7 +4,7 @@
 import { join } from 'node:path'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { skipReason, tmpDir, waitFor } from './helpers'
-import { banners, exited, readTrace, regWrites, shell, specHellos, specProc, type Proc } from './spec-helpers'
+import { banners, exited, readTrace, regWrites, shell, shows, specHellos, specProc, type Proc } from './spec-helpers'
 import { cliProc } from './helpers'
 
 describe.skipIf(skipReason !== null)('spec profile: device and driver in two processes on a real server', () => {
@@ -30,7 +30,7 @@ describe.skipIf(skipReason !== null)('spec profile: device and driver in two pro
     const drv = keep(specProc(t.sock(), 'driver'))
     const why = () => `device: ${dev.out}${dev.err}\ndriver: ${drv.out}${drv.err}\nserver: ${srv.out}`
     await waitFor(() => banners(dev.out) === 1, () => `the shell banner on the device console:\n${why()}`, 90_000)
-    expect(drv.out).toContain('[lab] spec driver: peer 1, generation 1')
+    await shows(drv, 'out', '[lab] spec driver: peer 1, generation 1')
     // device console -> receiveq -> driver shell -> transmitq -> device console
     await shell(dev, 'hello 3', 'spec$ ', why)
     await waitFor(() => specHellos(dev.out) === 3, () => `three hello lines:\n${why()}`, 60_000)
@@ -85,7 +85,7 @@ describe.skipIf(skipReason !== null)('spec profile: device and driver in two pro
     await waitFor(() => dev1.err.includes('lab: remote peer 0 left'), () => `the killed driver announced:\n${why()}`, 60_000)
     drv = keep(specProc(t.sock(), 'driver'))
     await waitFor(() => banners(dev1.out) === 2, () => `a second banner after the driver restart:\n${why()}`, 90_000)
-    expect(drv.out).toContain('[lab] spec driver: peer 2, generation 2')
+    await shows(drv, 'out', '[lab] spec driver: peer 2, generation 2')
     await shell(dev1, 'echo second', 'second\r\nspec$ ', why)
 
     // a new device process: the driver sees the device record's new generation and starts over
@@ -96,7 +96,7 @@ describe.skipIf(skipReason !== null)('spec profile: device and driver in two pro
     const why2 = () => `device 2: ${dev2.out}${dev2.err}\ndriver: ${drv.out}${drv.err}\nserver: ${srv.out}`
     await waitFor(() => banners(dev2.out) === 1, () => `the banner on the restarted device:\n${why2()}`, 90_000)
     expect(dev2.out).toContain('virtio-mmio v2 console device, peer 3, generation 2')
-    expect(drv.out).toContain('[lab] spec driver: resetting the device and handshaking again')
+    await shows(drv, 'out', '[lab] spec driver: resetting the device and handshaking again')
     await shell(dev2, 'hello 2', 'spec$ ', why2)
     await waitFor(() => specHellos(dev2.out) === 2, () => `two hello lines after the device restart:\n${why2()}`, 60_000)
     dev2.p.kill('SIGTERM')
@@ -180,10 +180,10 @@ describe.skipIf(skipReason !== null)('spec profile: device and driver in two pro
     await waitFor(() => banners(dev.out) === 1, () => `the first banner:\n${why()}`, 90_000)
     await waitFor(() => banners(dev.out) === 2, () => `the banner after the in-process restart:\n${why()}`, 90_000)
     expect(dev.out).toContain('virtio-mmio v2 console device, peer 2, generation 2')
-    expect(dev.err).toContain('lab: device (peer 0) left')
-    expect(dev.err).toContain(`lab: device is ivshmem peer 2 on ${t.sock()}`)
+    await shows(dev, 'err', 'lab: device (peer 0) left')
+    await shows(dev, 'err', `lab: device is ivshmem peer 2 on ${t.sock()}`)
     await shell(dev, 'echo rejoined', 'rejoined\r\nspec$ ', why)
     await waitFor(() => drv.err.includes('lab: remote peer 0 left') && drv.err.includes('lab: remote peer 2 joined'), () => `the driver saw the device leave and rejoin:\n${why()}`, 60_000)
-    expect(drv.out).toContain('[lab] spec driver: resetting the device and handshaking again')
+    await shows(drv, 'out', '[lab] spec driver: resetting the device and handshaking again')
   }, 300_000)
 })
