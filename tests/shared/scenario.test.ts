@@ -51,7 +51,7 @@ describe('combinations (docs/architecture.md#fabric-seam, #time)', () => {
     const parsed = JSON.parse(JSON.stringify(real({}))) as ScenarioConfig
     expect(parsed.faults).not.toBe(DEFAULT_SCENARIO.faults)
     expect(crossCheck(parsed)).toEqual([])
-    // faults run on the wall clock there too (docs/spec-profile.md §10)
+    // faults run on the wall clock there too (docs/spec-profile.md §11)
     expect(crossCheck(real({ faults: [{ kind: 'bad-head', at: 1e9 }] }))).toEqual([])
   })
 

@@ -8,7 +8,7 @@ import type { SpecDriver } from './driver'
 
 export function specExplain(x: ExplainInput): string[] {
   const out: string[] = []
-  // on a real fabric the other side may run in another process or a QEMU guest (docs/spec-profile.md §10)
+  // on a real fabric the other side may run in another process or a QEMU guest (docs/spec-profile.md §11)
   const remote = x.peers.filter((p) => !p.local).map((p) => p.id)
   for (const side of ['device', 'driver'] as const) {
     const slot = x.sides[side]

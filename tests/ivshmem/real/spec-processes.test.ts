@@ -1,4 +1,4 @@
-// The spec profile across two lab processes on one `virtio-lab server` (docs/spec-profile.md §10):
+// The spec profile across two lab processes on one `virtio-lab server` (docs/spec-profile.md §11):
 // the device in one process, the driver in another, either start order, restarts of either side,
 // typed input over receiveq and the shell's answer over transmitq, on the wall clock.
 import { join } from 'node:path'

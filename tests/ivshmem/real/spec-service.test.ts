@@ -1,6 +1,6 @@
 // The spec profile in the app's service (LabService.configure, what `serve` and the app run) on
 // real fabrics, the other side in a lab process: attached as the device with the driver in another
-// process, and hosting the server as the driver with the device attaching (docs/spec-profile.md §10).
+// process, and hosting the server as the driver with the device attaching (docs/spec-profile.md §11).
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { LabService } from '../../../src/host/service'
 import { IvshmemServer } from '../../../src/ivshmem/real/server'
