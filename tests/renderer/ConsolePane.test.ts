@@ -170,10 +170,10 @@ describe('ConsolePane', () => {
     expect(w.find('[data-testid="console-device-deaf"]').exists()).toBe(false)
     const next = structuredClone(snap)
     next.seq += 1
-    next.guests.device.consoleInput = { reads: false, why: 'the test firmware never reads it (docs/x.md)' }
+    next.guests.device.consoleInput = { reads: false, why: 'the test firmware never reads it (Q99)' }
     store.applySnapshot(next)
     await flushPromises()
-    expect(w.get('[data-testid="console-device-deaf"]').text()).toBe('the test firmware never reads it (docs/x.md)')
+    expect(w.get('[data-testid="console-device-deaf"]').text()).toBe('the test firmware never reads it (Q99)')
     w.unmount()
   })
 })
