@@ -19,6 +19,7 @@ import { resolveScenario } from '../lab/config'
 import { replayTrace, type ReplayProgress } from './replay'
 import { buildSnapshot, historicalInput, liveInput } from '../lab/snapshot'
 import { WallClockError, closeRealSession, openRealSession } from './service-real'
+import { newPending, pendConsole, type PendingConsole } from './console-pending'
 
 export interface ServiceOptions {
   /** trace events kept for the timeline and time travel */
@@ -32,30 +33,6 @@ export interface ServiceOptions {
 
 /** wall time spent emulating per tick at max speed: half of a 16 ms tick, the rest is for I/O */
 const MAX_SLICE_MS = 8
-
-/** console bytes not yet published, with the virtual time each line began (and of the first byte) */
-interface PendingConsole {
-  data: string[]
-  seq: number
-  len: number
-  times: [number, number][]
-  lineStart: boolean
-}
-function newPending(seq = 0): PendingConsole {
-  return { data: [], seq, len: 0, times: [], lineStart: true }
-}
-function pendConsole(p: PendingConsole, data: string, t: number): void {
-  // one mark per line start (not per byte: the seed writes one byte per call, Q-paced)
-  for (let k = 0; k < data.length; k++) {
-    if (p.lineStart || p.times.length === 0) {
-      if (p.times.length === 0 || p.times[p.times.length - 1][0] !== p.len + k) p.times.push([p.len + k, t])
-      p.lineStart = false
-    }
-    if (data.charCodeAt(k) === 10) p.lineStart = true
-  }
-  p.data.push(data)
-  p.len += data.length
-}
 
 /** typed input that did not fit the guest's UART receive FIFO (or no guest runs on that side) */
 export class InputDroppedError extends Error {
@@ -196,6 +173,7 @@ export class LabService implements LabApi {
         closeRealSession(this.s)
       }
       this.dirty = true
+      this.replySnap = null
     } else if (!this.paused && !this.finished) {
       const t0 = performance.now()
       const until = this.cfg.until ?? Number.POSITIVE_INFINITY
