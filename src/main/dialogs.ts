@@ -134,6 +134,15 @@ export class MenuActions {
     }
   }
 
+  /** a dock command for the renderer: a DOM event its useDockLayout listens to (no new IPC channel) */
+  dockCommand(name: 'reset-layout' | 'toggle-maximize'): void {
+    const win = this.win()
+    if (!win) return
+    win.webContents.executeJavaScript(`window.dispatchEvent(new Event('virtio-lab:${name}'))`).catch(() => {
+      /* the page is reloading: nothing to lay out */
+    })
+  }
+
   async showAbout(): Promise<void> {
     let scenario = this.shell.scenario()
     try {

@@ -1,4 +1,5 @@
-// The application menu: File (open/save trace, export console logs), Edit, View, Help (About).
+// The application menu: File (open/save trace, export console logs), Edit, View (dock layout,
+// zoom), Help (About).
 
 import { app, Menu, type MenuItemConstructorOptions } from 'electron'
 import { PRODUCT, type MenuActions } from './dialogs'
@@ -20,6 +21,11 @@ export function buildMenu(a: MenuActions): Menu {
     {
       label: 'View',
       submenu: [
+        // the dock (docs/layout.md): the renderer owns these keys (registerAccelerator: false), the
+        // menu items send it the same command
+        { id: 'reset-layout', label: 'Reset layout', accelerator: 'Ctrl+Alt+0', registerAccelerator: false, click: () => a.dockCommand('reset-layout') },
+        { id: 'toggle-maximize', label: 'Maximise / restore panel', accelerator: 'Ctrl+Alt+M', registerAccelerator: false, click: () => a.dockCommand('toggle-maximize') },
+        { type: 'separator' },
         { role: 'resetZoom' },
         { role: 'zoomIn' },
         { role: 'zoomOut' },

@@ -1,5 +1,5 @@
-// Console bytes the service has not published yet, with the virtual time each line began: one
-// batch per side per publication (src/host/service.ts), never dropped (each carries its offset).
+// Console bytes the service has not published yet, per side, with the virtual time each line
+// began (LabService batches them into 'console' events ~60 times a second; never dropped).
 
 /** console bytes not yet published, with the virtual time each line began (and of the first byte) */
 export interface PendingConsole {
