@@ -8,7 +8,6 @@
 import {
   CONSOLE_RX,
   CONSOLE_TX,
-  HVL_CFG_ACK,
   REG,
   STATUS,
   VIRTIO_ID_CONSOLE,
@@ -20,7 +19,7 @@ import { type GuestPlatform, type Op, type Thread } from '../../guest/platform'
 import { ZHeap } from '../../guest/zheap'
 import { ringAt } from '../../virtio/ring'
 import type { DriverFirmware, DriverRing } from '../types'
-import { BounceList, SIZEOF_DESCX, VDEV_VA, VQ, wPtr } from './openamp'
+import { BounceList, HVL_CFG_ACK, SIZEOF_DESCX, VDEV_VA, VQ, wPtr } from './openamp'
 import { virtqueueAlloc, virtqueueCreate, type Vq } from './virtqueue'
 import { BOUNCE_COOKIE, DRIVER_BOOT_NS, DRIVER_MAIN_NS, FAILURE_CODE, GUEST_PAGE_SIZE, HALT_SLICE_NS, HELLO, HVL_WAIT_NS } from './driver_consts'
 import { METAL_BAD_PHYS, PRINTK_CHAR_NS, PRINTK_SLEEP_NS, SPIN_SLICE_NS, TXPOLL_VA, VIRTIO_ID_SCMI, VQ_SIZE, type DriverFailure, type DriverSideState } from './driver_consts'
