@@ -43,10 +43,23 @@ export interface DriverRing {
   usedCons: number
 }
 
+/** device-stall: how long the device ignores doorbells (docs/spec-profile.md §7) */
+export const DEVICE_STALL_MS = 500
+
+/** what a fault did (docs/spec-profile.md §7); applied false: why it could not act now */
+export interface FaultResult {
+  applied: boolean
+  detail: string
+}
+/** fault injection: act once on a ring or device fault kind; null = not a kind this side acts on.
+ *  `after` runs fn `ns` of lab time later (e.g. the end of a device stall). */
+export type FaultHook = (kind: string, after: (ns: number, fn: () => void) => void) => FaultResult | null
+
 /** the device side's firmware; main() is its boot thread on the guest platform */
 export interface DeviceFirmware {
   main(): Thread
   readonly view: DeviceView
+  fault?: FaultHook
 }
 
 export interface DriverFirmware {
@@ -54,6 +67,7 @@ export interface DriverFirmware {
   readonly view: DriverView
   /** the rings laid out so far (for the inspectors, trace names and the shm observer) */
   rings(): DriverRing[]
+  fault?: FaultHook
 }
 
 /** what a profile's explanation reads: the lab's state, in lower-layer terms */

@@ -13,19 +13,21 @@ import {
   STATUS,
   VIRTIO_ID_CONSOLE,
   VIRTIO_MMIO_MAGIC,
-  VQ_RING_DESC_CHAIN_END
+  VQ_RING_DESC_CHAIN_END,
+  VRING_DESC_F
 } from '../../virtio/mmio'
 import { hex64 } from '../../virtio/fmt'
 import { type GuestPlatform, type Op, type Thread } from '../../guest/platform'
 import { ZHeap } from '../../guest/zheap'
 import { ringAt } from '../../virtio/ring'
-import type { DriverFirmware, DriverRing } from '../types'
+import type { DriverFirmware, DriverRing, FaultResult } from '../types'
 import { BounceList, SIZEOF_DESCX, VDEV_VA, VQ, wPtr } from './openamp'
 import { virtqueueAlloc, virtqueueCreate, type Vq } from './virtqueue'
 import { BOUNCE_COOKIE, DRIVER_BOOT_NS, DRIVER_MAIN_NS, FAILURE_CODE, GUEST_PAGE_SIZE, HALT_SLICE_NS, HELLO, HVL_WAIT_NS } from './driver_consts'
 import { METAL_BAD_PHYS, PRINTK_CHAR_NS, PRINTK_SLEEP_NS, SPIN_SLICE_NS, TXPOLL_VA, VIRTIO_ID_SCMI, VQ_SIZE, type DriverFailure, type DriverSideState } from './driver_consts'
 
 import { HEAP_LEN, HVL_HEAP_OFF, VRING_HEAP_OFF, type DriverLayout } from './regions'
+import { corruptChain, isSeedChainFault, type SeedChainFault } from './rogue'
 
 export class DriverSideDemo implements DriverFirmware {
   private base = 0
@@ -44,6 +46,8 @@ export class DriverSideDemo implements DriverFirmware {
   private hvlHeap: ZHeap | null = null
   private vringHeap: ZHeap | null = null
   private txInuse = false
+  /** a ring fault the lab armed (docs/spec-profile.md §7): applied to the next chain laid */
+  private armed: SeedChainFault | null = null
   txBytes = 0
   txDropped = 0
   linesStarted = 0
@@ -316,6 +320,10 @@ export class DriverSideDemo implements DriverFirmware {
     try {
       this.txBytes++
       if (vq.free === 0) this.getBuffer(vq) // Q16: reclaim one, only when full
+      if (vq.broken) {
+        this.txDropped++ // the reclaim found the ring corrupt
+        return
+      }
       if (vq.free === 0) {
         this.txDropped++ // dropped silently
         this.p.event('guest', { op: 'tx-drop', byte: c, reason: 'transmitq full and nothing used' })
@@ -367,7 +375,23 @@ export class DriverSideDemo implements DriverFirmware {
     vq.queued++
     p.w16(vq.off + VQ.vq_queued_cnt, vq.queued)
     p.event('desc-add', { queue: vq.idx, head, addr: buf === null ? 2 ** 64 - 1 : this.base + buf, len: 1, byte: c, availIdx: vq.availIdx })
+    if (this.armed) {
+      // the hostile party's stores land between the publish and the kick
+      const kind = this.armed
+      this.armed = null
+      const detail = corruptChain(kind, p, { desc: vq.desc, avail: vq.avail, num: vq.num, head, slot: ai & (vq.num - 1) })
+      p.event('guest', { op: 'fault', kind, applied: true, detail })
+    }
     return true
+  }
+
+  /** the lab's fault hook (src/lab/faults.ts): a ring kind is armed for the next transmitq byte */
+  fault(kind: string): FaultResult | null {
+    if (!isSeedChainFault(kind)) return null
+    const vq = this.vqs[CONSOLE_TX]
+    if (!this.ready || !vq || vq.broken) return { applied: false, detail: 'not applicable now: the seed driver has no transmitq in service' }
+    this.armed = kind
+    return { applied: true, detail: `armed: the next transmitq chain the driver lays gets ${kind}` }
   }
 
   /** virtqueue_get_buffer: reclaim one used buffer (docs/wire-protocol.md#driver-tx) */
@@ -395,7 +419,16 @@ export class DriverSideDemo implements DriverFirmware {
     p.w16(vq.off + VQ.vq_free_cnt, vq.free)
     vq.ndescs[id] = (vq.ndescs[id]! - 1) & 0xffff
     p.w16(dx + 8, vq.ndescs[id]!)
-    p.w16(vq.desc + 16 * id + 14, vq.head)
+    // vq_ring_free_chain follows NEXT; VQ_RING_ASSERT_VALID_IDX is empty without VQUEUE_DEBUG,
+    // so the real code walks past the table or round a loop for ever: the lab stops there
+    let last = id
+    for (let hops = 0; p.r16(vq.desc + 16 * last + 12) & VRING_DESC_F.NEXT; hops++) {
+      const nx = p.r16(vq.desc + 16 * last + 14)
+      if (nx >= vq.num) return void this.broken(vq, 'InvalidDescriptorIndex', `freeing chain ${id}: desc[${last}].next = ${nx} is not below QueueNum ${vq.num} (vq_ring_free_chain would walk past the table)`)
+      if (hops >= vq.num) return void this.broken(vq, 'DescriptorChainOverflow', `freeing chain ${id}: more than ${vq.num} descriptors, a loop (vq_ring_free_chain would spin for ever)`)
+      last = nx
+    }
+    p.w16(vq.desc + 16 * last + 14, vq.head)
     vq.head = id
     p.w16(vq.off + VQ.vq_desc_head_idx, id)
     // virtio_mmio_hvl_get_bounce_buf: first record whose cookie matches (Q15); copy desc.len bytes
