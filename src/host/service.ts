@@ -6,6 +6,7 @@
 import type {
   ConfigureResult,
   ControlCommand,
+  FaultKind,
   LabApi,
   LabEvent,
   LabSnapshot,
@@ -13,12 +14,14 @@ import type {
   Side,
   TraceEvent
 } from '../shared/contract'
-import { DEFAULT_SCENARIO, FABRICS } from '../shared/scenario'
+import { DEFAULT_SCENARIO, FABRICS, FAULT_KINDS } from '../shared/scenario'
 import { LabSession, RX_FIFO_MAX } from '../lab/session'
 import { resolveScenario } from '../lab/config'
 import { replayTrace, type ReplayProgress } from './replay'
 import { buildSnapshot, historicalInput, liveInput } from '../lab/snapshot'
 import { WallClockError, closeRealSession, openRealSession } from './service-real'
+import { applyFault } from '../lab/faults'
+import { isFaultKind, type FaultReply } from '../shared/faults'
 
 export interface ServiceOptions {
   /** trace events kept for the timeline and time travel */
@@ -67,6 +70,15 @@ export class InputDroppedError extends Error {
         ? `sendInput: no ${side} guest is running: ${dropped} byte(s) dropped`
         : `sendInput: the ${side} UART receive FIFO is full (${RX_FIFO_MAX} bytes; the guest is not reading): ${dropped} of ${of} byte(s) dropped`
     )
+  }
+}
+
+/** injectFault with a kind that is not one of FAULT_KINDS */
+export class FaultKindError extends Error {
+  override name = 'FaultKindError'
+  readonly code = 'FAULT_KIND'
+  constructor(kind: unknown) {
+    super(`injectFault: kind must be one of ${FAULT_KINDS.join(', ')} (got ${typeof kind === 'string' ? `'${kind.slice(0, 40)}'` : typeof kind})`)
   }
 }
 
@@ -369,6 +381,18 @@ export class LabService implements LabApi {
     const upto = this.pending[side].seq
     const from = Math.max(c.trimmed, Math.min(Math.trunc(seq), upto))
     return { data: text.slice(from - c.trimmed, upto - c.trimmed), seq: from }
+  }
+
+  /** apply a fault now (docs/spec-profile.md §7): the fabric's next doorbell, or the firmware's
+   *  next chain / completion; a trace event `fault` records it. Not on a real fabric (WALL_CLOCK). */
+  async injectFault(kind: FaultKind): Promise<FaultReply> {
+    if (!isFaultKind(kind)) throw new FaultKindError(kind)
+    if (this.real) throw new WallClockError('injectFault', this.s.fabric.kind)
+    const t = this.s.clock.now
+    const r = applyFault(this.s, { kind, at: t })
+    this.dirty = true
+    this.flush()
+    return { kind, applied: r.applied, detail: r.detail, t }
   }
 
   /** Open a saved trace (Electron menu): replay its scenario and the user's actions in it (restarts,

@@ -4,7 +4,7 @@
 
 import { z } from 'zod'
 import { LAB_METHODS, type LabApi, type LabMethod } from '../shared/contract'
-import { SCENARIO_LIMITS, SIDES, scenarioConfigSchema, scenarioPatchSchema, speedSchema, type ScenarioConfig } from '../shared/scenario'
+import { FAULT_KINDS, SCENARIO_LIMITS, SIDES, scenarioConfigSchema, scenarioPatchSchema, speedSchema, type ScenarioConfig } from '../shared/scenario'
 import { describeValue, issueText, label, validatePatch, valueAt } from '../shared/scenario-check'
 
 export { describeValue, scenarioConfigSchema, scenarioPatchSchema, speedSchema }
@@ -85,7 +85,8 @@ const METHOD_SPECS: Record<LabMethod, ParamSpec[]> = {
   consoleSince: [
     { name: 'side', schema: sideSchema, expect: "'device' or 'driver'" },
     { name: 'seq', schema: intIn(0, Number.MAX_SAFE_INTEGER), expect: 'an integer >= 0' }
-  ]
+  ],
+  injectFault: [{ name: 'kind', schema: z.enum(FAULT_KINDS), expect: `one of ${FAULT_KINDS.join(', ')}` }]
 }
 
 // ---- messages ----------------------------------------------------------------------------------

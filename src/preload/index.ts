@@ -27,6 +27,7 @@ const api: LabApi = {
   snapshotAt: (i) => call('snapshotAt', i),
   readShm: (off, len) => call('readShm', off, len),
   consoleSince: (side, seq) => call('consoleSince', side, seq),
+  injectFault: (kind) => call('injectFault', kind),
   subscribe(listener: (e: LabEvent) => void): () => void {
     const handler = (_event: IpcRendererEvent, e: LabEvent): void => listener(e)
     ipcRenderer.on(LAB_EVENT_CHANNEL, handler)

@@ -22,7 +22,9 @@ export type {
   ShmState,
   Speed
 } from './scenario'
-import type { ConfigureResult, FabricKind, ScenarioConfig, Speed } from './scenario'
+import type { ConfigureResult, FabricKind, FaultKind, ScenarioConfig, Speed } from './scenario'
+import type { FaultReply } from './faults'
+export type { FaultReply }
 
 export interface GuestView {
   side: Side
@@ -246,6 +248,9 @@ export interface LabApi {
   /** console bytes since seq (for catch-up after a reconnect), latin1 */
   consoleSince(side: Side, seq: number): Promise<{ data: string; seq: number }>
   subscribe(listener: (e: LabEvent) => void): () => void
+  /** apply a fault to the running session now (docs/spec-profile.md §7); a real fabric refuses
+   *  (WALL_CLOCK), an unknown kind is a request error; applied false says why it could not act now */
+  injectFault(kind: FaultKind): Promise<FaultReply>
 }
 
 /** RPC method names, shared by the preload (IPC channels 'lab:<method>') and the WebSocket host. */
@@ -257,7 +262,8 @@ export const LAB_METHODS = [
   'getTrace',
   'snapshotAt',
   'readShm',
-  'consoleSince'
+  'consoleSince',
+  'injectFault'
 ] as const
 export type LabMethod = (typeof LAB_METHODS)[number]
 export const LAB_EVENT_CHANNEL = 'lab:event'

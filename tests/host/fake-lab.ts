@@ -1,5 +1,5 @@
 // A small in-memory LabApi for the host tests (the real LabService lives in src/host/service.ts).
-import { type ConfigureResult, type ControlCommand, type LabApi, type LabEvent, type LabSnapshot, type ScenarioConfig, type Side, type TraceEvent } from '../../src/shared/contract'
+import { type ConfigureResult, type ControlCommand, type FaultKind, type FaultReply, type LabApi, type LabEvent, type LabSnapshot, type ScenarioConfig, type Side, type TraceEvent } from '../../src/shared/contract'
 import { DEFAULT_SCENARIO } from '../../src/shared/scenario'
 
 export class FakeLab implements LabApi {
@@ -99,6 +99,10 @@ export class FakeLab implements LabApi {
   async consoleSince(side: Side, seq: number): Promise<{ data: string; seq: number }> {
     this.note('consoleSince', [side, seq])
     return { data: this.console[side].slice(seq), seq }
+  }
+  async injectFault(kind: FaultKind): Promise<FaultReply> {
+    this.note('injectFault', [kind])
+    return { kind, applied: true, detail: `fake: ${kind}`, t: 0 }
   }
   subscribe(listener: (e: LabEvent) => void): () => void {
     this.listeners.add(listener)

@@ -1,6 +1,6 @@
 // Snapshots from the real builder (./real.ts) and a fake LabApi (vi.fn) for the renderer tests.
 import { vi } from 'vitest'
-import type { LabApi, LabEvent, LabSnapshot, TraceEvent } from '../../src/shared/contract'
+import type { FaultKind, FaultReply, LabApi, LabEvent, LabSnapshot, TraceEvent } from '../../src/shared/contract'
 import { midRun } from './real'
 
 /** a real mid-run snapshot (tests/renderer/real.ts) with the fields a test cares about replaced */
@@ -29,6 +29,7 @@ export function fakeApi(snap: LabSnapshot = snapshot()) {
     snapshotAt: vi.fn(async (i: number) => ({ ...snap, atEvent: i })),
     readShm: vi.fn(async (_off: number, len: number) => new Array<number>(len).fill(0)),
     consoleSince: vi.fn(async (_side: string, seq: number) => ({ data: '', seq })),
+    injectFault: vi.fn(async (kind: FaultKind): Promise<FaultReply> => ({ kind, applied: true, detail: `did ${kind}`, t: 1_500_000_000 })),
     subscribe: vi.fn((l: (e: LabEvent) => void) => {
       listeners.add(l)
       return () => listeners.delete(l)

@@ -41,6 +41,7 @@ export function plainData(api: LabApi): LabApi {
     snapshotAt: (i) => api.snapshotAt(i),
     readShm: (off, len) => api.readShm(off, len),
     consoleSince: (side, seq) => api.consoleSince(side, seq),
+    injectFault: (kind) => api.injectFault(String(kind) as typeof kind),
     subscribe: (l) => api.subscribe(l)
   }
 }
@@ -228,6 +229,7 @@ export function createWsApi(url: string, opts: WsOptions = {}): LabApiWithStatus
     snapshotAt: (i) => call('snapshotAt', [i]),
     readShm: (off, len) => call('readShm', [off, len]),
     consoleSince: (side, seq) => call('consoleSince', [side, seq]),
+    injectFault: (kind) => call('injectFault', [kind]),
     subscribe(listener) {
       listeners.add(listener)
       return () => listeners.delete(listener)
