@@ -10,6 +10,7 @@ import VringInspector from './components/VringInspector.vue'
 import ShmHex from './components/ShmHex.vue'
 import Timeline from './components/Timeline.vue'
 import ExplainPanel from './components/ExplainPanel.vue'
+import FaultPanel from './components/FaultPanel.vue'
 import type { PanelDef } from './dockLayout'
 
 export type { PanelDef, PanelPlace, SlotId } from './dockLayout'
@@ -46,7 +47,8 @@ export const PANELS: readonly PanelDef[] = [
   { id: 'vrings', title: 'vrings', component: dockPanel(VringInspector, (s) => ({ rings: s.displayed?.rings ?? [] })), place: { slot: 'memory', size: 0.54 } },
   { id: 'shm', title: 'shared memory', component: dockPanel(ShmHex), place: { slot: 'memory', size: 0.46 } },
   { id: 'timeline', title: 'timeline', component: dockPanel(Timeline), place: { slot: 'timeline', size: 1 } },
-  { id: 'explain', title: 'explanation', component: dockPanel(ExplainPanel, (s) => ({ lines: s.snapshot?.explain ?? [], failed: failed(s) })), place: { slot: 'explain', size: 1 } }
+  { id: 'explain', title: 'explanation', component: dockPanel(ExplainPanel, (s) => ({ lines: s.snapshot?.explain ?? [], failed: failed(s) })), place: { slot: 'explain', size: 1 } },
+  { id: 'faults', title: 'faults', component: dockPanel(FaultPanel), place: { slot: 'explain', size: 1, tab: true } }
 ]
 
 /** dockview's component table: one entry per panel, keyed by the panel id */
