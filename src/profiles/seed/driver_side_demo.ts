@@ -13,16 +13,15 @@ import {
   STATUS,
   VIRTIO_ID_CONSOLE,
   VIRTIO_MMIO_MAGIC,
-  VQ_RING_DESC_CHAIN_END,
-  VRING_DESC_F
+  VQ_RING_DESC_CHAIN_END
 } from '../../virtio/mmio'
-import { hex64 } from '../../virtio/fmt'
 import { type GuestPlatform, type Op, type Thread } from '../../guest/platform'
 import { ZHeap } from '../../guest/zheap'
 import { ringAt } from '../../virtio/ring'
 import type { DriverFirmware, DriverRing, FaultResult } from '../types'
 import { BounceList, SIZEOF_DESCX, VDEV_VA, VQ, wPtr } from './openamp'
 import { virtqueueAlloc, virtqueueCreate, type Vq } from './virtqueue'
+import { virtqueueGetBuffer } from './reclaim'
 import { BOUNCE_COOKIE, DRIVER_BOOT_NS, DRIVER_MAIN_NS, FAILURE_CODE, GUEST_PAGE_SIZE, HALT_SLICE_NS, HELLO, HVL_WAIT_NS } from './driver_consts'
 import { METAL_BAD_PHYS, PRINTK_CHAR_NS, PRINTK_SLEEP_NS, SPIN_SLICE_NS, TXPOLL_VA, VIRTIO_ID_SCMI, VQ_SIZE, type DriverFailure, type DriverSideState } from './driver_consts'
 
@@ -319,7 +318,7 @@ export class DriverSideDemo implements DriverFirmware {
     this.txInuse = true
     try {
       this.txBytes++
-      if (vq.free === 0) this.getBuffer(vq) // Q16: reclaim one, only when full
+      if (vq.free === 0) virtqueueGetBuffer(this.p, vq, this.bounce, { base: this.base, size: this.size }, (v, c, m) => this.broken(v, c, m)) // Q16: reclaim one, only when full
       if (vq.broken) {
         this.txDropped++ // the reclaim found the ring corrupt
         return
@@ -392,59 +391,6 @@ export class DriverSideDemo implements DriverFirmware {
     if (!this.ready || !vq || vq.broken) return { applied: false, detail: 'not applicable now: the seed driver has no transmitq in service' }
     this.armed = kind
     return { applied: true, detail: `armed: the next transmitq chain the driver lays gets ${kind}` }
-  }
-
-  /** virtqueue_get_buffer: reclaim one used buffer (docs/wire-protocol.md#driver-tx) */
-  private getBuffer(vq: Vq): void {
-    const p = this.p
-    const usedIdx = p.r16(vq.used + 2)
-    if (vq.usedCons === usedIdx) return
-    const pending = (usedIdx - vq.usedCons) & 0xffff
-    if (pending > vq.num) {
-      this.broken(vq, 'InvalidUsedRingIndex', `used.idx jumped from ${vq.usedCons} to ${usedIdx} (more than ${vq.num} entries)`)
-      return
-    }
-    const slot = vq.usedCons & (vq.num - 1)
-    const id = p.r32(vq.used + 4 + 8 * slot)
-    const len = p.r32(vq.used + 8 + 8 * slot)
-    if (id >= vq.num) {
-      this.broken(vq, 'InvalidUsedId', `used.ring[${slot}].id = ${id} is not below QueueNum ${vq.num}`)
-      return
-    }
-    vq.usedCons = (vq.usedCons + 1) & 0xffff
-    p.w16(vq.off + VQ.vq_used_cons_idx, vq.usedCons)
-    // vq_ring_free_chain: free count += ndescs, ndescs--, push back on the free list
-    const dx = vq.off + VQ.vq_descx + SIZEOF_DESCX * id
-    vq.free = Math.min(vq.num, vq.free + vq.ndescs[id]!)
-    p.w16(vq.off + VQ.vq_free_cnt, vq.free)
-    vq.ndescs[id] = (vq.ndescs[id]! - 1) & 0xffff
-    p.w16(dx + 8, vq.ndescs[id]!)
-    // vq_ring_free_chain follows NEXT; VQ_RING_ASSERT_VALID_IDX is empty without VQUEUE_DEBUG,
-    // so the real code walks past the table or round a loop for ever: the lab stops there
-    let last = id
-    for (let hops = 0; p.r16(vq.desc + 16 * last + 12) & VRING_DESC_F.NEXT; hops++) {
-      const nx = p.r16(vq.desc + 16 * last + 14)
-      if (nx >= vq.num) return void this.broken(vq, 'InvalidDescriptorIndex', `freeing chain ${id}: desc[${last}].next = ${nx} is not below QueueNum ${vq.num} (vq_ring_free_chain would walk past the table)`)
-      if (hops >= vq.num) return void this.broken(vq, 'DescriptorChainOverflow', `freeing chain ${id}: more than ${vq.num} descriptors, a loop (vq_ring_free_chain would spin for ever)`)
-      last = nx
-    }
-    p.w16(vq.desc + 16 * last + 14, vq.head)
-    vq.head = id
-    p.w16(vq.off + VQ.vq_desc_head_idx, id)
-    // virtio_mmio_hvl_get_bounce_buf: first record whose cookie matches (Q15); copy desc.len bytes
-    // back to driver RAM, unlink, free the record and the buffer desc.addr names
-    const dlen = p.r32(vq.desc + 16 * id + 8)
-    const lo = p.r32(vq.desc + 16 * id)
-    const hi = p.r32(vq.desc + 16 * id + 4)
-    const rel = hi * 2 ** 32 + lo - this.base
-    const took = this.bounce?.take(vq.cookies[id]!, rel >= 0 && rel < this.size ? rel : null)
-    if (took) {
-      if (dlen > took.rec.len) p.event('error', { code: 'InvalidUsedLen', where: 'reclaim', message: `desc[${id}].len = ${dlen} exceeds its ${took.rec.len}-byte bounce buffer; copy clipped` })
-      if (!took.bufFreed) p.event('error', { code: 'BOUNCE_NOT_LIVE', where: 'reclaim', message: `desc[${id}].addr ${hex64(lo, hi)} is not a live bounce buffer; not freed (the real code would corrupt its heap)` })
-    }
-    wPtr(p, dx, 0) // vq_descx[id].cookie = NULL
-    vq.cookies[id] = 0
-    p.event('reclaim', { queue: vq.idx, id, len, usedCons: vq.usedCons })
   }
 
   private broken(vq: Vq, code: string, msg: string): false {
