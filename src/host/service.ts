@@ -389,7 +389,7 @@ export class LabService implements LabApi {
     if (!isFaultKind(kind)) throw new FaultKindError(kind)
     if (this.real) throw new WallClockError('injectFault', this.s.fabric.kind)
     const t = this.s.clock.now
-    const r = applyFault(this.s, { kind, at: t })
+    const r = applyFault(this.s, { kind, at: t }, true)
     this.dirty = true
     this.flush()
     return { kind, applied: r.applied, detail: r.detail, t }

@@ -27,12 +27,14 @@ function nextDoorbell(s: LabSession, f: (orig: Doorbell, from: Peer, value: numb
   }
 }
 
-/** apply one fault now; returns what was done, or why nothing was */
-export function applyFault(s: LabSession, f: FaultSpec): { applied: boolean; detail: string } {
+/** apply one fault now; returns what was done, or why nothing was. `injected`: asked for while
+ *  the lab runs (injectFault), not scheduled by the scenario: the `fault` event says so, and a
+ *  trace replay applies it again at the same instant (src/host/replay.ts). */
+export function applyFault(s: LabSession, f: FaultSpec, injected = false): { applied: boolean; detail: string } {
   const dev = s.slots.device.device
   const drv = s.slots.driver.driver
   const note = (applied: boolean, detail: string) => {
-    if (s.trace.on) s.trace.emit('guest', undefined, { op: 'fault', kind: f.kind, applied, detail })
+    if (s.trace.on) s.trace.emit('guest', undefined, injected ? { op: 'fault', kind: f.kind, applied, detail, injected } : { op: 'fault', kind: f.kind, applied, detail })
     return { applied, detail }
   }
   switch (f.kind) {

@@ -73,3 +73,17 @@ describe('injectFault', () => {
     expect(s.session.trace.slice(0, s.session.trace.n).some((e) => e.op === 'fault')).toBe(false)
   })
 })
+
+describe('injected faults in a saved trace', () => {
+  it('are marked injected and applied again by a replay: every event matches', async () => {
+    const { s } = await paused({})
+    s.session.run(9.5 * S)
+    await s.injectFault('bad-head')
+    s.session.run(10 * S)
+    const saved = s.session.trace.slice(0, s.session.trace.n)
+    expect(saved.filter((e) => e.op === 'fault')[0]).toMatchObject({ kind: 'bad-head', injected: true })
+    const r = await s.loadTrace(saved)
+    expect(r).toEqual({ ok: true, message: expect.stringMatching(new RegExp(`^replayed to 9\\.990 s: all ${saved.length} events match the file$`)) })
+    expect(s.session.consoleText('device')).toContain("I'm qInvalid descriptor! \r\n")
+  })
+})
