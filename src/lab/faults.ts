@@ -75,7 +75,11 @@ export function applyFault(s: LabSession, f: FaultSpec, injected = false): { app
       return note(true, 'the next two doorbells to one peer arrive as one interrupt')
     default: {
       // ring kinds are the driver's, device kinds the device's (each profile's rogue.ts)
-      const after = (ns: number, fn: () => void) => void s.clock.after(ns, fn)
+      // a timer outlives no restart: the firmware that asked for it must still be the one running
+      const after = (ns: number, fn: () => void) =>
+        void s.clock.after(ns, () => {
+          if (s.slots.device.device === dev && s.slots.driver.driver === drv) fn()
+        })
       const r = dev?.fault?.(f.kind, after) ?? drv?.fault?.(f.kind, after)
       return r ? note(r.applied, r.detail) : note(false, `not applicable: no firmware in this process acts on ${f.kind}`)
     }

@@ -142,3 +142,13 @@ describe('seed profile: device faults', () => {
     expect(b).toEqual(a)
   })
 })
+
+describe('seed profile: a device restarted during a stall', () => {
+  it('the new device is not stalled and the old one is not resumed', () => {
+    const s = new LabSession(scenario({ faults: [{ kind: 'device-stall', at: AT }], restarts: [{ side: 'device', at: AT + 100 * MS }] }), { trace: { keep: 2_000_000 } })
+    s.run(UNTIL)
+    const ev = s.trace.slice(0, s.trace.n)
+    expect(ev.filter((e) => e.op === 'fault').map((e) => e.detail)).toEqual([expect.stringMatching(/^the device's IPM thread stalls/)])
+    expect(ev.some((e) => e.op === 'stalled' && e.t > AT + 100 * MS)).toBe(false)
+  })
+})
