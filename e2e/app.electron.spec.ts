@@ -6,6 +6,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { test, expect, type LabWindow } from './fixtures'
 import { findElectronBinary, NO_ELECTRON_REASON } from './electron'
+import { LabPage } from './pages/LabPage'
 
 const bin = findElectronBinary()
 
@@ -49,6 +50,35 @@ test.describe('electron app', () => {
       await page.screenshot({ path: 'test-results/app-electron.png' })
     } finally {
       await app.close()
+      rmSync(userData, { recursive: true, force: true })
+    }
+  })
+
+  test('the layout is kept in the app:// origin across a relaunch; View > Reset layout restores it', async () => {
+    const userData = mkdtempSync(join(tmpdir(), 'vsl-electron-'))
+    const launch = () =>
+      electron.launch({
+        executablePath: bin!.path,
+        args: ['.', ...(process.getuid?.() === 0 ? ['--no-sandbox'] : [])],
+        env: { ...process.env, VIRTIO_LAB_USER_DATA: userData }
+      })
+    try {
+      let app = await launch()
+      let lab = new LabPage(await app.firstWindow())
+      await expect.poll(() => lab.dockGroups()).toEqual(LabPage.DEFAULT_GROUPS)
+      await lab.dockTab('peers').dragTo(lab.dockTab('registers'))
+      await expect.poll(() => lab.dockGroups()).toHaveLength(7)
+      const moved = await lab.dockGroups()
+      await expect.poll(async () => JSON.stringify((await lab.savedLayout())?.layout.grid ?? null)).toMatch(/"views":\["(registers","peers|peers","registers)"\]/)
+      await app.close()
+
+      app = await launch()
+      lab = new LabPage(await app.firstWindow())
+      await expect.poll(() => lab.dockGroups()).toEqual(moved)
+      await app.evaluate(({ Menu }) => Menu.getApplicationMenu()?.getMenuItemById('reset-layout')?.click())
+      await expect.poll(() => lab.dockGroups()).toEqual(LabPage.DEFAULT_GROUPS)
+      await app.close()
+    } finally {
       rmSync(userData, { recursive: true, force: true })
     }
   })

@@ -29,6 +29,8 @@ test.describe('fault panel', () => {
     await lab.waitForConsole('device', 'spec$ ') // the driver shell answers: transmitq in service
     // real time from here: the events of the fault stay among the ones the service keeps
     await lab.setSpeed('1')
+    // the panel is a tab next to the explanation (src/renderer/src/panels.ts)
+    await lab.dockTab('faults').click()
     const panel = page.getByTestId('faults')
     await expect(panel.getByRole('group', { name: 'ring faults' })).toBeVisible()
     // keyboard: focus the button and press Enter
@@ -56,6 +58,7 @@ test.describe('fault panel', () => {
 
   test('schedule: a bad time is refused next to the control', async ({ page }) => {
     await lab.resetScenario()
+    await lab.dockTab('faults').click()
     const panel = page.getByTestId('faults')
     await panel.getByTestId('fault-sched-time').fill('soon')
     await panel.getByTestId('fault-sched-time').press('Enter')

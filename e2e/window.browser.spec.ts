@@ -1,5 +1,6 @@
-// The lab window as engineers use it (issue #10): keyboard, accessibility (axe), layout at three
-// window sizes with screenshots, timeline navigation. Browser host, Debian's Chromium.
+// The lab window as engineers use it (issue #10): keyboard, accessibility (axe), layout at four
+// window sizes with screenshots, timeline navigation. Browser host, Debian's Chromium. The dock
+// (moving, saving, resetting, maximising panels): layout.browser.spec.ts.
 import AxeBuilder from '@axe-core/playwright'
 import { test, expect } from './fixtures'
 import { LabPage } from './pages/LabPage'
@@ -7,7 +8,8 @@ import { LabPage } from './pages/LabPage'
 const SIZES = [
   { width: 1920, height: 1080 },
   { width: 1280, height: 800 },
-  { width: 1024, height: 700 }
+  { width: 1024, height: 700 },
+  { width: 2560, height: 1440 }
 ] as const
 
 test.describe('lab window: keyboard, accessibility, layout', () => {

@@ -210,6 +210,36 @@ export class LabPage {
     return { name: dl.suggestedFilename(), text: Buffer.concat(parts).toString('utf8') }
   }
 
+  // ---- dock (docs/layout.md) -------------------------------------------------------------------
+
+  /** the dock's tab of a panel (id from src/renderer/src/panels.ts) */
+  dockTab(id: string): Locator {
+    return this.page.locator(`.dv-tab[data-tab-panel-id="${id}"]`)
+  }
+
+  /** the maximise / restore button of the group whose visible panel is `id` */
+  dockMax(id: string): Locator {
+    return this.page.getByTestId('dock-max-' + id)
+  }
+
+  /** the panel ids of each group, in document order (each group's tabs left to right) */
+  async dockGroups(): Promise<string[][]> {
+    return this.page.evaluate(() =>
+      Array.from(document.querySelectorAll('[data-testid="dock"] .dv-groupview')).map((g) =>
+        Array.from(g.querySelectorAll('.dv-tab')).map((t) => (t as HTMLElement).dataset.tabPanelId ?? '')
+      )
+    )
+  }
+
+  /** what localStorage holds for the layout (null when nothing is saved) */
+  async savedLayout(): Promise<{ version: number; layout: { grid: unknown } } | null> {
+    const raw = await this.page.evaluate(() => localStorage.getItem('virtio-lab.layout'))
+    return raw === null ? null : JSON.parse(raw)
+  }
+
+  /** the default layout's groups (src/renderer/src/panels.ts) */
+  static readonly DEFAULT_GROUPS = [['console-device'], ['console-driver'], ['registers'], ['peers'], ['vrings'], ['shm'], ['timeline'], ['explain', 'faults']]
+
   shmByte(off: number): Locator {
     return this.page.getByTestId('shm-byte-' + off.toString(16))
   }

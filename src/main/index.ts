@@ -268,6 +268,15 @@ async function showAbout(): Promise<void> {
   )
 }
 
+/** a dock command for the renderer: a DOM event its useDockLayout listens to (no new IPC channel) */
+function dockCommand(name: 'reset-layout' | 'toggle-maximize'): void {
+  const win = mainWindow
+  if (!win || win.isDestroyed()) return
+  win.webContents.executeJavaScript(`window.dispatchEvent(new Event('virtio-lab:${name}'))`).catch(() => {
+    /* the page is reloading: nothing to lay out */
+  })
+}
+
 function buildMenu(): Menu {
   const template: MenuItemConstructorOptions[] = [
     ...(process.platform === 'darwin' ? [{ role: 'appMenu' as const }] : []),
@@ -285,6 +294,11 @@ function buildMenu(): Menu {
     {
       label: 'View',
       submenu: [
+        // the dock (docs/layout.md): the renderer owns these keys (registerAccelerator: false), the
+        // menu items send it the same command
+        { id: 'reset-layout', label: 'Reset layout', accelerator: 'Ctrl+Alt+0', registerAccelerator: false, click: () => dockCommand('reset-layout') },
+        { id: 'toggle-maximize', label: 'Maximise / restore panel', accelerator: 'Ctrl+Alt+M', registerAccelerator: false, click: () => dockCommand('toggle-maximize') },
+        { type: 'separator' },
         { role: 'resetZoom' },
         { role: 'zoomIn' },
         { role: 'zoomOut' },

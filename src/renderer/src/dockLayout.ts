@@ -1,4 +1,4 @@
-// Pure half of the dock (docs/layout.md): the default layout built from the panel registry, and the
+// Pure half of the dock (docs/layout.md#panels, #saved): the default layout built from the panel registry, and the
 // check of a saved layout before dockview is given it. No DOM, no dockview instance: unit-tested.
 import type { Component } from 'vue'
 import type { SerializedDockview } from 'dockview-vue'

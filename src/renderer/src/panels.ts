@@ -1,4 +1,4 @@
-// The dock's panel registry (docs/layout.md): every panel the lab window can show, with its
+// The dock's panel registry (docs/layout.md#panels): every panel the lab window can show, with its
 // title and where the default layout puts it. App.vue's dock builds from this list only, so adding a
 // panel is one line here: `{ id, title, component: dockPanel(MyPanel), place: { slot, size } }`.
 import { defineComponent, h, markRaw, type Component } from 'vue'
@@ -11,6 +11,7 @@ import ShmHex from './components/ShmHex.vue'
 import Timeline from './components/Timeline.vue'
 import ExplainPanel from './components/ExplainPanel.vue'
 import FaultPanel from './components/FaultPanel.vue'
+import type { VueComponent } from 'dockview-vue'
 import type { PanelDef } from './dockLayout'
 
 export type { PanelDef, PanelPlace, SlotId } from './dockLayout'
@@ -40,9 +41,9 @@ function failed(s: LabStore): boolean {
 }
 
 export const PANELS: readonly PanelDef[] = [
-  { id: 'console-device', title: 'device console', component: dockPanel(ConsolePane, () => ({ side: 'device', title: 'instance_1 — device side' })), place: { slot: 'consoles', size: 1 } },
-  { id: 'console-driver', title: 'driver console', component: dockPanel(ConsolePane, () => ({ side: 'driver', title: 'instance_2 — driver side' })), place: { slot: 'consoles', size: 1 } },
-  { id: 'registers', title: 'registers', component: dockPanel(RegisterInspector, (s) => ({ regs: s.displayed?.regs ?? [] })), place: { slot: 'registers', size: 0.68 } },
+  { id: 'console-device', title: 'instance_1 — device console', component: dockPanel(ConsolePane, () => ({ side: 'device', title: 'instance_1 — device side' })), place: { slot: 'consoles', size: 1 } },
+  { id: 'console-driver', title: 'instance_2 — driver console', component: dockPanel(ConsolePane, () => ({ side: 'driver', title: 'instance_2 — driver side' })), place: { slot: 'consoles', size: 1 } },
+  { id: 'registers', title: 'virtio-mmio registers', component: dockPanel(RegisterInspector, (s) => ({ regs: s.displayed?.regs ?? [] })), place: { slot: 'registers', size: 0.68 } },
   { id: 'peers', title: 'peers', component: dockPanel(PeersPanel, (s) => ({ peers: s.displayed?.peers ?? [], guests: s.displayed?.guests ?? null, fabric: s.displayed?.fabric ?? null })), place: { slot: 'registers', size: 0.32 } },
   { id: 'vrings', title: 'vrings', component: dockPanel(VringInspector, (s) => ({ rings: s.displayed?.rings ?? [] })), place: { slot: 'memory', size: 0.54 } },
   { id: 'shm', title: 'shared memory', component: dockPanel(ShmHex), place: { slot: 'memory', size: 0.46 } },
@@ -52,6 +53,6 @@ export const PANELS: readonly PanelDef[] = [
 ]
 
 /** dockview's component table: one entry per panel, keyed by the panel id */
-export function dockComponents(panels: readonly PanelDef[] = PANELS): Record<string, Component> {
-  return Object.fromEntries(panels.map((p) => [p.id, p.component]))
+export function dockComponents(panels: readonly PanelDef[] = PANELS): Record<string, VueComponent> {
+  return Object.fromEntries(panels.map((p) => [p.id, p.component as VueComponent]))
 }
