@@ -74,6 +74,21 @@ describe('injectFault', () => {
   })
 })
 
+describe('on a real fabric', () => {
+  it('injectFault refuses with WALL_CLOCK (the wall clock runs the guests; faults are emulated-only)', async () => {
+    const { s } = await paused({})
+    // a real fabric needs the native addon and a server (tests/ivshmem/real/service.test.ts does it
+    // for real); here the service is told its session is real
+    Object.defineProperty(s, 'real', { configurable: true, get: () => true })
+    try {
+      await expect(s.injectFault('bad-head')).rejects.toMatchObject({ code: 'WALL_CLOCK', message: expect.stringContaining('injectFault does not apply to a real fabric (wall clock)') })
+    } finally {
+      delete (s as { real?: boolean }).real
+    }
+    expect(s.real).toBe(false)
+  })
+})
+
 describe('injected faults in a saved trace', () => {
   it('are marked injected and applied again by a replay: every event matches', async () => {
     const { s } = await paused({})
