@@ -37,6 +37,8 @@ export type ReplayOutcome =
   | { session: null; ok: false; message: string }
   | { session: LabSession; config: ScenarioConfig; ok: boolean; message: string }
 
+/** a console size from a trace file (untrusted): an integer 1..65535 */
+const validSize = (v: unknown): v is number => Number.isInteger(v) && (v as number) >= 1 && (v as number) <= 0xffff
 const secs = (ns: number): string => `${(ns / 1e9).toFixed(3)} s`
 const yieldToLoop = (): Promise<void> => new Promise((r) => setImmediate(r))
 const refuse = (message: string): ReplayOutcome => ({ session: null, ok: false, message })
@@ -84,6 +86,11 @@ export async function replayTrace(events: readonly TraceEvent[], o: ReplayOption
     if (e.k !== 'guest' || !e.side) continue
     const side = e.side
     if (e.op === 'restart' && !planned.has(`${side}@${e.t}`)) s.sched.at(e.t, () => s.restart(side))
+    if (e.op === 'resize' && side === 'device' && validSize(e.cols) && validSize(e.rows)) {
+      const cols = e.cols
+      const rows = e.rows
+      s.sched.at(e.t, () => s.resizeConsole(cols, rows))
+    }
     if (e.op === 'input' && typeof e.data === 'string') {
       const data = e.data
       s.sched.at(e.t, () => s.sendInput(side, data))

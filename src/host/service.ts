@@ -4,6 +4,8 @@
 // Electron-free: the Electron main process and the WebSocket host both wrap this one class.
 
 import type {
+  CompareResult,
+  ConsoleSizeResult,
   ConfigureResult,
   ControlCommand,
   FaultKind,
@@ -20,6 +22,9 @@ import { resolveScenario } from '../lab/config'
 import { replayTrace, type ReplayProgress } from './replay'
 import { buildSnapshot, historicalInput, liveInput } from '../lab/snapshot'
 import { WallClockError, closeRealSession, openRealSession } from './service-real'
+import { CompareRunner, type CompareRunnerOptions } from './compare-job'
+import { resizeConsole } from './console-size'
+import { newPending, pendConsole, type PendingConsole } from './console-batch'
 import { applyFault } from '../lab/faults'
 import { isFaultKind, type FaultReply } from '../shared/faults'
 
@@ -31,34 +36,12 @@ export interface ServiceOptions {
   /** most trace events pushed per publication (~60 Hz); older ones are paged with getTrace.
    *  At max speed the lab makes ~100k events/s: pushing them all would flood the window. */
   traceBatch?: number
+  /** compare(): wall ms per slice, virtual time compared, progress event spacing (tests shorten them) */
+  compare?: CompareRunnerOptions
 }
 
 /** wall time spent emulating per tick at max speed: half of a 16 ms tick, the rest is for I/O */
 const MAX_SLICE_MS = 8
-
-/** console bytes not yet published, with the virtual time each line began (and of the first byte) */
-interface PendingConsole {
-  data: string[]
-  seq: number
-  len: number
-  times: [number, number][]
-  lineStart: boolean
-}
-function newPending(seq = 0): PendingConsole {
-  return { data: [], seq, len: 0, times: [], lineStart: true }
-}
-function pendConsole(p: PendingConsole, data: string, t: number): void {
-  // one mark per line start (not per byte: the seed writes one byte per call, Q-paced)
-  for (let k = 0; k < data.length; k++) {
-    if (p.lineStart || p.times.length === 0) {
-      if (p.times.length === 0 || p.times[p.times.length - 1][0] !== p.len + k) p.times.push([p.len + k, t])
-      p.lineStart = false
-    }
-    if (data.charCodeAt(k) === 10) p.lineStart = true
-  }
-  p.data.push(data)
-  p.len += data.length
-}
 
 /** typed input that did not fit the guest's UART receive FIFO (or no guest runs on that side) */
 export class InputDroppedError extends Error {
@@ -86,7 +69,10 @@ export class LabService implements LabApi {
   private cfg: ScenarioConfig
   private s: LabSession
   private readonly listeners = new Set<(e: LabEvent) => void>()
-  private readonly opt: Required<ServiceOptions>
+  private readonly opt: Required<Omit<ServiceOptions, 'compare'>>
+  private readonly cmp: CompareRunner
+  /** the device console pane's size, last given to resizeConsole */
+  private consoleSize: { cols: number; rows: number } | null = null
   private timer: ReturnType<typeof setTimeout> | null = null
   private running = false
   private paused = false
@@ -110,6 +96,7 @@ export class LabService implements LabApi {
 
   constructor(cfg: Partial<ScenarioConfig> = {}, opts: ServiceOptions = {}) {
     this.opt = { traceKeep: opts.traceKeep ?? 200_000, publishMs: opts.publishMs ?? 17, traceBatch: opts.traceBatch ?? 300 }
+    this.cmp = new CompareRunner((e) => this.emit(e), opts.compare)
     const r = resolveScenario(cfg, DEFAULT_SCENARIO)
     if (!r.ok) throw new Error(r.errors.map((e) => `${e.field}: ${e.message}`).join('; '))
     this.cfg = r.config
@@ -126,6 +113,8 @@ export class LabService implements LabApi {
   private newSession(): LabSession {
     const s = new LabSession(this.cfg, { trace: { keep: this.opt.traceKeep } })
     s.start()
+    // a new session's device boots with the console pane's size (the pane reports only changes)
+    if (this.consoleSize) resizeConsole(s, 'device', this.consoleSize.cols, this.consoleSize.rows)
     return this.install(s)
   }
 
@@ -168,6 +157,7 @@ export class LabService implements LabApi {
   }
 
   dispose(): void {
+    this.cmp.cancel()
     if (this.real) closeRealSession(this.s)
     this.running = false
     if (this.timer) clearTimeout(this.timer)
@@ -381,6 +371,22 @@ export class LabService implements LabApi {
     const upto = this.pending[side].seq
     const from = Math.max(c.trimmed, Math.min(Math.trunc(seq), upto))
     return { data: text.slice(from - c.trimmed, upto - c.trimmed), seq: from }
+  }
+
+  async resizeConsole(side: Side, cols: number, rows: number): Promise<ConsoleSizeResult> {
+    const r = resizeConsole(this.s, side, cols, rows)
+    if (side === 'device') this.consoleSize = { cols, rows }
+    this.dirty = true
+    return r
+  }
+
+  /** the current scenario in both profiles, off the tick loop in slices (compare-job.ts) */
+  async compare(): Promise<CompareResult> {
+    return this.cmp.run(this.cfg)
+  }
+
+  async cancelCompare(): Promise<boolean> {
+    return this.cmp.cancel()
   }
 
   /** apply a fault now (docs/spec-profile.md §7): the fabric's next doorbell, or the firmware's

@@ -86,6 +86,14 @@ const METHOD_SPECS: Record<LabMethod, ParamSpec[]> = {
     { name: 'side', schema: sideSchema, expect: "'device' or 'driver'" },
     { name: 'seq', schema: intIn(0, Number.MAX_SAFE_INTEGER), expect: 'an integer >= 0' }
   ],
+  // cols/rows: le16 config fields (virtio 1.2 §5.3.4), 0 is no size; the code names the range error
+  resizeConsole: [
+    { name: 'side', schema: sideSchema, expect: "'device' or 'driver'" },
+    { name: 'cols', schema: intIn(1, 0xffff), expect: 'an integer 1..65535 (CONSOLE_SIZE_RANGE)' },
+    { name: 'rows', schema: intIn(1, 0xffff), expect: 'an integer 1..65535 (CONSOLE_SIZE_RANGE)' }
+  ],
+  compare: [],
+  cancelCompare: [],
   injectFault: [{ name: 'kind', schema: z.enum(FAULT_KINDS), expect: `one of ${FAULT_KINDS.join(', ')}` }]
 }
 

@@ -1,77 +1,49 @@
 // Side by side (`virtio-lab compare`, docs/spec-profile.md §8): the same scenario run in the seed
 // and the spec profile, and where they diverge: register by register (final value of each
-// virtio-mmio register) and event by event (the protocol steps both runs go through), each
-// divergence with the quirk that explains it (docs/quirks.md).
+// virtio-mmio register), fact by fact (the protocol steps both runs go through) and step by step
+// (the first divergent store, doorbell, used entry, interrupt, error), each divergence with the
+// quirk that explains it (docs/quirks.md). `comparing` runs in slices for the UI (src/host).
 
-import type { ScenarioConfig, Side, TraceEvent } from '../shared/contract'
+import type { CompareEventRef, CompareFact, CompareRegister, Comparison, ScenarioConfig, Side, TraceEvent } from '../shared/contract'
 import { LabSession } from './session'
 import { REG, type RegName } from '../virtio/mmio'
 import { hex } from '../virtio/fmt'
+import { regQuirk } from './compare-quirks'
+import { eventRef, firstDivergentSteps, stepOf } from './compare-steps'
 
-export interface RegDiff {
-  reg: RegName
-  seed: string
-  spec: string
-  /** quirk number, e.g. 'Q1' */
-  q: string
-  why: string
-}
-export interface EventDiff {
-  what: string
-  seed: string
-  spec: string
-  q: string
-  why: string
-}
-export interface Comparison {
+export type { Comparison }
+
+/** what a compare run types into the device console halfway (the spec shell answers it, Q23) */
+export const COMPARE_INPUT = 'echo compare\r'
+/** virtual time per slice of `comparing` */
+const CHUNK_NS = 20_000_000
+
+export interface CompareProgress {
+  profile: 'seed' | 'spec'
+  t: number
   until: number
-  registers: RegDiff[]
-  events: EventDiff[]
 }
 
-/** the quirk behind a register's divergence (docs/quirks.md) */
-const REG_Q: Partial<Record<RegName, [string, string]>> = {
-  Version: ['Q1', 'legacy interface (1) instead of version 2'],
-  VendorID: ['Q8', 'no vendor id'],
-  DeviceFeatures: ['Q8', 'no features offered, nothing negotiated'],
-  DriverFeatures: ['Q8', 'no features accepted'],
-  DriverFeaturesSel: ['Q4', 'the seed stores the queue index here'],
-  DeviceFeaturesSel: ['Q8', 'only feature page 0 read'],
-  GuestPageSize: ['Q1', 'legacy register'],
-  QueueAlign: ['Q5', 'legacy ring placement by PFN x QueueAlign'],
-  QueuePFN: ['Q3', 'legacy PFN with the 0xAABBAABB acknowledgement'],
-  QueueNumMax: ['Q7', 'QueueNumMax stays 0 in the seed'],
-  QueueNum: ['Q1', 'legacy queue sizes'],
-  QueueReady: ['Q1', 'no QueueReady in the legacy interface'],
-  QueueDescLow: ['Q1', 'version 2 ring addresses'],
-  QueueDescHigh: ['Q1', 'version 2 ring addresses'],
-  QueueDriverLow: ['Q1', 'version 2 ring addresses'],
-  QueueDriverHigh: ['Q1', 'version 2 ring addresses'],
-  QueueDeviceLow: ['Q1', 'version 2 ring addresses'],
-  QueueDeviceHigh: ['Q1', 'version 2 ring addresses'],
-  QueueSel: ['Q4', 'queue selection through DriverFeaturesSel in the seed'],
-  QueueNotify: ['Q22', 'one cell, last write wins'],
-  InterruptStatus: ['Q21', 'never cleared in the seed'],
-  InterruptACK: ['Q21', 'zeroed by the device on the next doorbell'],
-  Status: ['Q9', 'no reset, no FEATURES_OK in the seed'],
-  SHMSel: ['Q10', 'SHM registers as an "HVL on" flag'],
-  SHMLenLow: ['Q10', 'SHM registers as an "HVL on" flag'],
-  SHMLenHigh: ['Q10', 'SHM registers as an "HVL on" flag'],
-  SHMBaseLow: ['Q10', 'SHM registers as an "HVL on" flag'],
-  SHMBaseHigh: ['Q10', 'SHM registers as an "HVL on" flag'],
-  ConfigGeneration: ['Q8', 'no config space without features'],
-  Config: ['Q8', 'no config space without features']
-}
-
-function run(cfg: ScenarioConfig, profile: 'seed' | 'spec', until: number, input: string | null) {
+/** one profile's run to `until`, in chunks of virtual time (yielding after each); with `input`,
+ *  typed into the device console at until/2, after every event up to then */
+function* run(cfg: ScenarioConfig, profile: 'seed' | 'spec', until: number, input: string | null): Generator<CompareProgress, { s: LabSession; ev: TraceEvent[] }, void> {
   const s = new LabSession({ ...cfg, profile, speed: 'max', until }, { trace: { keep: 2_000_000 } })
-  if (input !== null) {
-    s.run(Math.floor(until / 2))
-    s.sendInput('device', input)
+  const half = Math.floor(until / 2)
+  let typed = input === null
+  s.start()
+  while (s.sched.now < until || !typed) {
+    if (!typed && s.sched.now >= half) {
+      s.sendInput('device', input!)
+      typed = true
+    }
+    s.run(Math.min(s.sched.now + CHUNK_NS, typed ? until : half))
+    yield { profile, t: s.sched.now, until }
   }
-  s.run(until)
   return { s, ev: s.trace.slice(s.trace.first, s.trace.n) }
 }
+
+/** the first event behind each fact */
+type Refs = Partial<Record<keyof Facts, CompareEventRef>>
 
 interface Facts {
   statusSeq: string
@@ -87,7 +59,11 @@ interface Facts {
   rx: string
 }
 
-function facts(s: LabSession, ev: TraceEvent[]): Facts {
+function facts(s: LabSession, ev: TraceEvent[]): { f: Facts; at: Refs } {
+  const at: Refs = {}
+  const mark = (keys: (keyof Facts)[], e: TraceEvent, text?: string): void => {
+    for (const k of keys) at[k] ??= eventRef(e, text ?? stepOf(e)?.text ?? e.k)
+  }
   const st: number[] = []
   let okAt = -1
   let doorbells = 0
@@ -100,24 +76,35 @@ function facts(s: LabSession, ev: TraceEvent[]): Facts {
   for (const e of ev) {
     if (e.k === 'store' && e.off === REG.Status && e.side === 'driver') {
       st.push(Number(e.value ?? e.new ?? 0))
-      if (Number(e.value ?? e.new ?? 0) & 4 && okAt < 0) okAt = e.t
+      mark(['statusSeq'], e)
+      if (Number(e.value ?? e.new ?? 0) & 4 && okAt < 0) {
+        okAt = e.t
+        mark(['driverOkAt'], e)
+      }
     }
+    if (e.k === 'guest' && e.op === 'input') mark(['rx'], e, `input ${JSON.stringify(e.data)}`)
     if (e.k === 'doorbell') {
+      mark(['doorbells', 'perByte', 'targets', 'vectors'], e)
       doorbells++
       targets.add(`${e.side}→${String(e.dest ?? e.to ?? '?')}`)
       vectors.add(Number(e.vector ?? 0))
     }
-    if (e.k === 'irq') irqs++
+    if (e.k === 'irq') {
+      mark(['interrupts'], e)
+      irqs++
+    }
     if (e.k === 'desc-used') {
+      mark(['used', 'usedLen'], e)
       used++
       lens.add(Number(e.len))
     }
+    if (e.k === 'error') mark(['errors'], e)
     if (e.k === 'error') codes.set(String(e.code ?? e.where ?? 'error'), (codes.get(String(e.code ?? e.where ?? 'error')) ?? 0) + 1)
   }
   const tx = s.consoles.device.total
   const fmtT = (t: number) => (t < 0 ? 'never' : `${(t / 1e6).toFixed(1)} ms`)
   const side = (x: Side) => s.slots[x].ids.join(',')
-  return {
+  const f: Facts = {
     statusSeq: st.map((v) => hex(v)).join(' ') || '—',
     driverOkAt: fmtT(okAt),
     doorbells,
@@ -130,22 +117,24 @@ function facts(s: LabSession, ev: TraceEvent[]): Facts {
     errors: [...codes].map(([c, n]) => `${c} x${n}`).join(', ') || 'none',
     rx: s.consoleText('device').includes('echo compare') ? 'answered by the driver shell' : 'no answer'
   }
+  return { f, at }
 }
 
-/** Run `cfg` in both profiles to `until`; with `input`, type it into the device console halfway. */
-export function compareProfiles(cfg: ScenarioConfig, until: number, input: string | null = 'echo compare\r'): Comparison {
-  const a = run(cfg, 'seed', until, input)
-  const b = run(cfg, 'spec', until, input)
-  const registers: RegDiff[] = []
+/** Run `cfg` in both profiles to `until` in slices (each yield: progress); with `input`, typed
+ *  into the device console halfway. Returns the divergences. */
+export function* comparing(cfg: ScenarioConfig, until: number, input: string | null = COMPARE_INPUT): Generator<CompareProgress, Comparison, void> {
+  const a = yield* run(cfg, 'seed', until, input)
+  const b = yield* run(cfg, 'spec', until, input)
+  const registers: CompareRegister[] = []
   for (const [name, off] of Object.entries(REG) as [RegName, number][]) {
     const x = a.s.shm.r32(off)
     const y = b.s.shm.r32(off)
     if (x === y) continue
-    const [q, why] = REG_Q[name] ?? ['Q2', 'registers are plain shm cells in the seed']
-    registers.push({ reg: name, seed: hex(x), spec: hex(y), q, why })
+    const [q, why] = regQuirk(name)
+    registers.push({ off, reg: name, seed: hex(x), spec: hex(y), q, why })
   }
-  const fa = facts(a.s, a.ev)
-  const fb = facts(b.s, b.ev)
+  const { f: fa, at: ra } = facts(a.s, a.ev)
+  const { f: fb, at: rb } = facts(b.s, b.ev)
   const rows: [keyof Facts, string, string, string][] = [
     ['statusSeq', 'Status stores by the driver', 'Q9', 'no reset, no FEATURES_OK; spec: reset, cumulative bits'],
     ['driverOkAt', 'DRIVER_OK reached at', 'Q34', 'the seed busy-waits 4 s per queue'],
@@ -159,10 +148,22 @@ export function compareProfiles(cfg: ScenarioConfig, until: number, input: strin
     ['errors', 'errors reported', 'Q18', 'the seed validates nothing, spec every chain'],
     ['rx', 'typed input', 'Q23', 'the seed stores the byte into desc.addr; spec delivers it through receiveq']
   ]
-  const events: EventDiff[] = []
-  for (const [k, what, q, why] of rows) if (String(fa[k]) !== String(fb[k])) events.push({ what, seed: String(fa[k]), spec: String(fb[k]), q, why })
-  return { until, registers, events }
+  const events: CompareFact[] = []
+  for (const [k, what, q, why] of rows)
+    if (String(fa[k]) !== String(fb[k])) events.push({ what, seed: String(fa[k]), spec: String(fb[k]), q, why, seedAt: ra[k] ?? null, specAt: rb[k] ?? null })
+  return { until, registers, events, steps: firstDivergentSteps(a.ev, b.ev) }
 }
+
+/** `comparing` run to the end at once (the CLI, tests) */
+export function compareProfiles(cfg: ScenarioConfig, until: number, input: string | null = COMPARE_INPUT): Comparison {
+  const g = comparing(cfg, until, input)
+  for (;;) {
+    const r = g.next()
+    if (r.done) return r.value
+  }
+}
+
+
 
 /** the comparison as text lines (the CLI and the explanation panel) */
 export function formatComparison(c: Comparison): string[] {
@@ -170,5 +171,8 @@ export function formatComparison(c: Comparison): string[] {
   for (const r of c.registers) out.push(`  ${r.reg.padEnd(18)} seed ${r.seed.padEnd(12)} spec ${r.spec.padEnd(12)} ${r.q}: ${r.why}`)
   out.push('', 'events:')
   for (const e of c.events) out.push(`  ${e.what}`, `    seed: ${e.seed}`, `    spec: ${e.spec}`, `    ${e.q}: ${e.why}`)
+  const at = (r: CompareEventRef | null): string => (r ? `${(r.t / 1e6).toFixed(3)} ms #${r.i} ${r.text}` : 'none')
+  out.push('', 'first divergent steps:')
+  for (const x of c.steps) out.push(`  ${x.kind} #${x.n}`, `    seed: ${at(x.seed)}`, `    spec: ${at(x.spec)}`, `    ${x.q}: ${x.why}`)
   return out
 }

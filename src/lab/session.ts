@@ -179,6 +179,8 @@ export class LabSession {
     slot.starts++
     const fw = side === 'device' ? (slot.device = profile.device(g)) : (slot.driver = profile.driver(g))
     slot.fw = fw
+    // a (re)started device boots with the console pane's current size (VIRTIO_CONSOLE_F_SIZE)
+    if (side === 'device' && this.consoleSize && slot.device?.resize) slot.device.resize(this.consoleSize.cols, this.consoleSize.rows)
     g.boot(() => fw.main())
   }
 
@@ -203,6 +205,20 @@ export class LabSession {
     if (this.trace.on) this.trace.emit('guest', side, dropped ? { op: 'input', data: take, dropped } : { op: 'input', data: take })
     for (let i = 0; i < take.length; i++) g.rx.push(take.charCodeAt(i) & 0xff)
     return { accepted: take.length, dropped }
+  }
+
+  /** the device console pane's size, last given to resizeConsole */
+  consoleSize: { cols: number; rows: number } | null = null
+
+  /** the device console pane was resized (cols, rows: integers 1..65535, checked by the caller).
+   *  Recorded in the trace (a replay repeats it); the device firmware applies it if its profile
+   *  has VIRTIO_CONSOLE_F_SIZE, else `resize` is absent and nothing changes (seed: Q8). */
+  resizeConsole(cols: number, rows: number): { applied: boolean; generation: number | null; interrupt: boolean } {
+    this.consoleSize = { cols, rows }
+    if (this.trace.on) this.trace.emit('guest', 'device', { op: 'resize', cols, rows })
+    const dev = this.slots.device.device
+    if (!dev?.resize) return { applied: false, generation: null, interrupt: false }
+    return { applied: true, ...dev.resize(cols, rows) }
   }
 
   run(until: number, maxEvents?: number): number {

@@ -27,6 +27,9 @@ const api: LabApi = {
   snapshotAt: (i) => call('snapshotAt', i),
   readShm: (off, len) => call('readShm', off, len),
   consoleSince: (side, seq) => call('consoleSince', side, seq),
+  resizeConsole: (side, cols, rows) => call('resizeConsole', side, cols, rows),
+  compare: () => call('compare'),
+  cancelCompare: () => call('cancelCompare'),
   injectFault: (kind) => call('injectFault', kind),
   subscribe(listener: (e: LabEvent) => void): () => void {
     const handler = (_event: IpcRendererEvent, e: LabEvent): void => listener(e)

@@ -59,6 +59,9 @@ export type FaultHook = (kind: string, after: (ns: number, fn: () => void) => vo
 export interface DeviceFirmware {
   main(): Thread
   readonly view: DeviceView
+  /** the console pane's size (VIRTIO_CONSOLE_F_SIZE); absent where the profile has no SIZE
+   *  feature (the seed offers no features at all, Q8) */
+  resize?(cols: number, rows: number): { generation: number | null; interrupt: boolean }
   fault?: FaultHook
 }
 

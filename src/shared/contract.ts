@@ -222,6 +222,75 @@ export type LabEvent =
   | { type: 'console'; side: Side; data: string; seq: number; t?: number; times?: [number, number][] }
   | { type: 'trace'; events: TraceEvent[] }
   | { type: 'reset'; config: ScenarioConfig }
+  /** progress of a compare() run: which profile runs, virtual time reached of `until` */
+  | { type: 'compare'; profile: 'seed' | 'spec'; t: number; until: number; fraction: number }
+
+// ---- console size (VIRTIO_CONSOLE_F_SIZE, virtio 1.2 §5.3.4; docs/spec-profile.md#console-size) -----
+
+export interface ConsoleSizeResult {
+  /** the device took the size (spec profile); false: not applicable, `note` says why */
+  applied: boolean
+  cols: number
+  rows: number
+  /** ConfigGeneration now published, null when the device has not booted (it boots with it) */
+  generation: number | null
+  /** the driver got a configuration-change interrupt (after DRIVER_OK with F_SIZE negotiated) */
+  interrupt: boolean
+  note: string
+}
+
+// ---- side by side (docs/spec-profile.md §8) ----------------------------------------------------
+
+/** one trace event of a compare run, for the divergence rows */
+export interface CompareEventRef {
+  /** index in that profile's run (the current session's trace when it is the same run) */
+  i: number
+  t: number
+  k: string
+  /** one human line, e.g. 'Status <- 0xf' */
+  text: string
+}
+export interface CompareRegister {
+  off: number
+  reg: string
+  seed: string
+  spec: string
+  /** quirk number, e.g. 'Q1' (docs/quirks.md) */
+  q: string
+  why: string
+}
+export interface CompareFact {
+  what: string
+  seed: string
+  spec: string
+  q: string
+  why: string
+  /** the first event behind the fact in each run, null when there is none */
+  seedAt: CompareEventRef | null
+  specAt: CompareEventRef | null
+}
+/** the first place where one kind of protocol step (register store, doorbell, used entry,
+ *  interrupt, error) differs between the two runs, step by step */
+export interface CompareStep {
+  kind: string
+  /** the ordinal of the step (0 = the first of its kind) */
+  n: number
+  seed: CompareEventRef | null
+  spec: CompareEventRef | null
+  q: string
+  why: string
+}
+export interface Comparison {
+  /** virtual time both runs went to, ns */
+  until: number
+  registers: CompareRegister[]
+  events: CompareFact[]
+  steps: CompareStep[]
+}
+export type CompareResult =
+  | ({ ok: true } & Comparison)
+  /** code: COMPARE_REAL_FABRIC | COMPARE_CANCELLED | COMPARE_BUSY | COMPARE_FAILED */
+  | { ok: false; code: string; message: string }
 
 export type ControlCommand =
   | { cmd: 'start' }
@@ -248,6 +317,14 @@ export interface LabApi {
   /** console bytes since seq (for catch-up after a reconnect), latin1 */
   consoleSince(side: Side, seq: number): Promise<{ data: string; seq: number }>
   subscribe(listener: (e: LabEvent) => void): () => void
+  /** the device console pane's size (cols, rows: integers 1..65535); the spec device publishes
+   *  it in config space (VIRTIO_CONSOLE_F_SIZE), the seed has no SIZE (Q8) and ignores it */
+  resizeConsole(side: Side, cols: number, rows: number): Promise<ConsoleSizeResult>
+  /** run the current (emulated) scenario in both profiles, in slices; 'compare' events report
+   *  progress; a second call while one runs answers COMPARE_BUSY */
+  compare(): Promise<CompareResult>
+  /** stop a running compare(); false when none runs */
+  cancelCompare(): Promise<boolean>,
   /** apply a fault to the running session now (docs/spec-profile.md §7); a real fabric refuses
    *  (WALL_CLOCK), an unknown kind is a request error; applied false says why it could not act now */
   injectFault(kind: FaultKind): Promise<FaultReply>
@@ -263,6 +340,9 @@ export const LAB_METHODS = [
   'snapshotAt',
   'readShm',
   'consoleSince',
+  'resizeConsole',
+  'compare',
+  'cancelCompare',
   'injectFault'
 ] as const
 export type LabMethod = (typeof LAB_METHODS)[number]

@@ -1,5 +1,5 @@
 // A small in-memory LabApi for the host tests (the real LabService lives in src/host/service.ts).
-import { type ConfigureResult, type ControlCommand, type FaultKind, type FaultReply, type LabApi, type LabEvent, type LabSnapshot, type ScenarioConfig, type Side, type TraceEvent } from '../../src/shared/contract'
+import { type CompareResult, type ConsoleSizeResult, type ConfigureResult, type ControlCommand, type FaultKind, type FaultReply, type LabApi, type LabEvent, type LabSnapshot, type ScenarioConfig, type Side, type TraceEvent } from '../../src/shared/contract'
 import { DEFAULT_SCENARIO } from '../../src/shared/scenario'
 
 export class FakeLab implements LabApi {
@@ -99,6 +99,18 @@ export class FakeLab implements LabApi {
   async consoleSince(side: Side, seq: number): Promise<{ data: string; seq: number }> {
     this.note('consoleSince', [side, seq])
     return { data: this.console[side].slice(seq), seq }
+  }
+  async resizeConsole(side: Side, cols: number, rows: number): Promise<ConsoleSizeResult> {
+    this.note('resizeConsole', [side, cols, rows])
+    return { applied: true, cols, rows, generation: 1, interrupt: true, note: 'fake' }
+  }
+  async compare(): Promise<CompareResult> {
+    this.note('compare', [])
+    return { ok: true, until: 1, registers: [], events: [], steps: [] }
+  }
+  async cancelCompare(): Promise<boolean> {
+    this.note('cancelCompare', [])
+    return false
   }
   async injectFault(kind: FaultKind): Promise<FaultReply> {
     this.note('injectFault', [kind])

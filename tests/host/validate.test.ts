@@ -93,6 +93,9 @@ describe('validateCall: other methods', () => {
       snapshotAt: [12],
       readShm: [0x1000, 4096],
       consoleSince: ['driver', 0],
+      resizeConsole: ['device', 132, 43],
+      compare: [],
+      cancelCompare: [],
       injectFault: ['bad-head']
     }
     for (const m of LAB_METHODS) expect(validateCall(m, good[m]).method).toBe(m)
@@ -126,6 +129,13 @@ describe('validateCall: other methods', () => {
     expect(msg('injectFault', ['bad-heap'])).toBe('injectFault: kind must be one of drop-doorbell, merge-doorbells, delay-irq, bad-head, next-out-of-range, desc-loop, avail-jump, len-beyond-shm, zero-len, tx-write-flag, stale-used-id, device-stall (got "bad-heap")')
     expect(msg('injectFault', [])).toBe('injectFault: expected 1 param (kind), got 0')
     expect(msg('getSnapshot', { 0: 1 })).toMatch(/^getSnapshot: params must be an array/)
+    // console size: le16 config fields (virtio 1.2 §5.3.4), 0 is no size
+    expect(validateCall('resizeConsole', ['device', 65535, 1]).args).toEqual(['device', 65535, 1])
+    expect(msg('resizeConsole', ['device', 0, 25])).toBe('resizeConsole: cols must be an integer 1..65535 (CONSOLE_SIZE_RANGE) (got 0)')
+    expect(msg('resizeConsole', ['device', 80, 65536])).toBe('resizeConsole: rows must be an integer 1..65535 (CONSOLE_SIZE_RANGE) (got 65536)')
+    expect(msg('resizeConsole', ['device', 80.5, 25])).toMatch(/^resizeConsole: cols must be an integer 1\.\.65535/)
+    expect(msg('resizeConsole', ['device', '80', 25])).toMatch(/^resizeConsole: cols must be .*\(got "80"\)$/)
+    expect(msg('compare', [1])).toBe('compare: expected 0 params, got 1')
   })
 
   it('refuses unknown and prototype method names', () => {

@@ -195,6 +195,17 @@ describe('Timeline: selection and keyboard', () => {
     w.unmount()
   })
 
+  it('a time travel started elsewhere (compare panel, register #event) brings its row into view', async () => {
+    const { store, w } = await setup(makeTrace(3000))
+    expect(listed(w)).not.toContain(40)
+    await store.viewEvent(40)
+    await idle()
+    expect(listed(w)).toContain(40)
+    expect($(w, 'event-40').classes()).toContain('selected')
+    expect($(w, 'timeline-live').attributes('aria-pressed')).toBe('false')
+    w.unmount()
+  })
+
   it('arrow keys move from the selection (to the next match when filtered); Home / End; Esc back to live', async () => {
     const { store, w } = await setup(makeTrace(3000))
     await $(w, 'timeline-goto').setValue('#1500')

@@ -1,11 +1,13 @@
 // Snapshots built by the real lab (tests/fixtures/real-snapshots.ts, Vitest globalSetup), handed
 // over with inject(): fresh copies, so a test may change its own.
 import { inject } from 'vitest'
-import type { LabSnapshot } from '../../src/shared/contract'
+import type { Comparison, LabSnapshot, TraceEvent } from '../../src/shared/contract'
 
 declare module 'vitest' {
   export interface ProvidedContext {
     realSnapshots: { midRun: LabSnapshot; early: LabSnapshot; corruptTx: LabSnapshot; badChain: LabSnapshot }
+    /** compareProfiles(default scenario, 3 s) and the default seed run's trace to 3 s */
+    realCompare: { comparison: Comparison; seedTrace: TraceEvent[] }
   }
 }
 
@@ -23,3 +25,10 @@ export const early = (): LabSnapshot => get('early')
 export const corruptTx = (): LabSnapshot => get('corruptTx')
 /** midRun's moment with the available TX descriptor's chain pointing at desc 9 of 4 (NEXT set) */
 export const badChain = (): LabSnapshot => get('badChain')
+
+/** the real comparison of the default scenario over 3 s and the seed run's trace (the lab it sits in) */
+export function realCompare(): { comparison: Comparison; seedTrace: TraceEvent[] } {
+  const c = inject('realCompare')
+  if (!c) throw new Error('real comparison missing: run the renderer tests through vitest.config.mts (globalSetup)')
+  return structuredClone(c)
+}

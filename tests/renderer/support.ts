@@ -1,6 +1,6 @@
 // Snapshots from the real builder (./real.ts) and a fake LabApi (vi.fn) for the renderer tests.
 import { vi } from 'vitest'
-import type { FaultKind, FaultReply, LabApi, LabEvent, LabSnapshot, TraceEvent } from '../../src/shared/contract'
+import type { CompareResult, ConsoleSizeResult, FaultKind, FaultReply, LabApi, LabEvent, LabSnapshot, TraceEvent } from '../../src/shared/contract'
 import { midRun } from './real'
 
 /** a real mid-run snapshot (tests/renderer/real.ts) with the fields a test cares about replaced */
@@ -29,6 +29,9 @@ export function fakeApi(snap: LabSnapshot = snapshot()) {
     snapshotAt: vi.fn(async (i: number) => ({ ...snap, atEvent: i })),
     readShm: vi.fn(async (_off: number, len: number) => new Array<number>(len).fill(0)),
     consoleSince: vi.fn(async (_side: string, seq: number) => ({ data: '', seq })),
+    resizeConsole: vi.fn(async (_side: string, cols: number, rows: number): Promise<ConsoleSizeResult> => ({ applied: true, cols, rows, generation: 1, interrupt: true, note: '' })),
+    compare: vi.fn(async (): Promise<CompareResult> => ({ ok: true, until: 1, registers: [], events: [], steps: [] })),
+    cancelCompare: vi.fn(async () => false),
     injectFault: vi.fn(async (kind: FaultKind): Promise<FaultReply> => ({ kind, applied: true, detail: `did ${kind}`, t: 1_500_000_000 })),
     subscribe: vi.fn((l: (e: LabEvent) => void) => {
       listeners.add(l)

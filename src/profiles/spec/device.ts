@@ -40,13 +40,24 @@ export interface SpecDeviceStats {
   interrupts: number
   suppressed: number
   errors: number
+  /** configuration-change interrupts raised for a new console size (§4.2.2) */
+  configIrqs: number
+}
+
+/** what a console resize did: the ConfigGeneration now published (null before the boot) and
+ *  whether the driver got a configuration-change interrupt */
+export interface ResizeOutcome {
+  generation: number | null
+  interrupt: boolean
 }
 
 export class SpecDevice implements DeviceFirmware {
   private shm!: ShmAccess
   t!: MmioTransport
   private rxPending: number[] = []
-  readonly stats: SpecDeviceStats = { logEntries: 0, txChains: 0, txBytes: 0, rxChains: 0, rxBytes: 0, interrupts: 0, suppressed: 0, errors: 0 }
+  /** the console pane's size; applied at start() when it arrives before the boot */
+  private size = { cols: 80, rows: 25 }
+  readonly stats: SpecDeviceStats = { logEntries: 0, txChains: 0, txBytes: 0, rxChains: 0, rxBytes: 0, interrupts: 0, suppressed: 0, errors: 0, configIrqs: 0 }
 
   constructor(private readonly p: GuestPlatform) {}
 
@@ -114,6 +125,8 @@ export class SpecDevice implements DeviceFirmware {
       { deviceId: VIRTIO_ID_CONSOLE, vendorId: 0x554d4551, features: DEVICE_FEATURES, queueMax: [QUEUE_MAX, QUEUE_MAX], shmSize: size, driverBase: base },
       { w32: (o, v) => p.w32(o, v), w16: (o, v) => p.w16(o, v) }
     )
+    this.t.cols = this.size.cols
+    this.t.rows = this.size.rows
     // a (re)booted device starts from reset (§2.1.1): publish the window, drop a stale write log,
     // then announce itself with a new generation (docs/spec-profile.md §3)
     this.t.reset()
@@ -331,8 +344,18 @@ export class SpecDevice implements DeviceFirmware {
     if (this.pollRx()) this.ringDriver('used')
   }
 
-  /** the console pane's size (VIRTIO_CONSOLE_F_SIZE) */
-  resize(cols: number, rows: number): void {
-    if (this.t?.resize(cols, rows)) this.ringDriver('config')
+  /** the console pane's size (VIRTIO_CONSOLE_F_SIZE, §5.3.4): config cols/rows and a new
+   *  ConfigGeneration (§4.2.2); once DRIVER_OK with F_SIZE negotiated, a configuration-change
+   *  interrupt (§2.5.1) and a doorbell to the driver. Before the boot it is kept for start(). */
+  resize(cols: number, rows: number): ResizeOutcome {
+    this.size = { cols: cols & 0xffff, rows: rows & 0xffff }
+    const t = this.t
+    if (!t) return { generation: null, interrupt: false }
+    const irq = t.resize(cols, rows)
+    if (irq) {
+      this.stats.configIrqs++
+      this.ringDriver('config')
+    }
+    return { generation: t.configGeneration, interrupt: irq }
   }
 }

@@ -18,6 +18,8 @@ import type { DriverFirmware, DriverRing, FaultResult } from '../types'
 export const SPEC_DRIVER_BOOT_NS = 10_000_000
 /** descriptors per transmitq chain (multi-buffer chains, §2.7.4) */
 const TX_CHAIN = 4
+/** config-space reads before the driver gives up on a generation that keeps moving */
+const CONFIG_TRIES = 8
 
 export interface SpecDriverOptions {
   /** offer to accept VIRTIO_F_RING_EVENT_IDX (default true) */
@@ -47,6 +49,9 @@ export class SpecDriver implements DriverFirmware {
   tx: DriverQueue | null = null
   private txPending: number[] = []
   features = 0n
+  /** console size read from config space with the generation loop (§4.2.2, §5.3.4); null before
+   *  DRIVER_OK or when VIRTIO_CONSOLE_F_SIZE is not negotiated */
+  size: { cols: number; rows: number; generation: number } | null = null
   phase: 'waiting' | 'handshake' | 'ready' | 'failed' = 'waiting'
   readonly stats: SpecDriverStats = { handshakes: 0, txChains: 0, txBytes: 0, rxChains: 0, rxBytes: 0, notifies: 0, suppressed: 0, interrupts: 0, logWrites: 0, errors: 0 }
   readonly shell: Shell
@@ -59,7 +64,8 @@ export class SpecDriver implements DriverFirmware {
       uptimeMs: () => p.k_uptime_get_32(),
       stats: () => {
         const s = this.stats
-        return `tx ${s.txChains} chains ${s.txBytes} B, rx ${s.rxChains} chains ${s.rxBytes} B, notifies ${s.notifies} (suppressed ${s.suppressed}), interrupts ${s.interrupts}, handshakes ${s.handshakes}`
+        const size = this.size ? `${this.size.cols}x${this.size.rows}` : 'not negotiated'
+        return `tx ${s.txChains} chains ${s.txBytes} B, rx ${s.rxChains} chains ${s.rxBytes} B, notifies ${s.notifies} (suppressed ${s.suppressed}), interrupts ${s.interrupts}, handshakes ${s.handshakes}, console ${size}`
       },
       reset: () => (this.restart = true)
     })
@@ -74,6 +80,7 @@ export class SpecDriver implements DriverFirmware {
       phase: this.phase,
       features: '0x' + this.features.toString(16),
       deviceGen: this.devGen,
+      size: this.size ? { ...this.size } : null,
       stats: { ...this.stats }
     }
   }
@@ -121,7 +128,8 @@ export class SpecDriver implements DriverFirmware {
       }
       this.phase = 'ready'
       p.setState('ready', `DRIVER_OK, features 0x${this.features.toString(16)}`)
-      this.send(`\r\nvirtio 1.2 console: ${p.r16(REG.Config + CONSOLE_CFG.cols)}x${p.r16(REG.Config + CONSOLE_CFG.rows)}; type help\r\n${PROMPT}`)
+      const size = this.readSize()
+      this.send(`\r\nvirtio 1.2 console: ${size ? `${size.cols}x${size.rows}` : 'size not negotiated'}; type help\r\n${PROMPT}`)
       yield* this.flush()
       while (!this.restart) {
         yield* this.wait()
@@ -319,7 +327,14 @@ export class SpecDriver implements DriverFirmware {
       this.restart = true
       return
     }
-    if (isr & INT.CONFIG) p.log(`spec driver: config change, console ${p.r16(REG.Config + CONSOLE_CFG.cols)}x${p.r16(REG.Config + CONSOLE_CFG.rows)}`)
+    if (isr & INT.CONFIG) {
+      const before = this.size
+      const size = this.readSize()
+      if (size && (size.cols !== before?.cols || size.rows !== before?.rows)) {
+        p.event('guest', { op: 'config', cols: size.cols, rows: size.rows, generation: size.generation })
+        p.log(`spec driver: config change, console ${size.cols}x${size.rows} (generation ${size.generation})`)
+      }
+    }
     const { rx, tx } = this
     if (!rx || !tx) return
     // receiveq: typed bytes to the shell, buffer straight back
@@ -346,6 +361,22 @@ export class SpecDriver implements DriverFirmware {
     }
     tx.enableInterrupts()
     yield* this.flush()
+  }
+
+  /** cols/rows from config space, consistent by the generation loop (§2.5.1, §4.2.2): read
+   *  ConfigGeneration, the fields, ConfigGeneration again; retry while it moved (bounded: shm is
+   *  hostile, a device bumping it forever must not hang the driver). Only with F_SIZE (§5.3.4). */
+  private readSize(): { cols: number; rows: number; generation: number } | null {
+    if (!(this.features & bit(F.CONSOLE_SIZE))) return (this.size = null)
+    const p = this.p
+    for (let k = 0; k < CONFIG_TRIES; k++) {
+      const g0 = p.r32(REG.ConfigGeneration)
+      const cols = p.r16(REG.Config + CONSOLE_CFG.cols)
+      const rows = p.r16(REG.Config + CONSOLE_CFG.rows)
+      if (p.r32(REG.ConfigGeneration) === g0) return (this.size = { cols, rows, generation: g0 })
+    }
+    p.event('error', { where: 'driver', code: 'ConfigUnstable', message: `ConfigGeneration changed on each of ${CONFIG_TRIES} reads` })
+    return this.size
   }
 
   /** a bad used ring: report the code and start over with a reset (the device is not trusted) */

@@ -41,6 +41,9 @@ export function plainData(api: LabApi): LabApi {
     snapshotAt: (i) => api.snapshotAt(i),
     readShm: (off, len) => api.readShm(off, len),
     consoleSince: (side, seq) => api.consoleSince(side, seq),
+    resizeConsole: (side, cols, rows) => api.resizeConsole(side, cols, rows),
+    compare: () => api.compare(),
+    cancelCompare: () => api.cancelCompare(),
     injectFault: (kind) => api.injectFault(String(kind) as typeof kind),
     subscribe: (l) => api.subscribe(l)
   }
@@ -207,7 +210,8 @@ export function createWsApi(url: string, opts: WsOptions = {}): LabApiWithStatus
         ws.send(msg)
         p.sent = true
       }
-      if (timeout > 0) {
+      // compare() runs two whole labs in slices: it ends by itself or by cancelCompare()
+      if (timeout > 0 && method !== 'compare') {
         setTimeout(() => {
           if (pending.get(id) === p) {
             pending.delete(id)
@@ -229,6 +233,9 @@ export function createWsApi(url: string, opts: WsOptions = {}): LabApiWithStatus
     snapshotAt: (i) => call('snapshotAt', [i]),
     readShm: (off, len) => call('readShm', [off, len]),
     consoleSince: (side, seq) => call('consoleSince', [side, seq]),
+    resizeConsole: (side, cols, rows) => call('resizeConsole', [side, cols, rows]),
+    compare: () => call('compare', []),
+    cancelCompare: () => call('cancelCompare', []),
     injectFault: (kind) => call('injectFault', [kind]),
     subscribe(listener) {
       listeners.add(listener)

@@ -82,7 +82,8 @@ const KNOWN = new Set([
   'WriteLogOverflow',
   'InvalidBufferDirection',
   'DeviceNeedsReset',
-  'Handshake'
+  'Handshake',
+  'ConfigUnstable'
 ])
 
 function store(p: SpecPair, [off, v, w]: FuzzWrite): void {

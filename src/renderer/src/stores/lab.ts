@@ -4,7 +4,7 @@
 // callers that need "the lab" (tests, automation hook) have one handle.
 import { defineStore, storeToRefs } from 'pinia'
 import { ref } from 'vue'
-import type { ConfigureResult, ControlCommand, FaultKind, FaultReply, LabApi, LabEvent, LabSnapshot, ScenarioConfig, Side, TraceEvent } from '../../../shared/contract'
+import type { CompareResult, ConsoleSizeResult, ConfigureResult, ControlCommand, FaultKind, FaultReply, LabApi, LabEvent, LabSnapshot, ScenarioConfig, Side, TraceEvent } from '../../../shared/contract'
 import { getApi, hasConnectionStatus, type ConnectionState } from '../api'
 import { useSnapshotStore } from './snapshot'
 import { useConsoleStore } from './console'
@@ -29,6 +29,12 @@ export const useLabStore = defineStore('lab', () => {
   const lastError = ref('')
   /** bumps on every 'reset' event (components clear local state) */
   const resetCount = ref(0)
+  /** 'compare' progress events go to the compare store (which registers here) */
+  const compareListeners = new Set<(e: Extract<LabEvent, { type: 'compare' }>) => void>()
+  function onCompare(l: (e: Extract<LabEvent, { type: 'compare' }>) => void): () => void {
+    compareListeners.add(l)
+    return () => compareListeners.delete(l)
+  }
 
   function init(a: LabApi = getApi()): Promise<void> {
     if (api) return Promise.resolve()
@@ -76,6 +82,9 @@ export const useLabStore = defineStore('lab', () => {
         break
       case 'reset':
         onReset()
+        break
+      case 'compare':
+        for (const l of compareListeners) l(e)
         break
     }
   }
@@ -144,6 +153,16 @@ export const useLabStore = defineStore('lab', () => {
     }
   }
 
+  /** the device console pane's size (VIRTIO_CONSOLE_F_SIZE); null when the call failed */
+  async function resizeConsole(side: Side, cols: number, rows: number): Promise<ConsoleSizeResult | null> {
+    try {
+      return await requireApi().resizeConsole(side, cols, rows)
+    } catch (e) {
+      reportError('resizeConsole', e)
+      return null
+    }
+  }
+
   async function readShm(off: number, len: number): Promise<number[]> {
     return requireApi().readShm(off, len)
   }
@@ -191,6 +210,10 @@ export const useLabStore = defineStore('lab', () => {
     configure,
     control,
     readShm,
+    resizeConsole,
+    compare: (): Promise<CompareResult> => requireApi().compare(),
+    cancelCompare: (): Promise<boolean> => requireApi().cancelCompare(),
+    onCompare,
     injectFault,
     select: sel.select
   }
