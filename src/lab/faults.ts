@@ -6,7 +6,7 @@
 import type { FaultSpec } from '../shared/scenario'
 import type { Fabric, Peer } from '../ivshmem/fabric'
 import type { LabSession } from './session'
-import { DEVICE_STALL_MS } from '../profiles/types'
+import { DEVICE_STALL_MS, type AppliedFault } from '../profiles/types'
 
 /** delay-irq: how late the next doorbell is delivered */
 export const DELAY_IRQ_NS = 50_000_000
@@ -16,6 +16,12 @@ export const MERGE_WINDOW_NS = 100_000_000
 export const STALL_MS = DEVICE_STALL_MS
 
 type Doorbell = Fabric['doorbell']
+
+/** the faults applied in each session, for the explanation (profiles' explain.ts) */
+const logs = new WeakMap<LabSession, AppliedFault[]>()
+export function appliedFaults(s: LabSession): readonly AppliedFault[] {
+  return logs.get(s) ?? []
+}
 
 /** wrap the fabric's doorbell once; `next` decides what happens to the following doorbell */
 function nextDoorbell(s: LabSession, f: (orig: Doorbell, from: Peer, value: number) => boolean): void {
@@ -27,6 +33,14 @@ function nextDoorbell(s: LabSession, f: (orig: Doorbell, from: Peer, value: numb
   }
 }
 
+const FAULT_LOG_MAX = 64 // the scenario's own cap on faults (src/shared/scenario-text.ts)
+
+function appliedFaultsOf(s: LabSession): AppliedFault[] {
+  let log = logs.get(s)
+  if (!log) logs.set(s, (log = []))
+  return log
+}
+
 /** apply one fault now; returns what was done, or why nothing was. `injected`: asked for while
  *  the lab runs (injectFault), not scheduled by the scenario: the `fault` event says so, and a
  *  trace replay applies it again at the same instant (src/host/replay.ts). */
@@ -34,6 +48,8 @@ export function applyFault(s: LabSession, f: FaultSpec, injected = false): { app
   const dev = s.slots.device.device
   const drv = s.slots.driver.driver
   const note = (applied: boolean, detail: string) => {
+    const log = appliedFaultsOf(s)
+    if (applied && log.length < FAULT_LOG_MAX) log.push({ kind: f.kind, t: s.clock.now, detail })
     if (s.trace.on) s.trace.emit('guest', undefined, injected ? { op: 'fault', kind: f.kind, applied, detail, injected } : { op: 'fault', kind: f.kind, applied, detail })
     return { applied, detail }
   }

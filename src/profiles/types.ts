@@ -99,6 +99,15 @@ export interface ExplainInput {
   deviceBase: number
   /** the shared memory as it is now (read only; hostile on real fabrics: validate) */
   shm?: { readonly size: number; r16(off: number): number }
+  /** faults applied so far (docs/spec-profile.md §7), oldest first */
+  faults?: readonly AppliedFault[]
+}
+
+/** a fault the lab applied: kind, virtual time (ns) and what was done */
+export interface AppliedFault {
+  kind: string
+  t: number
+  detail: string
 }
 
 export interface Profile {

@@ -4,6 +4,7 @@
 // events are pinned; the runs are deterministic.
 import { describe, expect, it } from 'vitest'
 import { LabSession } from '../../src/lab/session'
+import { explain } from '../../src/lab/explain'
 import type { FaultKind, TraceEvent } from '../../src/shared/contract'
 import { MS, S, scenario } from '../helpers'
 
@@ -150,5 +151,20 @@ describe('seed profile: a device restarted during a stall', () => {
     const ev = s.trace.slice(0, s.trace.n)
     expect(ev.filter((e) => e.op === 'fault').map((e) => e.detail)).toEqual([expect.stringMatching(/^the device's IPM thread stalls/)])
     expect(ev.some((e) => e.op === 'stalled' && e.t > AT + 100 * MS)).toBe(false)
+  })
+})
+
+describe('the explanation names the injected fault', () => {
+  it('seed: the fault line, and the lag is put down to the fault, not to merged doorbells', () => {
+    const r = run('bad-head')
+    const lines = explain(r.s)
+    expect(lines).toContain('Fault injected: bad-head at 9.500 s: armed: the next transmitq chain the driver lays gets bad-head (docs/spec-profile.md §7).')
+    expect(lines.find((l) => l.startsWith('The device is 4 transmitq descriptors behind the driver'))).toMatch(/since the injected fault: .* \(Q18\)\. The ring is full/)
+    expect(lines.join('\n')).not.toMatch(/merged doorbells/)
+  })
+  it('spec: the fault line too', () => {
+    const s = new LabSession(scenario({ profile: 'spec', shmSize: 64 * 1024, faults: [{ kind: 'zero-len', at: 2 * S }] }), { trace: { keep: 200_000 } })
+    s.run(3 * S)
+    expect(explain(s).filter((l) => l.startsWith('Fault injected: '))).toEqual([expect.stringMatching(/^Fault injected: zero-len at 2\.000 s: zero-len on transmitq \(desc \d+\), expect ZeroLengthBuffer \(docs\/spec-profile\.md §7\)\.$/)])
   })
 })

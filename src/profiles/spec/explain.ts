@@ -2,7 +2,7 @@
 // Partners are found through the ready records (docs/spec-profile.md §3), not own ± 1.
 
 import type { ExplainInput } from '../types'
-import { SIDE_NAME, doorbellLines } from '../explain-peers'
+import { SIDE_NAME, doorbellLines, faultLines } from '../explain-peers'
 import type { SpecDevice } from './device'
 import type { SpecDriver } from './driver'
 
@@ -20,6 +20,7 @@ export function specExplain(x: ExplainInput): string[] {
   }
   const dev = (x.sides.device.device as SpecDevice | null)?.view
   const drv = (x.sides.driver.driver as SpecDriver | null)?.view
+  out.push(...faultLines(x))
   if (dev?.failure) out.push(`The device needs a reset: ${dev.failure.code}: ${dev.failure.message}.`)
   if (drv) out.push(drv.initialized ? `The driver is ready (features ${drv.features}).` : `The driver is ${drv.phase}.`)
   out.push(`${x.dataLines} line${x.dataLines === 1 ? '' : 's'} from the driver reached the device console.`)
