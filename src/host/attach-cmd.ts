@@ -51,27 +51,47 @@ export interface AttachRun {
   console(side: Side, s: string): void
   err(s: string): void
   quiet: boolean
+  /** the session's trace sink (run --trace FILE) */
+  trace?: (line: string) => void
+  /** typed into the console of this process's side (run --stdin): the device for role device
+   *  or both, the driver for role driver; with --profile spec the driver shell answers */
+  input?: NodeJS.ReadableStream
 }
+
+/** the console typed input goes to: the side this process runs (the device when it runs both) */
+export const inputSide = (role: Role): Side => (role === 'driver' ? 'driver' : 'device')
 
 /** exit code: 0 run completed (also when the demo fails as it should), 1 attach failed */
 export async function runAttached(o: AttachRun): Promise<number> {
   let s: LabSession
   try {
-    s = await openAttached(o.cfg, o.spec)
+    s = await openAttached(o.cfg, o.spec, { sink: o.trace })
   } catch (e) {
     const msg = e instanceof IvshmemError ? `${e.code}: ${e.message}` : (e as Error).message
     o.err(`virtio-lab: --attach ${o.spec.socket}: ${msg}\n`)
     return 1
   }
   s.onConsole(o.console)
-  const announced = new Set<number>()
+  // peers as they come and go: ours when they get their id, remote ones from the server's join
+  // and leave announcements (docs/ivshmem.md#server-protocol), as lines on stderr
+  const seen = new Map<number, boolean>()
   const announce = () => {
-    for (const p of s.fabric.peerList())
-      if (p.local && !announced.has(p.id)) {
-        announced.add(p.id)
-        if (!o.quiet) o.err(`lab: ${p.side} is ivshmem peer ${p.id} on ${o.spec.socket}\n`)
-      }
+    for (const p of s.fabric.peerList()) {
+      const was = seen.get(p.id)
+      if (was === p.connected) continue
+      seen.set(p.id, p.connected)
+      if (o.quiet) continue
+      if (p.local) {
+        o.err(p.connected ? `lab: ${p.side} is ivshmem peer ${p.id} on ${o.spec.socket}\n` : `lab: ${p.side} (peer ${p.id}) left\n`)
+      } else o.err(`lab: remote peer ${p.id} ${p.connected ? 'joined' : 'left'}\n`)
+    }
   }
+  const side = inputSide(o.spec.role)
+  const onInput = (d: Buffer | string) => {
+    const r = s.sendInput(side, typeof d === 'string' ? d : d.toString('latin1'))
+    if (r.dropped && !o.quiet) o.err(`lab: ${r.dropped} typed byte(s) dropped: the ${side} is not running or its UART FIFO is full\n`)
+  }
+  o.input?.on('data', onInput)
   s.start()
   let done = () => {}
   const ended = new Promise<void>((r) => (done = r))
@@ -85,6 +105,9 @@ export async function runAttached(o: AttachRun): Promise<number> {
   clearInterval(tick)
   process.off('SIGINT', done)
   process.off('SIGTERM', done)
+  // the run is over: let go of the input (a pipe or a terminal left open must not keep the process alive)
+  o.input?.off('data', onInput)
+  ;(o.input as { destroy?: () => void } | undefined)?.destroy?.()
   if (!o.quiet) {
     const st = s.fabric.status()
     o.err(`lab: ${s.fabric.kind} fabric ${st.state}: ${st.detail}\n`)

@@ -22,7 +22,8 @@ export interface CliOption {
 export const RUN_OPTIONS: readonly CliOption[] = [
   { flag: 'console', metavar: 'device|driver|both', help: "device: exactly the bytes instance_1's UART emitted; driver: the lab's diagnostic log for instance_2 (the real one has no console), every line starting with [lab]; both: each line labelled (default)" },
   { flag: 'trace', metavar: 'FILE', help: 'write every event as JSON Lines (stores, doorbells, interrupts, descriptors, console bytes)' },
-  { flag: 'quiet', help: "do not print the lab's explanation on stderr", boolean: true }
+  { flag: 'quiet', help: "do not print the lab's explanation on stderr", boolean: true },
+  { flag: 'stdin', help: "attached and hosted fabrics: what arrives on stdin is typed into the console of this process's side (the device for --role device or both); with --profile spec the driver's shell answers", boolean: true }
 ]
 
 export const SERVE_OPTIONS: readonly CliOption[] = [

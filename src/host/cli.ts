@@ -4,7 +4,6 @@
 // Bad input: one line on stderr, exit 2. A completed run exits 0, also when the demo fails as it
 // should (driver-first): that failure is the lab's result, not the tool's.
 
-import { closeSync, openSync, writeSync } from 'node:fs'
 import { isIP } from 'node:net'
 import { join } from 'node:path'
 import type { ScenarioConfig, Side } from '../shared/contract'
@@ -12,6 +11,7 @@ import { LabSession } from '../lab/session'
 import { DEFAULT_SCENARIO, FABRICS } from '../shared/scenario'
 import { explain } from '../lab/explain'
 import { compareProfiles, formatComparison } from '../lab/compare'
+import { TraceFile } from './trace-file'
 import { CliError, RUN_OPTIONS, SCENARIO_OPTIONS, SERVE_OPTIONS, one, parseFlags, scenarioFrom, usage, type CliOption, type Flags } from './cli-args'
 
 export { CliError, scenarioFrom, usage }
@@ -50,43 +50,18 @@ export async function run(f: Flags, io: Io): Promise<number> {
   const cfg = scenarioFrom(f, { speed: 'max', until: 20_000_000_000 }, FABRICS)
   const mode = one(f, 'console') ?? 'both'
   if (mode !== 'device' && mode !== 'driver' && mode !== 'both') throw new CliError(`--console must be device, driver or both, got '${mode}'`)
-  if (cfg.fabric !== 'emulated') return runReal(cfg, mode, f.has('quiet'), io)
-  const tracePath = one(f, 'trace')
-  let fd: number | null = null
-  let buf: string[] = []
-  let bufLen = 0
-  const flushTrace = () => {
-    if (fd !== null && buf.length) {
-      try {
-        writeSync(fd, buf.join(''))
-      } catch (e) {
-        throw new CliError(`--trace: cannot write '${tracePath}': ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`)
-      }
-    }
-    buf = []
-    bufLen = 0
-  }
-  if (tracePath !== undefined) {
-    try {
-      fd = openSync(tracePath, 'w')
-    } catch (e) {
-      throw new CliError(`--trace: cannot open '${tracePath}': ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`)
-    }
-  }
-  const s = new LabSession(cfg, {
-    trace: fd === null ? {} : { sink: (line) => {
-      buf.push(line + '\n')
-      bufLen += line.length + 1
-      if (bufLen > 1 << 20) flushTrace()
-    } }
-  })
+  if (f.has('stdin') && cfg.fabric === 'emulated')
+    throw new CliError('--stdin applies to the attached and hosted fabrics (wall clock); an emulated run takes no typed input')
+  if (cfg.fabric !== 'emulated') return runReal(cfg, mode, f, io)
+  const tf = new TraceFile(one(f, 'trace'))
+  const s = new LabSession(cfg, { trace: { sink: tf.sink } })
   // the scenario header (event 0) goes to the file before the run: a target that takes no
   // writes (a full disk, /dev/full) fails now, not after minutes of emulation
   s.start()
   try {
-    flushTrace()
+    tf.flush()
   } catch (e) {
-    if (fd !== null) closeSync(fd)
+    tf.close()
     throw e
   }
   const lab = new Labeller(io.out)
@@ -110,11 +85,7 @@ export async function run(f: Flags, io: Io): Promise<number> {
   } finally {
     process.off('SIGINT', onSig)
     if (mode === 'both') lab.end()
-    try {
-      flushTrace()
-    } finally {
-      if (fd !== null) closeSync(fd)
-    }
+    tf.close()
   }
   if (!f.has('quiet')) for (const l of explain(s)) io.err(`lab: ${l}\n`)
   return 0
@@ -133,20 +104,38 @@ function attachSugar(args: string[]): string[] {
 }
 
 /** run on a real fabric (--fabric attached|hosted, --socket, --role): wall clock, src/host/attach-cmd.ts */
-async function runReal(cfg: ScenarioConfig, mode: string, quiet: boolean, io: Io): Promise<number> {
+async function runReal(cfg: ScenarioConfig, mode: string, f: Flags, io: Io): Promise<number> {
   if (!cfg.socket) throw new CliError(`--socket: the ${cfg.fabric} fabric needs the ivshmem-server's socket path`)
   const { runAttached } = await import('./attach-cmd')
   const lab = new Labeller(io.out)
-  const code = await runAttached({
-    cfg,
-    spec: { socket: cfg.socket, role: cfg.role, host: cfg.fabric === 'hosted', observe: true },
-    until: cfg.until ?? null,
-    console: (side, data) => (mode === 'both' ? lab.push(side, data) : side === mode && io.out(data)),
-    err: io.err,
-    quiet
-  })
-  if (mode === 'both') lab.end()
-  return code
+  const tf = new TraceFile(one(f, 'trace'))
+  // a wall-clock run may last hours: the file follows along (tail -f), a write error ends it at the close
+  let late: unknown = null
+  const tick = setInterval(() => {
+    try {
+      if (late === null) tf.flush()
+    } catch (e) {
+      late = e
+    }
+  }, 500)
+  try {
+    const code = await runAttached({
+      cfg,
+      spec: { socket: cfg.socket, role: cfg.role, host: cfg.fabric === 'hosted', observe: true },
+      until: cfg.until ?? null,
+      console: (side, data) => (mode === 'both' ? lab.push(side, data) : side === mode && io.out(data)),
+      err: io.err,
+      quiet: f.has('quiet'),
+      trace: tf.sink,
+      input: f.has('stdin') ? process.stdin : undefined
+    })
+    if (mode === 'both') lab.end()
+    if (late !== null) throw late
+    return code
+  } finally {
+    clearInterval(tick)
+    tf.close()
+  }
 }
 
 export async function serve(f: Flags, io: Io): Promise<number> {

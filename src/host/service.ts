@@ -26,7 +26,7 @@ import { CompareRunner, type CompareRunnerOptions } from './compare-job'
 import { resizeConsole } from './console-size'
 import { newPending, pendConsole, type PendingConsole } from './console-batch'
 import { applyFault } from '../lab/faults'
-import { isFaultKind, type FaultReply } from '../shared/faults'
+import { faultUnavailable, isFaultKind, type FaultReply } from '../shared/faults'
 
 export interface ServiceOptions {
   /** trace events kept for the timeline and time travel */
@@ -62,6 +62,15 @@ export class FaultKindError extends Error {
   readonly code = 'FAULT_KIND'
   constructor(kind: unknown) {
     super(`injectFault: kind must be one of ${FAULT_KINDS.join(', ')} (got ${typeof kind === 'string' ? `'${kind.slice(0, 40)}'` : typeof kind})`)
+  }
+}
+
+/** injectFault of a kind whose side does not run in this lab (another process, or none) */
+export class FaultNotApplicableError extends Error {
+  override name = 'FaultNotApplicableError'
+  readonly code = 'FAULT_NOT_APPLICABLE'
+  constructor(kind: string, why: string) {
+    super(`injectFault: ${kind}: ${why}`)
   }
 }
 
@@ -390,10 +399,12 @@ export class LabService implements LabApi {
   }
 
   /** apply a fault now (docs/spec-profile.md §7): the fabric's next doorbell, or the firmware's
-   *  next chain / completion; a trace event `fault` records it. Not on a real fabric (WALL_CLOCK). */
+   *  next chain / completion; a trace event `fault` records it. A kind whose side does not run in
+   *  this process is refused (FAULT_NOT_APPLICABLE); on a real fabric it acts on the wall clock. */
   async injectFault(kind: FaultKind): Promise<FaultReply> {
     if (!isFaultKind(kind)) throw new FaultKindError(kind)
-    if (this.real) throw new WallClockError('injectFault', this.s.fabric.kind)
+    const why = faultUnavailable(kind, this.cfg)
+    if (why) throw new FaultNotApplicableError(kind, why)
     const t = this.s.clock.now
     const r = applyFault(this.s, { kind, at: t }, true)
     this.dirty = true

@@ -254,7 +254,10 @@ export class LabSession {
 
   /** the rings the driver set up (for naming stores and for the inspectors) */
   driverRings(): DriverRing[] {
-    return this.slots.driver.driver?.rings() ?? []
+    const drv = this.slots.driver.driver
+    if (drv || this.remote !== 'driver') return drv?.rings() ?? []
+    // the driver is in another process: the rings as our device accepted them (spec profile)
+    return this.slots.device.device?.rings?.() ?? []
   }
 
   private names = new Map<number, string>()

@@ -12,7 +12,8 @@ export function doorbellLines(peers: readonly Peer[], side: Side): string[] {
     if (!p.stats.targets.size) out.push(`  as peer ${p.id} it rang nobody.`)
     for (const [dest, t] of p.stats.targets) {
       const holder = peers.find((h) => h.id === dest && h.connected)
-      const who = holder ? `peer ${dest} (${holder.side ?? 'host'})` : `peer ${dest}`
+      // a peer nobody here holds is a bare host connection in this process, or another process / a QEMU guest
+      const who = holder ? `peer ${dest} (${holder.side ?? (holder.local ? 'host' : 'remote')})` : `peer ${dest}`
       if (t.dropped === t.sent) out.push(`  as peer ${p.id} it rang ${who} ${t.sent}× — all dropped by the hardware: ${t.reason}.`)
       else if (t.dropped) out.push(`  as peer ${p.id} it rang ${who} ${t.sent}×, ${t.dropped} dropped (${t.reason}).`)
       else out.push(`  as peer ${p.id} it rang ${who} ${t.sent}×, all delivered.`)

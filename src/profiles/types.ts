@@ -59,6 +59,10 @@ export type FaultHook = (kind: string, after: (ns: number, fn: () => void) => vo
 export interface DeviceFirmware {
   main(): Thread
   readonly view: DeviceView
+  /** the rings the device accepted (QueueReady), usedCons = its own next_used: what the lab
+   *  shows and observes when the driver runs in another process or a QEMU guest. Optional: the
+   *  seed's device keeps no ring addresses of its own in shm-visible form. */
+  rings?(): DriverRing[]
   /** the console pane's size (VIRTIO_CONSOLE_F_SIZE); absent where the profile has no SIZE
    *  feature (the seed offers no features at all, Q8) */
   resize?(cols: number, rows: number): { generation: number | null; interrupt: boolean }

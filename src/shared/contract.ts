@@ -325,8 +325,9 @@ export interface LabApi {
   compare(): Promise<CompareResult>
   /** stop a running compare(); false when none runs */
   cancelCompare(): Promise<boolean>,
-  /** apply a fault to the running session now (docs/spec-profile.md §7); a real fabric refuses
-   *  (WALL_CLOCK), an unknown kind is a request error; applied false says why it could not act now */
+  /** apply a fault to the running session now (docs/spec-profile.md §7); an unknown kind is a
+   *  request error, a kind whose side runs elsewhere FAULT_NOT_APPLICABLE; applied false says
+   *  why it could not act now */
   injectFault(kind: FaultKind): Promise<FaultReply>
 }
 

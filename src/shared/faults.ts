@@ -18,10 +18,16 @@ export function faultGroupOf(kind: FaultKind): FaultGroup {
   return (Object.keys(FAULT_GROUPS) as FaultGroup[]).find((g) => (FAULT_GROUPS[g] as readonly string[]).includes(kind))!
 }
 
-/** why `kind` cannot act in a lab configured as `cfg`, or null when it can */
-export function faultUnavailable(kind: FaultKind, cfg: Pick<ScenarioConfig, 'fabric' | 'order'>): string | null {
-  if (cfg.fabric !== 'emulated') return `faults need the emulated fabric: the ${cfg.fabric} fabric runs on the wall clock`
+/** why `kind` cannot act in a lab configured as `cfg`, or null when it can: ring kinds need the
+ *  driver in this process, device kinds the device (on a real fabric `role` says which sides run
+ *  here; docs/spec-profile.md §7, §11) */
+export function faultUnavailable(kind: FaultKind, cfg: Pick<ScenarioConfig, 'fabric' | 'order' | 'role'>): string | null {
   const g = faultGroupOf(kind)
+  if (cfg.fabric !== 'emulated') {
+    if (g === 'ring' && cfg.role === 'device') return `ring faults act on the driver, which runs in another process on this ${cfg.fabric} fabric (role device): inject them there`
+    if (g === 'device' && cfg.role === 'driver') return `device faults act on the device, which runs in another process on this ${cfg.fabric} fabric (role driver): inject them there`
+    return null
+  }
   if (g === 'ring' && cfg.order === 'device-only') return 'no driver in this lab (order device-only): ring faults act on the driver’s chains'
   if (g === 'device' && cfg.order === 'driver-only') return 'no device in this lab (order driver-only)'
   return null

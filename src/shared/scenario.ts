@@ -293,9 +293,8 @@ export const FIELDS = {
     placeholder: 'bad-head@3s, …',
     width: 'long',
     repeatable: true,
-    emulatedOnly: true,
     default: [],
-    help: `inject a fault at a virtual time, e.g. bad-head@3s (repeatable): ${FAULT_KINDS.join(', ')} (docs/spec-profile.md §7)`,
+    help: `inject a fault at a time after the start (virtual; wall clock on attached/hosted fabrics, in the process that runs the side it acts on), e.g. bad-head@3s (repeatable): ${FAULT_KINDS.join(', ')} (docs/spec-profile.md §7)`,
     schema: z
       .array(
         z.strictObject(

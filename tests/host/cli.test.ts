@@ -102,6 +102,10 @@ describe('bad input: one line on stderr, exit 2', () => {
     [['run', '--fault', 'bogus@1s'], "virtio-lab: --fault: faults must be KIND@TIME like bad-head@3s, KIND one of drop-doorbell, merge-doorbells, delay-irq, bad-head, next-out-of-range, desc-loop, avail-jump, len-beyond-shm, zero-len, tx-write-flag, stale-used-id, device-stall (got 'bogus@1s')\n"],
     [['run', '--socket', '/tmp/ivshmem_socket'], 'virtio-lab: --socket: socket applies to the attached and hosted fabrics only; the emulated fabric runs both sides in process (leave socket empty)\n'],
     [['run', '--trace', '/nonexistent-dir/t.jsonl'], "virtio-lab: --trace: cannot open '/nonexistent-dir/t.jsonl': ENOENT\n"],
+    // a real-fabric run writes its trace too: the file is opened before the server is joined
+    [['run', '--attach', '/tmp/vlab-no-such-dir/s', '--trace', '/nonexistent-dir/t.jsonl'], "virtio-lab: --trace: cannot open '/nonexistent-dir/t.jsonl': ENOENT\n"],
+    [['run', '--stdin'], 'virtio-lab: --stdin applies to the attached and hosted fabrics (wall clock); an emulated run takes no typed input\n'],
+    [['run', '--stdin=yes'], 'virtio-lab: --stdin takes no value\n'],
     [['serve', '--host', '0.0.0.0'], 'virtio-lab: --host 0.0.0.0 is not loopback: pass --token too\n'],
     [['serve', '--host', 'bad host!'], "virtio-lab: --host must be an IP address or a host name, got 'bad host!'\n"],
     [['serve', '--port', '70000'], "virtio-lab: --port must be an integer 0..65535, got '70000'\n"]

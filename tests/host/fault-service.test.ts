@@ -74,18 +74,15 @@ describe('injectFault', () => {
   })
 })
 
-describe('on a real fabric', () => {
-  it('injectFault refuses with WALL_CLOCK (the wall clock runs the guests; faults are emulated-only)', async () => {
-    const { s } = await paused({})
-    // a real fabric needs the native addon and a server (tests/ivshmem/real/service.test.ts does it
-    // for real); here the service is told its session is real
-    Object.defineProperty(s, 'real', { configurable: true, get: () => true })
-    try {
-      await expect(s.injectFault('bad-head')).rejects.toMatchObject({ code: 'WALL_CLOCK', message: expect.stringContaining('injectFault does not apply to a real fabric (wall clock)') })
-    } finally {
-      delete (s as { real?: boolean }).real
-    }
-    expect(s.real).toBe(false)
+describe('a kind whose side is not in this lab', () => {
+  it('is refused with FAULT_NOT_APPLICABLE (order device-only: no driver for ring faults); device kinds still act', async () => {
+    const { s } = await paused({ order: 'device-only' })
+    s.session.run(2 * S)
+    await expect(s.injectFault('bad-head')).rejects.toMatchObject({
+      code: 'FAULT_NOT_APPLICABLE',
+      message: 'injectFault: bad-head: no driver in this lab (order device-only): ring faults act on the driver’s chains'
+    })
+    expect(await s.injectFault('device-stall')).toMatchObject({ applied: true })
   })
 })
 

@@ -50,15 +50,15 @@ describe('FaultPanel', () => {
     expect(r.classes()).toContain('bad')
   })
 
-  it('an error from the service (e.g. WALL_CLOCK) is shown, not thrown', async () => {
+  it('an error from the service (e.g. FAULT_NOT_APPLICABLE) is shown, not thrown', async () => {
     const { api, w } = await setup()
-    api.injectFault.mockRejectedValueOnce(new Error('injectFault does not apply to a real fabric (wall clock)'))
-    await btn(w, 'drop-doorbell').trigger('click')
+    api.injectFault.mockRejectedValueOnce(new Error('injectFault: bad-head: no driver in this lab (order device-only)'))
+    await btn(w, 'bad-head').trigger('click')
     await flushPromises()
-    expect(w.get('[data-testid="fault-result"]').text()).toBe('drop-doorbell: injectFault does not apply to a real fabric (wall clock)')
+    expect(w.get('[data-testid="fault-result"]').text()).toBe('bad-head: injectFault: bad-head: no driver in this lab (order device-only)')
   })
 
-  it('kinds that cannot act are disabled with the reason (device-only: no driver for ring faults; real fabric: none)', async () => {
+  it('kinds that cannot act are disabled with the reason (device-only: no driver; real fabric, role device: the driver runs elsewhere)', async () => {
     const base = snapshot()
     const { w } = await setup({ ...base, config: { ...base.config, order: 'device-only' } })
     expect(btn(w, 'bad-head').attributes('disabled')).toBeDefined()
@@ -68,10 +68,12 @@ describe('FaultPanel', () => {
     expect(btn(w, 'drop-doorbell').attributes('disabled')).toBeUndefined()
 
     setActivePinia(createPinia())
-    const real = await setup({ ...base, config: { ...base.config, fabric: 'attached', socket: '/tmp/s' } })
-    expect(real.w.findAll('[data-testid^="fault-btn-"]').every((b) => b.attributes('disabled') !== undefined)).toBe(true)
-    expect(real.w.get('[data-testid="fault-reason-fabric"]').text()).toBe('faults need the emulated fabric: the attached fabric runs on the wall clock')
-    expect(real.w.get('[data-testid="fault-sched-add"]').attributes('disabled')).toBeDefined()
+    const real = await setup({ ...base, config: { ...base.config, fabric: 'attached', socket: '/tmp/s', role: 'device' } })
+    expect(btn(real.w, 'zero-len').attributes('disabled')).toBeDefined()
+    expect(real.w.get('[data-testid="fault-reason-ring"]').text()).toBe('ring faults act on the driver, which runs in another process on this attached fabric (role device): inject them there')
+    expect(btn(real.w, 'drop-doorbell').attributes('disabled')).toBeUndefined()
+    expect(btn(real.w, 'device-stall').attributes('disabled')).toBeUndefined()
+    expect(real.w.get('[data-testid="fault-sched-add"]').attributes('disabled')).toBeUndefined()
   })
 
   it('schedule: a bad time gets the scenario parser message next to the control, configure not called', async () => {

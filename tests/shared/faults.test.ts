@@ -12,11 +12,17 @@ describe('fault groups', () => {
     expect(isFaultKind('bad-heap')).toBe(false)
     expect(isFaultKind(3)).toBe(false)
   })
-  it('say why a kind cannot act: real fabric, no driver, no device', () => {
-    expect(faultUnavailable('bad-head', { fabric: 'emulated', order: 'driver-first' })).toBeNull()
-    expect(faultUnavailable('drop-doorbell', { fabric: 'hosted', order: 'device-first' })).toBe('faults need the emulated fabric: the hosted fabric runs on the wall clock')
-    expect(faultUnavailable('zero-len', { fabric: 'emulated', order: 'device-only' })).toMatch(/^no driver in this lab/)
-    expect(faultUnavailable('stale-used-id', { fabric: 'emulated', order: 'device-only' })).toBeNull()
-    expect(faultUnavailable('stale-used-id', { fabric: 'emulated', order: 'driver-only' })).toBe('no device in this lab (order driver-only)')
+  it('say why a kind cannot act: its side runs in another process (real fabric), or not at all', () => {
+    const emu = { fabric: 'emulated', role: 'both' } as const
+    expect(faultUnavailable('bad-head', { ...emu, order: 'driver-first' })).toBeNull()
+    expect(faultUnavailable('zero-len', { ...emu, order: 'device-only' })).toMatch(/^no driver in this lab/)
+    expect(faultUnavailable('stale-used-id', { ...emu, order: 'device-only' })).toBeNull()
+    expect(faultUnavailable('stale-used-id', { ...emu, order: 'driver-only' })).toBe('no device in this lab (order driver-only)')
+    const real = { fabric: 'hosted', order: 'device-first' } as const
+    expect(faultUnavailable('drop-doorbell', { ...real, role: 'device' })).toBeNull()
+    expect(faultUnavailable('bad-head', { ...real, role: 'both' })).toBeNull()
+    expect(faultUnavailable('bad-head', { ...real, role: 'device' })).toBe('ring faults act on the driver, which runs in another process on this hosted fabric (role device): inject them there')
+    expect(faultUnavailable('device-stall', { ...real, role: 'driver' })).toMatch(/^device faults act on the device, which runs in another process/)
+    expect(faultUnavailable('device-stall', { ...real, role: 'device' })).toBeNull()
   })
 })

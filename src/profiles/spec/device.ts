@@ -5,7 +5,7 @@
 // device in DEVICE_NEEDS_RESET with a config interrupt (§2.1.2); nothing here throws on shm.
 
 import { CONSOLE_RX, CONSOLE_TX, INT, STATUS, VIRTIO_ID_CONSOLE } from '../../virtio/mmio'
-import { DEVICE_STALL_MS, type DeviceFirmware, type DeviceView, type FaultResult } from '../types'
+import { DEVICE_STALL_MS, type DeviceFirmware, type DeviceView, type DriverRing, type FaultResult } from '../types'
 import { MmioTransport, F, bit, type TransportEvent } from '../../virtio/transport'
 import { readChain, writeChain } from '../../virtio/queue'
 import { regName } from '../../virtio/regs'
@@ -78,6 +78,14 @@ export class SpecDevice implements DeviceFirmware {
       })),
       stats: { ...this.stats }
     }
+  }
+
+  /** the rings as the device accepted them (QueueReady = 1): for a lab whose driver is remote */
+  rings(): DriverRing[] {
+    const out: DriverRing[] = []
+    for (const q of this.t?.queues ?? [])
+      if (q.ready && q.ring) out.push({ queue: q.index, name: q.index === CONSOLE_RX ? 'receiveq' : 'transmitq', addr: q.ring, usedCons: q.nextUsed })
+    return out
   }
 
   *main(): Thread {

@@ -8,10 +8,16 @@ import type { SpecDriver } from './driver'
 
 export function specExplain(x: ExplainInput): string[] {
   const out: string[] = []
+  // on a real fabric the other side may run in another process or a QEMU guest (docs/spec-profile.md §11)
+  const remote = x.peers.filter((p) => !p.local).map((p) => p.id)
   for (const side of ['device', 'driver'] as const) {
     const slot = x.sides[side]
     if (!slot.started || slot.peer === null) {
-      out.push(`${SIDE_NAME[side]} was not started.`)
+      out.push(
+        remote.length
+          ? `${SIDE_NAME[side]} does not run in this process; remote peer${remote.length === 1 ? '' : 's'} ${remote.join(', ')} (another process or a QEMU guest) may hold it, found through its ready record.`
+          : `${SIDE_NAME[side]} was not started.`
+      )
       continue
     }
     const ids = slot.ids.length > 1 ? ` (ids over ${slot.starts} starts: ${slot.ids.length < slot.starts ? '…, ' : ''}${slot.ids.join(', ')})` : ''
@@ -23,6 +29,6 @@ export function specExplain(x: ExplainInput): string[] {
   out.push(...faultLines(x))
   if (dev?.failure) out.push(`The device needs a reset: ${dev.failure.code}: ${dev.failure.message}.`)
   if (drv) out.push(drv.initialized ? `The driver is ready (features ${drv.features}).` : `The driver is ${drv.phase}.`)
-  out.push(`${x.dataLines} line${x.dataLines === 1 ? '' : 's'} from the driver reached the device console.`)
+  if (x.sides.device.started) out.push(`${x.dataLines} line${x.dataLines === 1 ? '' : 's'} from the driver reached the device console.`)
   return out
 }

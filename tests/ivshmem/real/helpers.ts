@@ -76,12 +76,14 @@ export class ChildPeer {
  *  seed's device then loses bytes (one descriptor per callback, docs/ivshmem.md#lost-bytes) */
 export const hellos = (s: string): number => (s.replace(/\r/g, '').match(/^\[\d+\]: Hel/gm) ?? []).length
 
-/** the CLI as a child process (fixtures/cli.ts), its output collected as it comes */
-export function cliProc(args: string[]) {
-  const p = spawn(process.execPath, ['--import', 'tsx', join(__dirname, 'fixtures', 'cli.ts'), ...args], { stdio: ['ignore', 'pipe', 'pipe'] })
+/** the CLI as a child process (fixtures/cli.ts), its output collected as it comes; `stdin`: a
+ *  pipe to type into (run --stdin), else none */
+export function cliProc(args: string[], o: { stdin?: boolean } = {}) {
+  const p = spawn(process.execPath, ['--import', 'tsx', join(__dirname, 'fixtures', 'cli.ts'), ...args], { stdio: [o.stdin ? 'pipe' : 'ignore', 'pipe', 'pipe'] })
   const r = { out: '', err: '', code: null as number | null, p }
-  p.stdout.on('data', (d) => (r.out += String(d)))
-  p.stderr.on('data', (d) => (r.err += String(d)))
-  p.on('exit', (c) => (r.code = c))
+  p.stdout!.on('data', (d) => (r.out += String(d)))
+  p.stderr!.on('data', (d) => (r.err += String(d)))
+  // 'close', not 'exit': the exit code is set only once all its output has been read
+  p.on('close', (c) => (r.code = c))
   return r
 }
