@@ -48,6 +48,18 @@ test.describe('browser host', () => {
     expect(cspViolations).toEqual([])
   })
 
+  test('a socket outside the allowed directories is refused next to the control, the lab unchanged', async ({ page, cspViolations }) => {
+    await page.goto('/')
+    await page.getByTestId('ctl-fabric').selectOption('attached')
+    await page.getByTestId('ctl-socket').fill('/run/dbus/system_bus_socket')
+    await page.getByTestId('ctl-apply').click()
+    await expect(page.getByTestId('error-socket')).toContainText('SOCKET_NOT_ALLOWED: /run/dbus/system_bus_socket is outside the allowed directories')
+    await expect(page.getByTestId('error-socket')).toContainText('--socket-dir DIR')
+    const snap = await rpcFromPage(page, 'getSnapshot', [])
+    expect((snap.result as { fabric: { kind: string } }).fabric.kind).toBe('emulated')
+    expect(cspViolations).toEqual([])
+  })
+
   test('path traversal gets 404', async ({ baseURL }) => {
     for (const p of ['/../package.json', '/%2e%2e/%2e%2e/package.json', '/assets/..%2f..%2f..%2fpackage.json', '/../../../../etc/passwd']) {
       const r = await rawGet(baseURL!, p)

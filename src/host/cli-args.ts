@@ -29,7 +29,12 @@ export const RUN_OPTIONS: readonly CliOption[] = [
 export const SERVE_OPTIONS: readonly CliOption[] = [
   { flag: 'port', metavar: 'N', help: 'default 4173 (0 = any free port)' },
   { flag: 'host', metavar: 'ADDR', help: 'default 127.0.0.1; any other address needs --token' },
-  { flag: 'token', metavar: 'T', help: 'access token for the page and the WebSocket' }
+  { flag: 'token', metavar: 'T', help: 'access token for the page and the WebSocket' },
+  {
+    flag: 'socket-dir',
+    metavar: 'DIR',
+    help: 'a directory whose ivshmem sockets the page may host or join (repeatable; default $XDG_RUNTIME_DIR/virtio-lab, else <tmp>/virtio-lab-<uid>); others are refused with SOCKET_NOT_ALLOWED'
+  }
 ]
 
 /** the scenario fields as CLI options, in table order */

@@ -150,6 +150,22 @@ export async function serve(f: Flags, io: Io): Promise<number> {
   const { startHost } = await import('./ws-host')
   const { isLoopbackHost } = await import('./web/policy')
   if (!isLoopbackHost(host) && !token) throw new CliError(`--host ${host} is not loopback: pass --token too`)
+  // the sockets the page may host or join: a per-user directory, --socket-dir, and the one given here
+  const { SocketDirError, SocketPolicy, checkSocketDir, defaultSocketDir, guardSockets, prepareOwnSocketDir } = await import('./web/socket-policy')
+  const dirs: string[] = []
+  try {
+    for (const d of f.get('socket-dir') ?? []) dirs.push(checkSocketDir(d))
+  } catch (e) {
+    throw e instanceof SocketDirError ? new CliError(e.message) : e
+  }
+  try {
+    dirs.unshift(prepareOwnSocketDir(defaultSocketDir()))
+  } catch (e) {
+    if (!(e instanceof SocketDirError)) throw e
+    if (!dirs.length) throw new CliError(`${e.message} (the page could host or join no socket)`)
+    io.err(`virtio-lab: ${e.message}; only --socket-dir is allowed\n`)
+  }
+  const policy = new SocketPolicy(dirs, cfg.socket ? [cfg.socket] : [])
   const service = new LabService(cfg.fabric === 'emulated' ? cfg : { ...cfg, fabric: 'emulated', socket: null, role: DEFAULT_SCENARIO.role })
   if (cfg.fabric !== 'emulated') {
     const r = await service.configure(cfg)
@@ -160,7 +176,7 @@ export async function serve(f: Flags, io: Io): Promise<number> {
   }
   let h: Awaited<ReturnType<typeof startHost>>
   try {
-    h = await startHost({ service, port: Number(portS), host, token, rendererDir: join(__dirname, '..', 'renderer') })
+    h = await startHost({ service: guardSockets(service, policy), port: Number(portS), host, token, rendererDir: join(__dirname, '..', 'renderer') })
   } catch (e) {
     // the address or port given cannot be used: bad input, one line, exit 2
     service.dispose()

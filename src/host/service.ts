@@ -99,6 +99,10 @@ export class LabService implements LabApi {
   // pacing: virtual time vBase corresponds to wall time wBase
   private vBase = 0
   private wBase = 0
+  /** the snapshot a control call answered with; the next publication pushes it (not a copy) if the
+   *  session did not run since */
+  private replySnap: LabSnapshot | null = null
+  private soon: ReturnType<typeof setImmediate> | null = null
   /** wall ms spent in the last emulation slice and the event-loop lag seen by the tick timer */
   lastSliceMs = 0
   lastLagMs = 0
@@ -148,6 +152,7 @@ export class LabService implements LabApi {
     this.tracePushed = 0
     this.finished = false
     this.dirty = true
+    this.replySnap = null
     this.s = s
     return s
   }
@@ -170,7 +175,8 @@ export class LabService implements LabApi {
     if (this.real) closeRealSession(this.s)
     this.running = false
     if (this.timer) clearTimeout(this.timer)
-    this.timer = null
+    if (this.soon) clearImmediate(this.soon)
+    this.timer = this.soon = null
     for (const u of this.unsub) u()
     this.listeners.clear()
   }
@@ -201,6 +207,7 @@ export class LabService implements LabApi {
         closeRealSession(this.s)
       }
       this.dirty = true
+      this.replySnap = null
     } else if (!this.paused && !this.finished) {
       const t0 = performance.now()
       const until = this.cfg.until ?? Number.POSITIVE_INFINITY
@@ -213,6 +220,7 @@ export class LabService implements LabApi {
       if (this.s.sched.now >= until) this.finished = true
       this.lastSliceMs = performance.now() - t0
       this.dirty = true
+      this.replySnap = null
     }
     this.flush()
   }
@@ -239,8 +247,22 @@ export class LabService implements LabApi {
     }
     if (this.dirty && this.listeners.size) {
       this.dirty = false
-      this.emit({ type: 'snapshot', snap: this.snapshot() })
+      const snap = this.replySnap ?? this.snapshot()
+      this.replySnap = null
+      this.emit({ type: 'snapshot', snap })
     }
+  }
+
+  /** Publish right after the current call's reply went out (#10 item 6): a Pause/Step reply must
+   *  not queue behind the trace batch and snapshot its own flush would push first to that client
+   *  (on a loaded machine the page reads each frame in turn). The reply's snapshot is pushed to
+   *  every subscriber as it is, not rebuilt. */
+  private flushSoon(): void {
+    if (this.soon) return
+    this.soon = setImmediate(() => {
+      this.soon = null
+      this.flush()
+    })
   }
 
   private emit(e: LabEvent): void {
@@ -345,12 +367,13 @@ export class LabService implements LabApi {
       }
     }
     this.dirty = true
-    this.flush()
-    return this.snapshot()
+    this.flushSoon()
+    return (this.replySnap = this.snapshot())
   }
 
   async sendInput(side: Side, data: string): Promise<void> {
     const r = this.s.sendInput(side, data)
+    this.replySnap = null
     if (r.dropped) throw new InputDroppedError(side, r.dropped, data.length, r.accepted === 0 && !this.s.slots[side].guest)
   }
 
@@ -386,6 +409,7 @@ export class LabService implements LabApi {
     const r = resizeConsole(this.s, side, cols, rows)
     if (side === 'device') this.consoleSize = { cols, rows }
     this.dirty = true
+    this.replySnap = null // the registers changed since the last control reply
     return r
   }
 

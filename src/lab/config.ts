@@ -6,8 +6,6 @@ import { DEFAULT_SCENARIO, FABRICS, fmtSize, type ConfigError, type ConfigureRes
 import { crossCheck, schemaErrors } from '../shared/scenario-check'
 import { PROFILES } from '../profiles/index'
 
-/** the seed driver's vring heap ends at 0x180800: a smaller shm cannot hold its layout */
-export const SEED_MIN_SHM = 0x200000
 /** fabrics a LabSession in the service can run; the CLI's `run` also takes attached/hosted
  *  (src/host/attach-cmd.ts, native addon; docs/architecture.md#fabric-seam) */
 export const FABRICS_BUILT: readonly FabricKind[] = ['emulated']
@@ -23,8 +21,10 @@ export function checkScenario(c: ScenarioConfig, fabrics: readonly FabricKind[] 
     e.push({ field: 'profile', message: `profile '${c.profile}' is not built into this version (available: ${built.join(', ')})` })
   if (!bad.has('fabric') && FABRICS.includes(c.fabric) && !fabrics.includes(c.fabric))
     e.push({ field: 'fabric', message: `fabric '${c.fabric}' is not built into this version (available: ${fabrics.join(', ')})` })
-  if (!bad.has('shmSize') && c.profile === 'seed' && c.shmSize < SEED_MIN_SHM)
-    e.push({ field: 'shmSize', message: `shmSize must be at least 2M for the seed profile (its vring heap ends at 0x180800) (got ${fmtSize(c.shmSize)})` })
+  // what a profile's layout needs (Profile.minShm)
+  const min = bad.has('profile') ? undefined : PROFILES[c.profile]?.minShm
+  if (!bad.has('shmSize') && min && c.shmSize < min.bytes)
+    e.push({ field: 'shmSize', message: `shmSize must be at least ${fmtSize(min.bytes)} for the ${c.profile} profile (${min.why}) (got ${fmtSize(c.shmSize)})` })
   e.push(...combos)
   return e
 }

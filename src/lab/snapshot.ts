@@ -117,7 +117,7 @@ export function buildSnapshot(s: LabSession, input: SnapshotInput, seq: number, 
   const read32 = (off: number) => shm.r32(off)
   const base = s.cfg.driverBase
   const profile = s.profile
-  const regs: RegCell[] = buildRegCells(read32, regCtxFrom(read32, shm.size, base), input.regMeta, profile.regQuirks).map(toRegCell)
+  const regs: RegCell[] = buildRegCells(read32, regCtxFrom(read32, shm.size, base), input.regMeta, profile.regQuirks, profile.regFields).map(toRegCell)
   const rings = input.rings.map((r) => ringView(shm, r, true, base))
   const guests = {} as Record<Side, GuestView>
   for (const side of SIDES) {

@@ -5,7 +5,7 @@
 import type { ConsoleKind, GuestPlatform, Thread } from '../guest/platform'
 import type { Peer } from '../ivshmem/fabric'
 import type { Side } from '../sim/types'
-import type { QuirkRef } from '../virtio/regs'
+import type { QuirkRef, RegCtx, RegField } from '../virtio/regs'
 import type { RingAddr } from '../virtio/ring'
 import type { ProfileName } from './names'
 
@@ -126,6 +126,11 @@ export interface Profile {
   nameOf(off: number): string | null
   /** the profile's quirks concerning a register cell */
   regQuirks(off: number): readonly QuirkRef[]
+  /** the profile's reading of a register value: given the shared decoding (src/virtio/regs.ts),
+   *  what the inspector shows (e.g. the seed's QueuePFN ack, Q3); absent: the shared decoding */
+  regFields?(off: number, value: number, ctx: RegCtx, shared: RegField[]): RegField[]
+  /** the smallest shm its layout fits in, and why (configure refuses less on shmSize) */
+  minShm?: { bytes: number; why: string }
   /** the peer id a side's firmware rings when it holds `own`; null when it discovers its partner */
   partnerOf(side: Side, own: number): number | null
   /** a complete device-console line that carries the driver's payload (counted for the UI) */

@@ -42,8 +42,6 @@ export const MMIO_WINDOW = 0x200
 
 export const VIRTIO_MMIO_MAGIC = 0x74726976 // "virt" LE
 export const VIRTIO_ID_CONSOLE = 3
-/** OpenAMP HVL: the device stores this into QueuePFN once it consumed a queue's config (docs/wire-protocol.md#pfn-ack, Q3) */
-export const HVL_CFG_ACK = 0xaabbaabb
 
 /** device status bits (virtio 1.2 §2.1; OpenAMP names) */
 export const STATUS = {

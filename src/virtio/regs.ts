@@ -1,10 +1,12 @@
 // Declarative virtio-mmio register table (v86 style): one row per 32-bit cell, with names for the
 // legacy (Version 1, virtio 1.2 §4.2.4) and modern (Version 2, virtio 1.2 §4.2.2) interfaces, a
-// value decoder for the inspector and the seed quirks (docs/quirks.md) that concern the cell.
+// value decoder for the inspector. What a profile reads differently (the seed's QueuePFN ack, its
+// queue index in DriverFeaturesSel) and its quirks (docs/quirks.md) come from the profile
+// (Profile.regFields, Profile.regQuirks in src/profiles/types.ts).
 // In the seed the block is plain shared RAM at shm 0x000-0x1FF (docs/wire-protocol.md#register-block, Q2).
 
 import type { Side } from '../sim/types'
-import { HVL_CFG_ACK, MMIO_WINDOW, REG, VIRTIO_MMIO_MAGIC } from './mmio'
+import { MMIO_WINDOW, REG, VIRTIO_MMIO_MAGIC } from './mmio'
 import { ascii4, big, hex, hex64, isPow2 } from './fmt'
 import { DEVICE_IDS, decodeFeatures, decodeInt, decodeStatus, queueName } from './names'
 
@@ -149,17 +151,11 @@ function decodeFeatSel(v: number): RegField[] {
   return [{ name: 'page', value: `bits ${32 * v}-${32 * v + 31}` }]
 }
 
-function decodeDrvFeatSel(v: number): RegField[] {
-  // Q4: the seed driver also stores the queue index here during queue setup; the device reads it
-  return [...decodeFeatSel(v), { name: 'as queue index (Q4)', value: queueName(v) }]
-}
-
 function decodePageSize(v: number): RegField[] {
   v >>>= 0
   return [
     { name: 'bytes', value: String(v) },
-    { name: 'power of two', value: isPow2(v) ? 'yes' : 'no' },
-    { name: 'seed', value: 'ignored by the device; PFN is multiplied by QueueAlign (Q5)' }
+    { name: 'power of two', value: isPow2(v) ? 'yes' : 'no' }
   ]
 }
 
@@ -189,10 +185,11 @@ function decodeAlign(v: number): RegField[] {
   ]
 }
 
-/** QueuePFN: seed ring address = PFN × QueueAlign (Q5); 0xAABBAABB = HVL "config consumed" ack (Q3) */
+/** QueuePFN (legacy, virtio 1.2 §4.2.4): the ring at PFN × QueueAlign as the seed's device reads
+ *  it (Q5), and PFN × GuestPageSize as the spec says when the two differ. A profile's own values
+ *  (the seed's ack, Q3) are its regFields. */
 export function decodeQueuePfn(v: number, ctx: RegCtx): RegField[] {
   v >>>= 0
-  if (v === HVL_CFG_ACK) return [{ name: 'HVL ack', value: 'HVL_CFG_ACK: device consumed the queue config (Q3)' }]
   if (v === 0) return [{ name: 'ring', value: 'none (0: queue not configured; a legacy write of 0 releases it)' }]
   const ring = BigInt(v) * BigInt(Math.trunc(ctx.queueAlign) >>> 0)
   const out = [{ name: 'pfn', value: hex(v) }, ...addrFields(ring, ctx, 'ring (PFN × QueueAlign)')]
@@ -213,17 +210,13 @@ function decodeShmLen(partner: number, isLow: boolean) {
     const f = p(v, ctx)
     const other = safeRead(ctx, partner)
     if (other !== null && (v >>> 0) === 0xffffffff && other === 0xffffffff) f.push({ name: 'region', value: 'none (all-ones)' })
-    f.push({ name: 'seed', value: 'non-zero SHMBase and SHMLen switch the driver to HVL mode (Q10)' })
     return f
   }
 }
 
 function decodeShmBase(partner: number, isLow: boolean) {
   const p = pair(partner, isLow, 'base', false)
-  return (v: number, ctx: RegCtx): RegField[] => [
-    ...p(v, ctx),
-    { name: 'seed', value: "the device's own VA of shm; only tested for non-zero (Q10)" }
-  ]
+  return (v: number, ctx: RegCtx): RegField[] => p(v, ctx)
 }
 
 function decodeColsRows(v: number): RegField[] {
@@ -281,7 +274,7 @@ export const REG_DEFS: readonly RegDef[] = [
   d(REG.DeviceFeatures, 'DeviceFeatures', M + 'DEVICE_FEATURES', '', 'RO', V12, selPage(REG.DeviceFeaturesSel)),
   d(REG.DeviceFeaturesSel, 'DeviceFeaturesSel', M + 'DEVICE_FEATURES_SEL', '', 'WO', V12, decodeFeatSel),
   d(REG.DriverFeatures, 'DriverFeatures', M + 'DRIVER_FEATURES', '', 'WO', V12, selPage(REG.DriverFeaturesSel)),
-  d(REG.DriverFeaturesSel, 'DriverFeaturesSel', M + 'DRIVER_FEATURES_SEL', '', 'WO', V12, decodeDrvFeatSel),
+  d(REG.DriverFeaturesSel, 'DriverFeaturesSel', M + 'DRIVER_FEATURES_SEL', '', 'WO', V12, decodeFeatSel),
   d(REG.GuestPageSize, 'GuestPageSize', M + 'GUEST_PAGE_SIZE', LEGACY_ONLY, 'WO', V1, decodePageSize),
   d(REG.QueueSel, 'QueueSel', M + 'QUEUE_SEL', '', 'WO', V12, decodeQueueIdx),
   d(REG.QueueNumMax, 'QueueNumMax', M + 'QUEUE_NUM_MAX', '', 'RO', V12, decodeNumMax),
@@ -362,7 +355,9 @@ export function buildRegCells(
   read32: (off: number) => number,
   ctx: RegCtx,
   meta: (off: number) => RegMeta,
-  quirks: (off: number) => readonly QuirkRef[] = () => []
+  quirks: (off: number) => readonly QuirkRef[] = () => [],
+  /** the profile's reading of a value (Profile.regFields), given the shared one */
+  profileFields?: (off: number, value: number, ctx: RegCtx, shared: RegField[]) => RegField[]
 ): RegCellInfo[] {
   const c: RegCtx = ctx.read32 ? ctx : { ...ctx, read32 }
   return REG_DEFS.map((def) => {
@@ -372,6 +367,7 @@ export function buildRegCells(
       value = read32(def.off) >>> 0
       try {
         fields = def.decode(value, c)
+        if (profileFields) fields = profileFields(def.off, value, c, fields)
       } catch (e) {
         fields = [{ name: 'error', value: `decode failed: ${String(e)}` }]
       }

@@ -2,7 +2,7 @@
 // the offsets of docs/wire-protocol.md#vring-layout — what a real Zephyr guest on the other side would see.
 import { describe, expect, it } from 'vitest'
 import { MS, S, runLab } from '../helpers'
-import { HVL_CFG_ACK } from '../../src/virtio/mmio'
+import { HVL_CFG_ACK } from '../../src/profiles/seed/openamp'
 
 const h = (v: number) => '0x' + (v >>> 0).toString(16).padStart(8, '0')
 

@@ -83,6 +83,49 @@ describe('WebSocket LabApi client', () => {
     api.close()
   })
 
+  it('while a Pause/Step or time-travel call is answered, pushed snapshots and trace batches wait (unparsed) until after its reply', async () => {
+    const api = make()
+    const ws = FakeWs.all[0]!
+    ws.open()
+    const order: string[] = []
+    api.subscribe((e) => order.push(e.type === 'trace' ? `trace ${e.events[0]!.i}` : e.type))
+    const snap = { seq: 9, t: 1 } as never
+    const pause = api.control({ cmd: 'pause' }).then(() => order.push('reply'))
+    ws.push({ type: 'trace', events: [{ i: 1, t: 0, k: 'doorbell' }] as never })
+    ws.push({ type: 'snapshot', snap })
+    ws.push({ type: 'console', side: 'device', data: 'x', seq: 0 }) // data: never held
+    expect(order).toEqual(['console'])
+    ws.reply(1, snap)
+    await pause
+    ws.push({ type: 'trace', events: [{ i: 2, t: 0, k: 'doorbell' }] as never }) // behind the held ones
+    ws.push({ type: 'snapshot', snap: { seq: 10, t: 2 } as never }) // newer than the reply
+    expect(order).toEqual(['console', 'reply'])
+    await new Promise((r) => setTimeout(r, 0))
+    // the snapshot sent before the reply is older than the reply's: dropped, never applied after it
+    expect(order).toEqual(['console', 'reply', 'trace 1', 'trace 2', 'snapshot'])
+    // an ordinary call holds nothing back
+    api.getTrace(0, 1).catch(() => {}) // fails with 'connection lost' at close
+    ws.push({ type: 'trace', events: [{ i: 3, t: 0, k: 'doorbell' }] as never })
+    expect(order.at(-1)).toBe('trace 3')
+    api.close()
+  })
+
+  it("a reset while frames are held drops them: they are the old run's view", async () => {
+    const api = make()
+    const ws = FakeWs.all[0]!
+    ws.open()
+    const order: string[] = []
+    api.subscribe((e) => order.push(e.type))
+    const reset = api.control({ cmd: 'reset' })
+    ws.push({ type: 'trace', events: [{ i: 5, t: 0, k: 'doorbell' }] as never })
+    ws.push({ type: 'reset', config: {} as never })
+    ws.reply(1, { seq: 1, t: 0 })
+    await reset
+    await new Promise((r) => setTimeout(r, 0))
+    expect(order).toEqual(['reset'])
+    api.close()
+  })
+
   it('reconnects with backoff, fails in-flight calls, then catches up with consoleSince(side, lastSeq)', async () => {
     const api = make()
     const states: string[] = []

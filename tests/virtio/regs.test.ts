@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { HVL_CFG_ACK, REG } from '../../src/virtio/mmio'
+import { REG } from '../../src/virtio/mmio'
 import {
   REG_DEFS,
   buildRegCells,
@@ -119,11 +119,10 @@ describe('decoders', () => {
     expect(field(g, 'spec ring (PFN × GuestPageSize)')).toBe('0xafb010000')
   })
 
-  it('QueuePFN 0xAABBAABB is the HVL ack (Q3); 0 is unconfigured; far PFN is outside shm', () => {
-    const f = regDef(REG.QueuePFN)!.decode(HVL_CFG_ACK, ctx)
-    expect(f).toHaveLength(1)
-    expect(f[0]!.name).toBe('HVL ack')
-    expect(f[0]!.value).toMatch(/Q3/)
+  it('QueuePFN: the shared decoder knows no ack value (the seed reads 0xAABBAABB as one: tests/profiles/seed-regs); 0 is unconfigured; far PFN is outside shm', () => {
+    const f = regDef(REG.QueuePFN)!.decode(0xaabbaabb, ctx)
+    expect(field(f, 'pfn')).toBe('0xaabbaabb')
+    expect(field(f, 'shm off')).toBe('outside shm')
     expect(field(regDef(REG.QueuePFN)!.decode(0, ctx), 'ring')).toMatch(/^none/)
     expect(field(regDef(REG.QueuePFN)!.decode(0x1, ctx), 'shm off')).toBe('outside shm')
   })
@@ -184,13 +183,30 @@ describe('decoders', () => {
     expect(field(regDef(REG.SHMLenLow)!.decode(0x200, c), 'length')).toBe('0x200')
   })
 
-  it('QueueNumMax 0 = unavailable (Q7); DriverFeaturesSel read as a queue index (Q4)', () => {
+  it("QueueNumMax 0 = unavailable (Q7); DriverFeaturesSel is a feature word page (its seed reading is the profile's)", () => {
     expect(field(regDef(REG.QueueNumMax)!.decode(0, ctx), 'max size')).toMatch(/Q7/)
-    expect(field(regDef(REG.DriverFeaturesSel)!.decode(1, ctx), 'as queue index (Q4)')).toBe('transmitq (1)')
+    expect(field(regDef(REG.DriverFeaturesSel)!.decode(1, ctx), 'as queue index (Q4)')).toBeUndefined()
+  })
+
+  it('no shared decoder speaks of the seed: its readings come from Profile.regFields', () => {
+    const c = { ...ctx, read32: () => 1 }
+    for (const r of REG_DEFS)
+      for (const v of [0, 1, 0xaabbaabb, 0x1000])
+        for (const f of r.decode(v, c)) expect(`${f.name} ${f.value}`, r.name).not.toMatch(/\bseed\b|HVL|Q3\b|Q4\b|Q10\b/)
+  })
+
+  it('buildRegCells hands each decoded value to the profile reading, and shows what it returns', () => {
+    const seen: number[] = []
+    const cells = buildRegCells(() => 7, ctx, () => ({ lastWriter: null, lastWriteT: null, lastWriteEvent: null }), () => [], (off, v, _c, shared) => {
+      seen.push(off)
+      return off === REG.QueuePFN ? [{ name: 'profile', value: String(v) }] : shared
+    })
+    expect(seen).toEqual(REG_DEFS.map((r) => r.off))
+    expect(cells.find((c) => c.off === REG.QueuePFN)!.fields).toEqual([{ name: 'profile', value: '7' }])
   })
 
   it('no decoder throws on any 32-bit value', () => {
-    const vals = [0, 1, 0x7fffffff, 0x80000000, 0xffffffff, HVL_CFG_ACK, 0xdeadbeef]
+    const vals = [0, 1, 0x7fffffff, 0x80000000, 0xffffffff, 0xaabbaabb, 0xdeadbeef]
     const c = { ...ctx, read32: () => 0xffffffff }
     for (const r of REG_DEFS) for (const v of vals) expect(() => r.decode(v, c)).not.toThrow()
   })

@@ -66,6 +66,8 @@ export class EventChannel {
   private lastSnap = -Infinity
   private heldTrace: TraceEvent[] | null = null
   private lastTrace = -Infinity
+  /** urgent calls of this client waiting for their reply: snapshots and trace batches wait too */
+  private quiet = 0
   /** snapshot events replaced by a newer one before they were sent */
   coalesced = 0
   /** trace events not pushed because the client was behind */
@@ -86,7 +88,7 @@ export class EventChannel {
       if (this.held !== null) {
         this.held = msg
         this.coalesced++
-      } else if (this.backlog() > this.opts.highWater || performance.now() - this.lastSnap < this.opts.snapshotMinMs) {
+      } else if (this.quiet > 0 || this.backlog() > this.opts.highWater || performance.now() - this.lastSnap < this.opts.snapshotMinMs) {
         this.held = msg
         this.schedule()
       } else {
@@ -99,7 +101,7 @@ export class EventChannel {
         this.traceSkipped += e.events.length
         return
       }
-      if (this.heldTrace === null && performance.now() - this.lastTrace >= this.opts.snapshotMinMs && e.events.length <= this.opts.traceMax) {
+      if (this.heldTrace === null && this.quiet === 0 && performance.now() - this.lastTrace >= this.opts.snapshotMinMs && e.events.length <= this.opts.traceMax) {
         this.lastTrace = performance.now()
         this.write(wire())
       } else {
@@ -118,6 +120,20 @@ export class EventChannel {
     }
     this.write(wire())
     if (this.sink.bufferedAmount > this.opts.maxBuffered) this.onOverflow()
+  }
+
+  /** An urgent call (Pause, Step, a time-travel pick) of this client was accepted: hold snapshots
+   *  and trace batches until its reply is sent, so no new frame lands between the click and the
+   *  answer (#10 item 6). Console bytes still flow (never delayed, never reordered). */
+  quietBegin(): void {
+    this.quiet++
+  }
+
+  /** the urgent call's reply went out: what was held follows at the usual pace */
+  quietEnd(): void {
+    if (this.quiet === 0) return
+    this.quiet--
+    if (this.quiet === 0 && (this.held !== null || this.heldTrace !== null)) this.schedule()
   }
 
   /** true while a snapshot waits for the client to catch up */
@@ -156,6 +172,7 @@ export class EventChannel {
 
   /** send what is held and due; true when something is still held */
   private flushDue(): boolean {
+    if (this.quiet > 0) return true // quietEnd reschedules
     const now = performance.now()
     if (this.heldTrace !== null && this.backlog() <= this.opts.highWater && now - this.lastTrace >= this.opts.snapshotMinMs) {
       const events = this.heldTrace
@@ -168,7 +185,7 @@ export class EventChannel {
   }
 
   private schedule(): void {
-    if (this.timer || this.closed) return
+    if (this.timer || this.closed || this.quiet > 0) return
     const now = performance.now()
     const due = Math.min(
       this.held !== null ? this.lastSnap + this.opts.snapshotMinMs : Infinity,

@@ -4,15 +4,24 @@
 // event loop (setImmediate), so the service's tick, pushes and other sockets' I/O get their
 // turn. One client's 64 × snapshotAt(oldest) therefore delays another client's getSnapshot by at
 // most one such call, not by 64.
+//
+// Urgent calls (the user's own Pause/Step/Resume and time-travel picks, #10 item 6) run before the
+// same client's queued ordinary calls (its trace pages, shm reads), and win a tie between clients.
+// They still count toward the client's CPU share: a client that floods urgent calls gets no more
+// CPU than its fair share, and a client that is not reading gets none.
 
 export interface QueueClient {
   /** false while the client is not reading its replies (its jobs wait; it gets no CPU) */
   ready(): boolean
 }
 
+type Job = () => Promise<void>
+
 interface Lane {
   client: QueueClient
-  jobs: (() => Promise<void>)[]
+  jobs: Job[]
+  /** urgent jobs, run before `jobs` */
+  urgent: Job[]
   /** CPU used, ms, offset so a newly busy client starts level with the others */
   vtime: number
 }
@@ -31,17 +40,19 @@ export class FairQueue {
 
   /** queued (not yet started) calls of one client */
   queued(c: QueueClient): number {
-    return this.lanes.get(c)?.jobs.length ?? 0
+    const l = this.lanes.get(c)
+    return l ? l.jobs.length + l.urgent.length : 0
   }
 
-  add(c: QueueClient, job: () => Promise<void>): void {
+  add(c: QueueClient, job: Job, urgent = false): void {
     if (this.closed) return
     let lane = this.lanes.get(c)
     if (!lane) {
-      lane = { client: c, jobs: [], vtime: this.minVtime() }
+      lane = { client: c, jobs: [], urgent: [], vtime: this.minVtime() }
       this.lanes.set(c, lane)
     }
-    lane.jobs.push(job)
+    if (urgent) lane.urgent.push(job)
+    else lane.jobs.push(job)
     this.kick()
   }
 
@@ -60,7 +71,7 @@ export class FairQueue {
 
   private minVtime(): number {
     let m = Infinity
-    for (const l of this.lanes.values()) if (l.jobs.length) m = Math.min(m, l.vtime)
+    for (const l of this.lanes.values()) if (l.jobs.length || l.urgent.length) m = Math.min(m, l.vtime)
     return m === Infinity ? 0 : m
   }
 
@@ -76,12 +87,12 @@ export class FairQueue {
     let best: Lane | null = null
     let blocked = false
     for (const l of this.lanes.values()) {
-      if (!l.jobs.length) continue
+      if (!l.jobs.length && !l.urgent.length) continue
       if (!l.client.ready()) {
         blocked = true
         continue
       }
-      if (!best || l.vtime < best.vtime) best = l
+      if (!best || l.vtime < best.vtime || (l.vtime === best.vtime && l.urgent.length && !best.urgent.length)) best = l
     }
     if (!best && blocked && !this.retry && !this.closed) {
       // only clients that are not reading have work: look again once their buffers drained
@@ -97,7 +108,7 @@ export class FairQueue {
   private async runOne(): Promise<void> {
     const lane = this.pick()
     if (!lane) return
-    const job = lane.jobs.shift()!
+    const job = lane.urgent.length ? lane.urgent.shift()! : lane.jobs.shift()!
     this.running = true
     const t0 = performance.now()
     try {
@@ -110,7 +121,7 @@ export class FairQueue {
       this.maxJobMs = Math.max(this.maxJobMs, ms)
       this.done++
       this.running = false
-      if (!lane.jobs.length && this.lanes.get(lane.client) === lane) {
+      if (!lane.jobs.length && !lane.urgent.length && this.lanes.get(lane.client) === lane) {
         // idle lanes keep their vtime only while others are busy; a fresh start is level
         this.lanes.delete(lane.client)
       }

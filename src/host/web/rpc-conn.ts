@@ -10,6 +10,10 @@ import { dispatch } from '../validate'
 import { EventChannel, WS_OPEN, type BackpressureOptions, type EventSink } from './event-channel'
 import type { FairQueue, QueueClient } from './fair-queue'
 
+/** calls the user waits on with the pointer still on the button (#10 item 6): Pause/Step/Resume
+ *  and time-travel picks run before queued trace pages and shm reads (web/fair-queue.ts) */
+const URGENT: ReadonlySet<string> = new Set(['control', 'snapshotAt'])
+
 /** calls of one client accepted but not answered yet */
 export const MAX_IN_FLIGHT = 64
 
@@ -83,7 +87,9 @@ export class RpcConn implements QueueClient {
       return this.reply({ id, error: { message: `too many requests in flight (max ${MAX_IN_FLIGHT})` } })
     }
     this.inFlight++
-    this.queue.add(this, async () => {
+    const urgent = URGENT.has(method)
+    if (urgent) this.channel.quietBegin()
+    const job = async (): Promise<void> => {
       if (this.closed) return
       try {
         const result = await dispatch(this.service, method, params ?? [])
@@ -92,8 +98,10 @@ export class RpcConn implements QueueClient {
         this.reply({ id, error: { message: errorMessage(err) } })
       } finally {
         this.inFlight--
+        if (urgent) this.channel.quietEnd()
       }
-    })
+    }
+    this.queue.add(this, job, urgent)
   }
 
   close(): void {

@@ -22,6 +22,9 @@ export type IvshmemErrorCode =
   | 'SRV_VECTORS'
   | 'SRV_IN_USE' // another server listens on the socket path
   | 'SRV_NOT_SOCKET' // a file that is not a socket sits at the path (never removed)
+  | 'SRV_SHM_DIR' // -m: no file can be created (or sized) in that directory
+  | 'SRV_SHM_BOTH' // -m and -M given together: they are alternatives
+  | 'SRV_PID_FILE' // -p: the pid file cannot be written
   | 'SRV_IDS' // all 65536 ids in use
   | 'SRV_ERROR'
   | 'CLOSED'

@@ -4,10 +4,14 @@
 // in join order and finally its own. Ids come from QEMU's uint16 cur_id counter, which skips ids in
 // use (not lowest-free). Any readable event on a client socket means that client left: its
 // eventfds are closed and `id` without fd is sent to the others. The server never proxies a ring.
-// Backing: memfd (default: anonymous, nothing left in /dev/shm) or shm_open(-M name), unlinked on
-// close as QEMU >= 4.2 does on SIGTERM/SIGINT.
+// Backing: memfd (default: anonymous, nothing left in /dev/shm), shm_open(-M name), unlinked on
+// close as QEMU >= 4.2 does on SIGTERM/SIGINT, or a file in a directory (-m dir, e.g. hugetlbfs):
+// created with a unique name, unlinked at once and sized, as QEMU's server does; only the fd
+// (the server's and the peers') keeps it (docs/ivshmem.md#server-options).
 
-import { lstatSync, unlinkSync } from 'node:fs'
+import { closeSync, ftruncateSync, lstatSync, openSync, statSync, unlinkSync } from 'node:fs'
+import { randomBytes } from 'node:crypto'
+import { join } from 'node:path'
 import { addon, type IvshmemAddon, type PollHandle } from '../native'
 import { IvshmemError, errnoOf, msgOf } from './errors'
 import { IVSHMEM_PROTOCOL_VERSION } from './client'
@@ -25,6 +29,8 @@ export interface ServerOptions {
   vectors?: number
   /** POSIX shm name (-M); default: a memfd */
   shmName?: string
+  /** directory for a file-backed shm (-m), e.g. a hugetlbfs mount; exclusive with shmName */
+  shmDir?: string
   /** verbose log lines (-v) */
   log?: (line: string) => void
 }
@@ -55,6 +61,7 @@ export class IvshmemServer {
   readonly size: number
   readonly vectors: number
   readonly shmName: string | null
+  readonly shmDir: string | null
   private readonly a: IvshmemAddon
   private listenFd = -1
   private listenPoll: PollHandle | null = null
@@ -80,6 +87,10 @@ export class IvshmemServer {
     this.shmName = o.shmName ?? null
     if (this.shmName !== null && !/^\/?[^/\0]{1,250}$/.test(this.shmName))
       throw new IvshmemError('SRV_ERROR', `shm name '${this.shmName}' must be one path component (e.g. ivshmem)`)
+    this.shmDir = o.shmDir ?? null
+    if (this.shmDir !== null && this.shmName !== null)
+      throw new IvshmemError('SRV_SHM_BOTH', 'a POSIX shm name (-M) and a directory (-m) are alternatives: give one')
+    if (this.shmDir === '') throw new IvshmemError('SRV_SHM_DIR', 'the shm directory (-m) is empty')
     this.log = o.log ?? (() => {})
   }
 
@@ -95,8 +106,9 @@ export class IvshmemServer {
   start(): this {
     this.checkStale()
     try {
-      this.shmFd = this.shmName ? this.a.shmOpen(shmPath(this.shmName), this.size) : this.a.memfd(this.size)
+      this.shmFd = this.shmDir !== null ? fileShm(this.shmDir, this.size) : this.shmName ? this.a.shmOpen(shmPath(this.shmName), this.size) : this.a.memfd(this.size)
     } catch (e) {
+      if (e instanceof IvshmemError) throw e
       throw new IvshmemError('SRV_ERROR', `cannot create the shared memory: ${msgOf(e)}`)
     }
     try {
@@ -110,8 +122,14 @@ export class IvshmemServer {
       throw new IvshmemError('SRV_ERROR', `cannot listen on ${this.path}: ${msgOf(e)}`)
     }
     this.listenPoll = this.a.poll(this.listenFd, 0, () => this.onAccept())
-    this.log(`listening on ${this.path}: shm ${this.size} bytes (${this.shmName ? `/dev/shm/${this.shmName.replace(/^\//, '')}` : 'memfd'}), ${this.vectors} vectors`)
+    this.log(`listening on ${this.path}: shm ${this.size} bytes (${this.shmKind}), ${this.vectors} vectors`)
     return this
+  }
+
+  /** where the shm lives, for log lines: the /dev/shm object, the directory of the unlinked file, or memfd */
+  get shmKind(): string {
+    if (this.shmDir !== null) return `unlinked file in ${this.shmDir}`
+    return this.shmName ? `/dev/shm/${this.shmName.replace(/^\//, '')}` : 'memfd'
   }
 
   /** a socket file with no listener is a dead server's: remove it; a live one is an error; any other
@@ -260,3 +278,40 @@ export class IvshmemServer {
 }
 
 const shmPath = (name: string) => (name.startsWith('/') ? name : `/${name}`)
+
+/** -m dir: a new file with a unique name (O_EXCL, mode 0600, as mkstemp), unlinked at once so
+ *  nothing is left behind whatever happens to the server, then sized; returns its fd */
+function fileShm(dir: string, size: number): number {
+  let st: ReturnType<typeof statSync>
+  try {
+    st = statSync(dir)
+  } catch (e) {
+    throw new IvshmemError('SRV_SHM_DIR', `-m ${dir}: ${errnoOf(e) === 'ENOENT' ? 'no such directory' : msgOf(e)}`)
+  }
+  if (!st.isDirectory()) throw new IvshmemError('SRV_SHM_DIR', `-m ${dir}: not a directory`)
+  let fd = -1
+  let path = ''
+  for (let k = 0; k < 16 && fd < 0; k++) {
+    path = join(dir, `ivshmem.${randomBytes(6).toString('base64url')}`)
+    try {
+      fd = openSync(path, 'wx+', 0o600) // O_RDWR: the peers map it read-write
+    } catch (e) {
+      if (errnoOf(e) === 'EEXIST') continue
+      throw new IvshmemError('SRV_SHM_DIR', `-m ${dir}: cannot create a file there: ${errnoOf(e) === 'EACCES' ? 'permission denied' : msgOf(e)}`)
+    }
+  }
+  if (fd < 0) throw new IvshmemError('SRV_SHM_DIR', `-m ${dir}: no unique file name found`)
+  try {
+    unlinkSync(path)
+    ftruncateSync(fd, size)
+  } catch (e) {
+    closeSync(fd)
+    try {
+      unlinkSync(path)
+    } catch {
+      /* unlinked already */
+    }
+    throw new IvshmemError('SRV_SHM_DIR', `-m ${dir}: cannot size the file to ${size} bytes: ${msgOf(e)} (on hugetlbfs the size must be a multiple of the huge page size)`)
+  }
+  return fd
+}

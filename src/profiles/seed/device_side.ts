@@ -8,7 +8,6 @@
 import {
   CONSOLE_RX,
   CONSOLE_TX,
-  HVL_CFG_ACK,
   INT,
   MMIO_WINDOW,
   REG,
@@ -16,6 +15,7 @@ import {
   VIRTIO_ID_CONSOLE,
   VIRTIO_MMIO_MAGIC
 } from '../../virtio/mmio'
+import { HVL_CFG_ACK } from './openamp'
 import { inBounds, isPow2 } from '../../sim/shm'
 import { hex64 } from '../../virtio/fmt'
 import { fmtPtr, type ConsoleKind, type GuestPlatform, type Thread } from '../../guest/platform'

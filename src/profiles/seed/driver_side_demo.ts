@@ -8,7 +8,6 @@
 import {
   CONSOLE_RX,
   CONSOLE_TX,
-  HVL_CFG_ACK,
   REG,
   STATUS,
   VIRTIO_ID_CONSOLE,
@@ -19,7 +18,7 @@ import { type GuestPlatform, type Op, type Thread } from '../../guest/platform'
 import { ZHeap } from '../../guest/zheap'
 import { ringAt } from '../../virtio/ring'
 import type { DriverFirmware, DriverRing, FaultResult } from '../types'
-import { BounceList, SIZEOF_DESCX, VDEV_VA, VQ, wPtr } from './openamp'
+import { BounceList, HVL_CFG_ACK, SIZEOF_DESCX, VDEV_VA, VQ, wPtr } from './openamp'
 import { virtqueueAlloc, virtqueueCreate, type Vq } from './virtqueue'
 import { virtqueueGetBuffer } from './reclaim'
 import { BOUNCE_COOKIE, DRIVER_BOOT_NS, DRIVER_MAIN_NS, FAILURE_CODE, GUEST_PAGE_SIZE, HALT_SLICE_NS, HELLO, HVL_WAIT_NS } from './driver_consts'

@@ -6,6 +6,7 @@ import { DriverSideDemo } from './driver_side_demo'
 import { DRIVER_CONSOLE, HELLO } from './driver_consts'
 import { seedExplain, seedPartner } from './explain'
 import { seedRegQuirks } from './quirks'
+import { seedRegFields } from './regs'
 import { seedHeapName, seedRegions } from './regions'
 
 export const SEED_PROFILE: Profile = {
@@ -15,6 +16,9 @@ export const SEED_PROFILE: Profile = {
   regions: seedRegions,
   nameOf: seedHeapName,
   regQuirks: seedRegQuirks,
+  regFields: seedRegFields,
+  // the driver's vring heap ends at 0x180800 (regions.ts): a smaller shm cannot hold its layout
+  minShm: { bytes: 0x200000, why: 'its vring heap ends at 0x180800' },
   partnerOf: seedPartner,
   isDataLine: (line) => line.includes(HELLO),
   explain: seedExplain,

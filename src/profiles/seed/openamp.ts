@@ -8,6 +8,10 @@ import type { GuestPlatform } from '../../guest/platform'
 import type { ZHeap } from '../../guest/zheap'
 
 /** struct virtqueue field offsets (pointers 8 bytes, uint16_t 2, padded to 8) */
+/** OpenAMP HVL (virtio_mmio_hvl.c): the device stores this into QueuePFN once it consumed a queue's
+ *  config (docs/wire-protocol.md#pfn-ack, Q3) */
+export const HVL_CFG_ACK = 0xaabbaabb
+
 export const VQ = {
   vq_dev: 0x00,
   vq_name: 0x08,

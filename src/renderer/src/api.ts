@@ -67,6 +67,15 @@ interface Pending {
   sent: boolean
 }
 
+/** calls the user waits on with the pointer on the button (#10 item 6): while one is answered,
+ *  pushed trace batches and snapshots that arrive are kept unparsed and handled after its reply */
+const URGENT: ReadonlySet<string> = new Set(['control', 'snapshotAt'])
+/** pushed frames that may wait for an urgent reply: state (snapshots, older than the reply's) and
+ *  the live trace view; console bytes and resets are handled in order as always */
+const DEFERRABLE = ['{"event":{"type":"trace"', '{"event":{"type":"snapshot"']
+/** at most this many frames wait; beyond, they are handled at once */
+const DEFER_MAX = 256
+
 export interface WsOptions {
   /** WebSocket constructor (injectable for tests) */
   WebSocketImpl?: typeof WebSocket
@@ -94,6 +103,13 @@ export function createWsApi(url: string, opts: WsOptions = {}): LabApiWithStatus
   let delay = firstBackoff
   let closedByUser = false
   let timer: ReturnType<typeof setTimeout> | null = null
+  /** urgent calls sent and not answered, and the pushed frames kept back meanwhile */
+  let urgent = 0
+  let deferred: string[] = []
+  /** deferred[0 .. staleUpTo) came before a Pause/Step/... reply: their snapshots are older than
+   *  the one it carried (applying them after it would show the run going again) */
+  let staleUpTo = 0
+  let flushTimer: ReturnType<typeof setTimeout> | null = null
 
   function setState(s: ConnectionState, detail = ''): void {
     state = s
@@ -139,23 +155,19 @@ export function createWsApi(url: string, opts: WsOptions = {}): LabApiWithStatus
       if (wasReconnect) void catchUp()
     }
     sock.onmessage = (ev: MessageEvent) => {
-      let msg: { id?: number; result?: unknown; error?: { message?: string }; event?: LabEvent }
-      try {
-        msg = JSON.parse(typeof ev.data === 'string' ? ev.data : String(ev.data))
-      } catch {
-        return
+      const text = typeof ev.data === 'string' ? ev.data : String(ev.data)
+      // a CPU-starved page reads frames one task each: behind ~8 parsed and applied frames a Pause
+      // reply waited ~240 ms; kept unparsed, they cost nothing until the reply is shown
+      const deferrable = DEFERRABLE.some((p) => text.startsWith(p))
+      if (deferrable && (urgent > 0 || deferred.length > 0)) {
+        // later ones queue behind those kept back (the trace stays in order)
+        if (deferred.length < DEFER_MAX) return void deferred.push(text)
+        flushDeferred()
       }
-      if (msg.event) {
-        emit(msg.event)
-        return
-      }
-      if (typeof msg.id === 'number') {
-        const p = pending.get(msg.id)
-        if (!p) return
-        pending.delete(msg.id)
-        if (msg.error) p.reject(new Error(msg.error.message ?? 'remote error'))
-        else p.resolve(msg.result)
-      }
+      // a new run: the kept-back frames are the old run's view (the host drops its held ones too)
+      if (deferred.length && text.startsWith('{"event":{"type":"reset"')) deferred = []
+      staleUpTo = Math.min(staleUpTo, deferred.length)
+      handle(text)
     }
     sock.onclose = (ev: CloseEvent) => {
       if (ws !== sock) return
@@ -173,6 +185,50 @@ export function createWsApi(url: string, opts: WsOptions = {}): LabApiWithStatus
     sock.onerror = () => {
       /* onclose follows */
     }
+  }
+
+  /** one frame from the host: a pushed event or the reply to a call */
+  function handle(text: string): void {
+    let msg: { id?: number; result?: unknown; error?: { message?: string }; event?: LabEvent }
+    try {
+      msg = JSON.parse(text)
+    } catch {
+      return
+    }
+    if (msg.event) {
+      emit(msg.event)
+      return
+    }
+    if (typeof msg.id === 'number') {
+      const p = pending.get(msg.id)
+      if (!p) return
+      pending.delete(msg.id)
+      if (msg.error) p.reject(new Error(msg.error.message ?? 'remote error'))
+      else p.resolve(msg.result)
+    }
+  }
+
+  function flushDeferred(): void {
+    const frames = deferred
+    const stale = staleUpTo
+    deferred = []
+    staleUpTo = 0
+    frames.forEach((f, k) => {
+      if (k < stale && f.startsWith('{"event":{"type":"snapshot"')) return
+      handle(f)
+    })
+  }
+
+  /** an urgent call settled: the frames kept back follow in a new task, after its reply is shown;
+   *  `answered`: a control call's reply carried the current snapshot */
+  function urgentDone(answered: boolean): void {
+    if (answered) staleUpTo = deferred.length
+    urgent = Math.max(0, urgent - 1)
+    if (urgent > 0 || !deferred.length || flushTimer) return
+    flushTimer = setTimeout(() => {
+      flushTimer = null
+      if (urgent === 0) flushDeferred()
+    }, 0)
   }
 
   function scheduleReconnect(detail: string): void {
@@ -203,7 +259,9 @@ export function createWsApi(url: string, opts: WsOptions = {}): LabApiWithStatus
   function call<T>(method: LabMethod, params: unknown[]): Promise<T> {
     const id = nextId++
     const msg = JSON.stringify({ id, method, params })
-    return new Promise<T>((resolve, reject) => {
+    const hurry = URGENT.has(method)
+    if (hurry) urgent++
+    const settled = new Promise<T>((resolve, reject) => {
       const p: Pending = { resolve: resolve as (v: unknown) => void, reject, msg, sent: false }
       pending.set(id, p)
       if (ws && ws.readyState === 1 /* OPEN */) {
@@ -220,6 +278,12 @@ export function createWsApi(url: string, opts: WsOptions = {}): LabApiWithStatus
         }, timeout)
       }
     })
+    if (hurry)
+      settled.then(
+        () => urgentDone(method === 'control'),
+        () => urgentDone(false)
+      )
+    return settled
   }
 
   connect()
@@ -249,6 +313,7 @@ export function createWsApi(url: string, opts: WsOptions = {}): LabApiWithStatus
     close() {
       closedByUser = true
       if (timer) clearTimeout(timer)
+      if (flushTimer) clearTimeout(flushTimer)
       ws?.close()
       setState('closed')
     }

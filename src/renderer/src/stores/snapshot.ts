@@ -36,6 +36,9 @@ export const useSnapshotStore = defineStore('snapshot', () => {
   }
 
   function pushed(s: LabSnapshot): void {
+    // the service pushes the snapshot a control call answered with: already shown, skip the re-layout
+    const cur = snapshot.value
+    if (cur && cur.seq === s.seq && cur.t === s.t) return
     seen(s)
     const now = performance.now()
     if (!timer && now - lastApplied >= SNAPSHOT_MIN_MS) {
