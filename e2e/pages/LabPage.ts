@@ -238,7 +238,7 @@ export class LabPage {
   }
 
   /** the default layout's groups (src/renderer/src/panels.ts) */
-  static readonly DEFAULT_GROUPS = [['console-device'], ['console-driver'], ['registers'], ['peers'], ['vrings'], ['shm'], ['timeline'], ['explain', 'compare']]
+  static readonly DEFAULT_GROUPS = [['console-device'], ['console-driver'], ['registers'], ['peers'], ['vrings'], ['shm'], ['timeline'], ['explain', 'compare', 'faults']]
 
   shmByte(off: number): Locator {
     return this.page.getByTestId('shm-byte-' + off.toString(16))

@@ -1,5 +1,5 @@
 // Trace replay (File → Open trace) as a bounded, interruptible job (#11 item 1): the trace's
-// scenario and the user's actions in it (restarts, typed input) are re-run deterministically in
+// scenario and the user's actions in it (restarts, typed input, injected faults) are re-run deterministically in
 // a NEW session, in slices of a few ms that yield to the event loop (the service keeps answering,
 // the window stays live), with progress and cancel. Only a finished replay is handed back; the
 // caller installs it. A refused, failed or cancelled replay leaves the caller's session as it was.
@@ -9,6 +9,8 @@ import { LabSession } from '../lab/session'
 import { resolveScenario } from '../lab/config'
 import { DEFAULT_SCENARIO } from '../shared/scenario'
 import { validateUntrustedPatch } from '../shared/scenario-check'
+import { applyFault } from '../lab/faults'
+import { isFaultKind } from '../shared/faults'
 
 /** the furthest virtual time a replay runs to when the trace's scenario has no `until` */
 export const REPLAY_MAX_NS = 24 * 3600 * 1e9
@@ -76,6 +78,11 @@ export async function replayTrace(events: readonly TraceEvent[], o: ReplayOption
   let end = 0
   for (const e of events) {
     end = Math.max(end, e.t)
+    // a fault injected from the UI (injectFault), not one the scenario schedules
+    if (e.k === 'guest' && e.op === 'fault' && e.injected === true && isFaultKind(e.kind)) {
+      const f = { kind: e.kind, at: e.t }
+      s.sched.at(e.t, () => applyFault(s, f, true))
+    }
     if (e.k !== 'guest' || !e.side) continue
     const side = e.side
     if (e.op === 'restart' && !planned.has(`${side}@${e.t}`)) s.sched.at(e.t, () => s.restart(side))

@@ -9,6 +9,7 @@ import type {
   ConfigureResult,
   ConsoleMark,
   ControlCommand,
+  FaultKind,
   LabApi,
   LabEvent,
   LabSnapshot,
@@ -18,7 +19,7 @@ import type {
   TraceExportChunk,
   TraceExportFormat
 } from '../shared/contract'
-import { DEFAULT_SCENARIO, FABRICS } from '../shared/scenario'
+import { DEFAULT_SCENARIO, FABRICS, FAULT_KINDS } from '../shared/scenario'
 import { LabSession, RX_FIFO_MAX } from '../lab/session'
 import { resolveScenario } from '../lab/config'
 import { replayTrace, type ReplayProgress } from './replay'
@@ -28,6 +29,8 @@ import { CompareRunner, type CompareRunnerOptions } from './compare-job'
 import { resizeConsole } from './console-size'
 import { newPending, pendConsole, type PendingConsole } from './console-batch'
 import { TraceExports } from './trace-export'
+import { applyFault } from '../lab/faults'
+import { faultUnavailable, isFaultKind, type FaultReply } from '../shared/faults'
 
 export interface ServiceOptions {
   /** trace events kept for the timeline and time travel */
@@ -54,6 +57,24 @@ export class InputDroppedError extends Error {
         ? `sendInput: no ${side} guest is running: ${dropped} byte(s) dropped`
         : `sendInput: the ${side} UART receive FIFO is full (${RX_FIFO_MAX} bytes; the guest is not reading): ${dropped} of ${of} byte(s) dropped`
     )
+  }
+}
+
+/** injectFault with a kind that is not one of FAULT_KINDS */
+export class FaultKindError extends Error {
+  override name = 'FaultKindError'
+  readonly code = 'FAULT_KIND'
+  constructor(kind: unknown) {
+    super(`injectFault: kind must be one of ${FAULT_KINDS.join(', ')} (got ${typeof kind === 'string' ? `'${kind.slice(0, 40)}'` : typeof kind})`)
+  }
+}
+
+/** injectFault of a kind whose side does not run in this lab (another process, or none) */
+export class FaultNotApplicableError extends Error {
+  override name = 'FaultNotApplicableError'
+  readonly code = 'FAULT_NOT_APPLICABLE'
+  constructor(kind: string, why: string) {
+    super(`injectFault: ${kind}: ${why}`)
   }
 }
 
@@ -417,6 +438,20 @@ export class LabService implements LabApi {
 
   async cancelCompare(): Promise<boolean> {
     return this.cmp.cancel()
+  }
+
+  /** apply a fault now (docs/spec-profile.md §7): the fabric's next doorbell, or the firmware's
+   *  next chain / completion; a trace event `fault` records it. A kind whose side does not run in
+   *  this process is refused (FAULT_NOT_APPLICABLE); on a real fabric it acts on the wall clock. */
+  async injectFault(kind: FaultKind): Promise<FaultReply> {
+    if (!isFaultKind(kind)) throw new FaultKindError(kind)
+    const why = faultUnavailable(kind, this.cfg)
+    if (why) throw new FaultNotApplicableError(kind, why)
+    const t = this.s.clock.now
+    const r = applyFault(this.s, { kind, at: t }, true)
+    this.dirty = true
+    this.flush()
+    return { kind, applied: r.applied, detail: r.detail, t }
   }
 
   /** Open a saved trace (Electron menu): replay its scenario and the user's actions in it (restarts,

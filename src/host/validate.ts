@@ -4,7 +4,7 @@
 
 import { z } from 'zod'
 import { LAB_METHODS, type LabApi, type LabMethod } from '../shared/contract'
-import { SCENARIO_LIMITS, SIDES, scenarioConfigSchema, scenarioPatchSchema, speedSchema, type ScenarioConfig } from '../shared/scenario'
+import { FAULT_KINDS, SCENARIO_LIMITS, SIDES, scenarioConfigSchema, scenarioPatchSchema, speedSchema, type ScenarioConfig } from '../shared/scenario'
 import { describeValue, issueText, label, validatePatch, valueAt } from '../shared/scenario-check'
 
 export { describeValue, scenarioConfigSchema, scenarioPatchSchema, speedSchema }
@@ -101,7 +101,8 @@ const METHOD_SPECS: Record<LabMethod, ParamSpec[]> = {
     { name: 'format', schema: z.enum(['jsonl', 'csv']), expect: "'jsonl' or 'csv'" }
   ],
   exportNext: [{ name: 'id', schema: intIn(1, Number.MAX_SAFE_INTEGER), expect: 'an export id (an integer >= 1)' }],
-  exportCancel: [{ name: 'id', schema: intIn(1, Number.MAX_SAFE_INTEGER), expect: 'an export id (an integer >= 1)' }]
+  exportCancel: [{ name: 'id', schema: intIn(1, Number.MAX_SAFE_INTEGER), expect: 'an export id (an integer >= 1)' }],
+  injectFault: [{ name: 'kind', schema: z.enum(FAULT_KINDS), expect: `one of ${FAULT_KINDS.join(', ')}` }]
 }
 
 // ---- messages ----------------------------------------------------------------------------------

@@ -3,6 +3,7 @@
 
 import type { ExplainInput, ExplainLine } from '../profiles/types'
 import type { LabSession } from './session'
+import { appliedFaults } from './faults'
 
 export function explainInput(s: LabSession): ExplainInput {
   const side = (k: 'device' | 'driver'): ExplainInput['sides']['device'] => {
@@ -25,7 +26,8 @@ export function explainInput(s: LabSession): ExplainInput {
     lineOpen: s.deviceLineOpen,
     driverBase: s.cfg.driverBase,
     deviceBase: s.cfg.deviceBase,
-    shm: s.shm
+    shm: s.shm,
+    faults: appliedFaults(s)
   }
 }
 

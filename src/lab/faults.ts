@@ -1,22 +1,27 @@
 // Fault injection (--fault KIND@TIME, docs/spec-profile.md §7). Fabric faults act on the next
-// doorbell whatever the profile; ring and device faults ask the spec firmwares to misbehave
-// once. A kind that does not apply to the running profile says so in the trace instead.
+// doorbell whatever the profile; ring and device faults ask the firmwares to misbehave once:
+// through their fault hooks (src/profiles/types.ts; each profile's rogue.ts). A
+// kind that cannot act (no firmware in this process, queue not in service) says so instead.
 
 import type { FaultSpec } from '../shared/scenario'
 import type { Fabric, Peer } from '../ivshmem/fabric'
 import type { LabSession } from './session'
-import { SpecDevice } from '../profiles/spec/device'
-import { SpecDriver } from '../profiles/spec/driver'
-import { RING_FAULTS, type RingFault } from '../profiles/spec/rogue'
+import { DEVICE_STALL_MS, type AppliedFault } from '../profiles/types'
 
 /** delay-irq: how late the next doorbell is delivered */
 export const DELAY_IRQ_NS = 50_000_000
 /** merge-doorbells: how long a held doorbell waits for the next one before it goes anyway */
 export const MERGE_WINDOW_NS = 100_000_000
 /** device-stall: how long the device ignores doorbells */
-export const STALL_MS = 500
+export const STALL_MS = DEVICE_STALL_MS
 
 type Doorbell = Fabric['doorbell']
+
+/** the faults applied in each session, for the explanation (profiles' explain.ts) */
+const logs = new WeakMap<LabSession, AppliedFault[]>()
+export function appliedFaults(s: LabSession): readonly AppliedFault[] {
+  return logs.get(s) ?? []
+}
 
 /** wrap the fabric's doorbell once; `next` decides what happens to the following doorbell */
 function nextDoorbell(s: LabSession, f: (orig: Doorbell, from: Peer, value: number) => boolean): void {
@@ -28,12 +33,24 @@ function nextDoorbell(s: LabSession, f: (orig: Doorbell, from: Peer, value: numb
   }
 }
 
-/** apply one fault now; returns what was done, or why nothing was */
-export function applyFault(s: LabSession, f: FaultSpec): { applied: boolean; detail: string } {
-  const dev = s.slots.device.fw
-  const drv = s.slots.driver.fw
+const FAULT_LOG_MAX = 64 // the scenario's own cap on faults (src/shared/scenario-text.ts)
+
+function appliedFaultsOf(s: LabSession): AppliedFault[] {
+  let log = logs.get(s)
+  if (!log) logs.set(s, (log = []))
+  return log
+}
+
+/** apply one fault now; returns what was done, or why nothing was. `injected`: asked for while
+ *  the lab runs (injectFault), not scheduled by the scenario: the `fault` event says so, and a
+ *  trace replay applies it again at the same instant (src/host/replay.ts). */
+export function applyFault(s: LabSession, f: FaultSpec, injected = false): { applied: boolean; detail: string } {
+  const dev = s.slots.device.device
+  const drv = s.slots.driver.driver
   const note = (applied: boolean, detail: string) => {
-    if (s.trace.on) s.trace.emit('guest', undefined, { op: 'fault', kind: f.kind, applied, detail })
+    const log = appliedFaultsOf(s)
+    if (applied && log.length < FAULT_LOG_MAX) log.push({ kind: f.kind, t: s.clock.now, detail })
+    if (s.trace.on) s.trace.emit('guest', undefined, injected ? { op: 'fault', kind: f.kind, applied, detail, injected } : { op: 'fault', kind: f.kind, applied, detail })
     return { applied, detail }
   }
   switch (f.kind) {
@@ -72,21 +89,15 @@ export function applyFault(s: LabSession, f: FaultSpec): { applied: boolean; det
         return true
       })
       return note(true, 'the next two doorbells to one peer arrive as one interrupt')
-    case 'stale-used-id': {
-      if (!(dev instanceof SpecDevice)) return note(false, 'applies to the spec profile only (the seed driver never checks used ids, Q18)')
-      const d = dev.staleUsed()
-      return d ? note(true, `${d}, expect InvalidUsedId at the driver`) : note(false, 'receiveq not ready')
-    }
-    case 'device-stall':
-      if (!(dev instanceof SpecDevice)) return note(false, 'applies to the spec profile only')
-      dev.stall(STALL_MS)
-      return note(true, `the device ignores doorbells for ${STALL_MS} ms, then drains the write log`)
     default: {
-      const kind = f.kind as RingFault
-      if (!(kind in RING_FAULTS)) return note(false, 'unknown fault')
-      if (!(drv instanceof SpecDriver)) return note(false, 'ring faults apply to the spec profile only (the seed device does not validate chains, Q18)')
-      const d = drv.injectRing(kind)
-      return d ? note(true, d) : note(false, 'transmitq not ready or the write log is full')
+      // ring kinds are the driver's, device kinds the device's (each profile's rogue.ts)
+      // a timer outlives no restart: the firmware that asked for it must still be the one running
+      const after = (ns: number, fn: () => void) =>
+        void s.clock.after(ns, () => {
+          if (s.slots.device.device === dev && s.slots.driver.driver === drv) fn()
+        })
+      const r = dev?.fault?.(f.kind, after) ?? drv?.fault?.(f.kind, after)
+      return r ? note(r.applied, r.detail) : note(false, `not applicable: no firmware in this process acts on ${f.kind}`)
     }
   }
 }

@@ -34,6 +34,7 @@ const api: LabApi = {
   exportBegin: (filter, format) => call('exportBegin', filter, format),
   exportNext: (id) => call('exportNext', id),
   exportCancel: (id) => call('exportCancel', id),
+  injectFault: (kind) => call('injectFault', kind),
   subscribe(listener: (e: LabEvent) => void): () => void {
     const handler = (_event: IpcRendererEvent, e: LabEvent): void => listener(e)
     ipcRenderer.on(LAB_EVENT_CHANNEL, handler)

@@ -2,7 +2,7 @@
 
 import type { Peer } from '../ivshmem/fabric'
 import type { Side } from '../sim/types'
-import type { ExplainLine, ExplainRole } from './types'
+import type { ExplainInput, ExplainLine, ExplainRole } from './types'
 
 export const SIDE_NAME: Record<Side, string> = { device: 'device (instance_1)', driver: 'driver (instance_2)' }
 
@@ -25,4 +25,12 @@ export function doorbellLines(peers: readonly Peer[], side: Side): string[] {
     }
   }
   return out
+}
+
+/** one line per fault the lab applied (docs/spec-profile.md §7), the first few */
+export function faultLines(x: ExplainInput): ExplainLine[] {
+  const f = x.faults ?? []
+  const shown = f.slice(0, 5).map((a) => `Fault injected: ${a.kind} at ${(a.t / 1e9).toFixed(3)} s: ${a.detail} (docs/spec-profile.md §7).`)
+  // an injected fault is a cause: the user broke the run on purpose
+  return (f.length > 5 ? [...shown, `… and ${f.length - 5} more faults.`] : shown).map((text) => ({ text, role: 'cause' }))
 }

@@ -43,6 +43,18 @@ export interface DriverRing {
   usedCons: number
 }
 
+/** device-stall: how long the device ignores doorbells (docs/spec-profile.md §7) */
+export const DEVICE_STALL_MS = 500
+
+/** what a fault did (docs/spec-profile.md §7); applied false: why it could not act now */
+export interface FaultResult {
+  applied: boolean
+  detail: string
+}
+/** fault injection: act once on a ring or device fault kind; null = not a kind this side acts on.
+ *  `after` runs fn `ns` of lab time later (e.g. the end of a device stall). */
+export type FaultHook = (kind: string, after: (ns: number, fn: () => void) => void) => FaultResult | null
+
 /** the device side's firmware; main() is its boot thread on the guest platform */
 export interface DeviceFirmware {
   main(): Thread
@@ -54,6 +66,7 @@ export interface DeviceFirmware {
   /** the console pane's size (VIRTIO_CONSOLE_F_SIZE); absent where the profile has no SIZE
    *  feature (the seed offers no features at all, Q8) */
   resize?(cols: number, rows: number): { generation: number | null; interrupt: boolean }
+  fault?: FaultHook
 }
 
 export interface DriverFirmware {
@@ -61,6 +74,7 @@ export interface DriverFirmware {
   readonly view: DriverView
   /** the rings laid out so far (for the inspectors, trace names and the shm observer) */
   rings(): DriverRing[]
+  fault?: FaultHook
 }
 
 /** what a profile's explanation reads: the lab's state, in lower-layer terms */
@@ -89,6 +103,15 @@ export interface ExplainInput {
   deviceBase: number
   /** the shared memory as it is now (read only; hostile on real fabrics: validate) */
   shm?: { readonly size: number; r16(off: number): number }
+  /** faults applied so far (docs/spec-profile.md §7), oldest first */
+  faults?: readonly AppliedFault[]
+}
+
+/** a fault the lab applied: kind, virtual time (ns) and what was done */
+export interface AppliedFault {
+  kind: string
+  t: number
+  detail: string
 }
 
 /** whether a side's firmware ever reads what is typed into its console (the guest UART's receive

@@ -22,7 +22,9 @@ export type {
   ShmState,
   Speed
 } from './scenario'
-import type { ConfigureResult, FabricKind, ScenarioConfig, Speed } from './scenario'
+import type { ConfigureResult, FabricKind, FaultKind, ScenarioConfig, Speed } from './scenario'
+import type { FaultReply } from './faults'
+export type { FaultReply }
 
 export interface GuestView {
   side: Side
@@ -380,6 +382,10 @@ export interface LabApi {
   exportNext(id: number): Promise<TraceExportChunk>
   /** drop an export before its end */
   exportCancel(id: number): Promise<void>
+  /** apply a fault to the running session now (docs/spec-profile.md §7); an unknown kind is a
+   *  request error, a kind whose side runs elsewhere FAULT_NOT_APPLICABLE; applied false says
+   *  why it could not act now */
+  injectFault(kind: FaultKind): Promise<FaultReply>
 }
 
 /** RPC method names, shared by the preload (IPC channels 'lab:<method>') and the WebSocket host. */
@@ -397,7 +403,8 @@ export const LAB_METHODS = [
   'cancelCompare',
   'exportBegin',
   'exportNext',
-  'exportCancel'
+  'exportCancel',
+  'injectFault'
 ] as const
 export type LabMethod = (typeof LAB_METHODS)[number]
 export const LAB_EVENT_CHANNEL = 'lab:event'

@@ -1,5 +1,5 @@
 // A small in-memory LabApi for the host tests (the real LabService lives in src/host/service.ts).
-import { type CompareResult, type ConsoleSizeResult, type ConfigureResult, type ControlCommand, type LabApi, type LabEvent, type LabSnapshot, type ScenarioConfig, type Side, type TraceEvent } from '../../src/shared/contract'
+import { type CompareResult, type ConsoleSizeResult, type ConfigureResult, type ControlCommand, type FaultKind, type FaultReply, type LabApi, type LabEvent, type LabSnapshot, type ScenarioConfig, type Side, type TraceEvent } from '../../src/shared/contract'
 import { DEFAULT_SCENARIO } from '../../src/shared/scenario'
 import type { TraceExportChunk, TraceExportFormat } from '../../src/shared/contract'
 import { TraceExports } from '../../src/host/trace-export'
@@ -113,6 +113,10 @@ export class FakeLab implements LabApi {
   async cancelCompare(): Promise<boolean> {
     this.note('cancelCompare', [])
     return false
+  }
+  async injectFault(kind: FaultKind): Promise<FaultReply> {
+    this.note('injectFault', [kind])
+    return { kind, applied: true, detail: `fake: ${kind}`, t: 0 }
   }
   subscribe(listener: (e: LabEvent) => void): () => void {
     this.listeners.add(listener)

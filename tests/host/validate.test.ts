@@ -98,7 +98,8 @@ describe('validateCall: other methods', () => {
       cancelCompare: [],
       exportBegin: ['side == driver', 'csv'],
       exportNext: [1],
-      exportCancel: [3]
+      exportCancel: [3],
+      injectFault: ['bad-head']
     }
     for (const m of LAB_METHODS) expect(validateCall(m, good[m]).method).toBe(m)
     for (const c of [
@@ -128,6 +129,8 @@ describe('validateCall: other methods', () => {
     expect(msg('readShm', [0, 4097])).toBe('readShm: len must be an integer 0..4096 (got 4097)')
     expect(msg('snapshotAt', ['1'])).toBe('snapshotAt: i must be an integer trace index >= 0 (got "1")')
     expect(msg('getSnapshot', [1])).toBe('getSnapshot: expected 0 params, got 1')
+    expect(msg('injectFault', ['bad-heap'])).toBe('injectFault: kind must be one of drop-doorbell, merge-doorbells, delay-irq, bad-head, next-out-of-range, desc-loop, avail-jump, len-beyond-shm, zero-len, tx-write-flag, stale-used-id, device-stall (got "bad-heap")')
+    expect(msg('injectFault', [])).toBe('injectFault: expected 1 param (kind), got 0')
     expect(msg('getSnapshot', { 0: 1 })).toMatch(/^getSnapshot: params must be an array/)
     // console size: le16 config fields (virtio 1.2 §5.3.4), 0 is no size
     expect(validateCall('resizeConsole', ['device', 65535, 1]).args).toEqual(['device', 65535, 1])

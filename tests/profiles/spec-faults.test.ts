@@ -79,12 +79,12 @@ describe('device and fabric faults', () => {
       expect(s.consoleText('device').replace(/\r/g, '')).toContain('echo y\ny\n')
     }
   })
-  it('in the seed profile, spec-only kinds say so in the trace instead of acting', () => {
+  it('a ring kind that cannot act yet (seed transmitq not in service at 2 s) says so in the trace instead of acting', () => {
     const s = new LabSession(scenario({ faults: [{ kind: 'bad-head', at: 2 * S }] }), { trace: { keep: 100_000 } })
     s.run(3 * S)
     const f = s.trace.slice(0, s.trace.n).find((e) => e.op === 'fault')
     expect(f).toMatchObject({ applied: false })
-    expect(String(f?.detail)).toMatch(/spec profile only/)
+    expect(String(f?.detail)).toMatch(/^not applicable now: the seed driver has no transmitq in service$/)
   })
   it('parseFault reads KIND@TIME and refuses unknown kinds', () => {
     expect(parseFault('bad-head@3s')).toEqual({ kind: 'bad-head', at: 3 * S })

@@ -1,8 +1,8 @@
 // Snapshots from the real builder (./real.ts) and a fake LabApi (vi.fn) for the renderer tests.
 import { vi } from 'vitest'
-import type { CompareResult, ConsoleSizeResult, LabApi, LabEvent, LabSnapshot, TraceEvent, TraceExportChunk, TraceExportFormat } from '../../src/shared/contract'
 import { TraceExporter, type TraceSource } from '../../src/shared/traceExport'
 import { tryCompile } from '../../src/shared/traceFilter'
+import type { CompareResult, ConsoleSizeResult, FaultKind, FaultReply, LabApi, LabEvent, LabSnapshot, TraceEvent, TraceExportChunk, TraceExportFormat } from '../../src/shared/contract'
 import { midRun } from './real'
 
 /** a real mid-run snapshot (tests/renderer/real.ts) with the fields a test cares about replaced */
@@ -51,6 +51,7 @@ export function fakeApi(snap: LabSnapshot = snapshot()) {
       return c
     }),
     exportCancel: vi.fn(async (id: number) => void exports.delete(id)),
+    injectFault: vi.fn(async (kind: FaultKind): Promise<FaultReply> => ({ kind, applied: true, detail: `did ${kind}`, t: 1_500_000_000 })),
     subscribe: vi.fn((l: (e: LabEvent) => void) => {
       listeners.add(l)
       return () => listeners.delete(l)

@@ -19,7 +19,8 @@ import { HVL_CFG_ACK } from './openamp'
 import { inBounds, isPow2 } from '../../sim/shm'
 import { hex64 } from '../../virtio/fmt'
 import { fmtPtr, type ConsoleKind, type GuestPlatform, type Thread } from '../../guest/platform'
-import type { DeviceFirmware, DeviceView } from '../types'
+import { DEVICE_STALL_MS, type DeviceFirmware, type DeviceView, type FaultResult } from '../types'
+import { staleUsedId } from './rogue'
 
 /** instance_1's console pane: its UART, byte for byte (CONFIG_CONSOLE=y, boot banner on) */
 export const DEVICE_CONSOLE: ConsoleKind = { kind: 'guest', note: "instance_1's UART: the bytes the guest emitted, its own printk lines and the driver's forwarded bytes" }
@@ -91,9 +92,45 @@ export class DeviceSide implements DeviceFirmware {
     p.setState('running', `waiting for the driver; rings peer ${(p.ivshmem_get_id() + 1) & 0xffff}`)
   }
 
+  // ---- fault injection (docs/spec-profile.md §7) ------------------------------------------------
+  private staleNext = false
+  private stalled = false
+  private missed = 0
+
+  /** the lab's fault hook (src/lab/faults.ts): the device kinds */
+  fault(kind: string, after: (ns: number, fn: () => void) => void): FaultResult | null {
+    if (kind === 'device-stall') {
+      this.stalled = true
+      after(DEVICE_STALL_MS * 1_000_000, () => {
+        const n = this.resume()
+        this.p.event('guest', { op: 'fault', kind, applied: true, detail: `stall over: ${n} doorbell(s) missed${n ? ', one callback for all of them (Q27) serves one descriptor (Q18)' : ''}` })
+      })
+      return { applied: true, detail: `the device's IPM thread stalls for ${DEVICE_STALL_MS} ms: doorbells coalesce into one callback (Q27)` }
+    }
+    if (kind !== 'stale-used-id') return null
+    const vr = this.vrings[CONSOLE_TX]
+    if (this.st !== DevState.READY || !vr?.off) return { applied: false, detail: 'not applicable now: the seed device is not serving transmitq yet' }
+    this.staleNext = true
+    return { applied: true, detail: `armed: the device's next transmitq completion carries id ${staleUsedId(vr.num)}; the driver reads it when it reclaims, 4 bytes later (Q16): InvalidUsedId` }
+  }
+
+  /** device-stall over: the raised k_poll_signal (a flag) gives one callback for every doorbell missed (Q27) */
+  private resume(): number {
+    const missed = this.missed
+    this.stalled = false
+    this.missed = 0
+    if (missed) this.callback()
+    return missed
+  }
+
   /** the IPM callback, once per coalesced doorbell (docs/wire-protocol.md#device-callback) */
   private callback(): void {
     const p = this.p
+    if (this.stalled) {
+      this.missed++
+      p.event('guest', { op: 'stalled', missed: this.missed })
+      return
+    }
     // a. an interrupt acknowledgement: clear and return (Q21: hides a notify merged with it)
     if (p.r32(REG.InterruptACK) & INT.VRING) {
       p.w32(REG.InterruptACK, 0)
@@ -182,11 +219,13 @@ export class DeviceSide implements DeviceFirmware {
     const usedIdx = p.r16(off.used + 2)
     const slot = usedIdx % num
     const d = p.r16(off.avail + 4 + 2 * slot)
+    const dOff = off.desc + 16 * d
     if (d >= num) {
       p.event('error', { code: 'InvalidDescriptorIndex', where: 'serve', queue: q, message: `avail.ring[${slot}] = ${d} is not below QueueNum ${num} (no bounds check in the seed, Q18)` })
-      return
+      // the real device reads desc[d] past its table all the same; the lab follows it while it
+      // stays inside shm (in the seed layout: the ring's zeroed padding, so "Invalid descriptor!")
+      if (!inBounds(dOff, 16, this.size)) return
     }
-    const dOff = off.desc + 16 * d
     const lo = p.r32(dOff)
     const hi = p.r32(dOff + 4)
     let len: number
@@ -212,9 +251,15 @@ export class DeviceSide implements DeviceFirmware {
     }
     const elem = off.used + 4 + 8 * slot
     p.w32(elem + 4, len)
-    p.w32(elem, p.r16(off.avail + 4 + 2 * slot)) // re-read, as the source does
+    let id = p.r16(off.avail + 4 + 2 * slot) // re-read, as the source does
+    if (this.staleNext && q === CONSOLE_TX) {
+      this.staleNext = false
+      id = staleUsedId(num)
+      p.event('guest', { op: 'fault', kind: 'stale-used-id', applied: true, detail: `used.ring[${slot}].id = ${id} instead of ${d}` })
+    }
+    p.w32(elem, id)
     p.w16(off.used + 2, (usedIdx + 1) & 0xffff) // Q35: no barrier
-    p.event('desc-used', { queue: q, id: d, len, usedIdx: (usedIdx + 1) & 0xffff })
+    p.event('desc-used', { queue: q, id, len, usedIdx: (usedIdx + 1) & 0xffff })
     p.w32(REG.InterruptStatus, INT.VRING)
     p.ipm_send((p.ivshmem_get_id() + 1) & 0xffff) // Q24: partner = own + 1
   }

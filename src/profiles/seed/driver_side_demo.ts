@@ -14,17 +14,18 @@ import {
   VIRTIO_MMIO_MAGIC,
   VQ_RING_DESC_CHAIN_END
 } from '../../virtio/mmio'
-import { hex64 } from '../../virtio/fmt'
 import { type GuestPlatform, type Op, type Thread } from '../../guest/platform'
 import { ZHeap } from '../../guest/zheap'
 import { ringAt } from '../../virtio/ring'
-import type { DriverFirmware, DriverRing } from '../types'
+import type { DriverFirmware, DriverRing, FaultResult } from '../types'
 import { BounceList, HVL_CFG_ACK, SIZEOF_DESCX, VDEV_VA, VQ, wPtr } from './openamp'
 import { virtqueueAlloc, virtqueueCreate, type Vq } from './virtqueue'
+import { virtqueueGetBuffer } from './reclaim'
 import { BOUNCE_COOKIE, DRIVER_BOOT_NS, DRIVER_MAIN_NS, FAILURE_CODE, GUEST_PAGE_SIZE, HALT_SLICE_NS, HELLO, HVL_WAIT_NS } from './driver_consts'
 import { METAL_BAD_PHYS, PRINTK_CHAR_NS, PRINTK_SLEEP_NS, SPIN_SLICE_NS, TXPOLL_VA, VIRTIO_ID_SCMI, VQ_SIZE, type DriverFailure, type DriverSideState } from './driver_consts'
 
 import { HEAP_LEN, HVL_HEAP_OFF, VRING_HEAP_OFF, type DriverLayout } from './regions'
+import { corruptChain, isSeedChainFault, type SeedChainFault } from './rogue'
 
 export class DriverSideDemo implements DriverFirmware {
   private base = 0
@@ -43,6 +44,8 @@ export class DriverSideDemo implements DriverFirmware {
   private hvlHeap: ZHeap | null = null
   private vringHeap: ZHeap | null = null
   private txInuse = false
+  /** a ring fault the lab armed (docs/spec-profile.md §7): applied to the next chain laid */
+  private armed: SeedChainFault | null = null
   txBytes = 0
   txDropped = 0
   linesStarted = 0
@@ -314,7 +317,11 @@ export class DriverSideDemo implements DriverFirmware {
     this.txInuse = true
     try {
       this.txBytes++
-      if (vq.free === 0) this.getBuffer(vq) // Q16: reclaim one, only when full
+      if (vq.free === 0) virtqueueGetBuffer(this.p, vq, this.bounce, { base: this.base, size: this.size }, (v, c, m) => this.broken(v, c, m)) // Q16: reclaim one, only when full
+      if (vq.broken) {
+        this.txDropped++ // the reclaim found the ring corrupt
+        return
+      }
       if (vq.free === 0) {
         this.txDropped++ // dropped silently
         this.p.event('guest', { op: 'tx-drop', byte: c, reason: 'transmitq full and nothing used' })
@@ -366,51 +373,23 @@ export class DriverSideDemo implements DriverFirmware {
     vq.queued++
     p.w16(vq.off + VQ.vq_queued_cnt, vq.queued)
     p.event('desc-add', { queue: vq.idx, head, addr: buf === null ? 2 ** 64 - 1 : this.base + buf, len: 1, byte: c, availIdx: vq.availIdx })
+    if (this.armed) {
+      // the hostile party's stores land between the publish and the kick
+      const kind = this.armed
+      this.armed = null
+      const detail = corruptChain(kind, p, { desc: vq.desc, avail: vq.avail, num: vq.num, head, slot: ai & (vq.num - 1) })
+      p.event('guest', { op: 'fault', kind, applied: true, detail })
+    }
     return true
   }
 
-  /** virtqueue_get_buffer: reclaim one used buffer (docs/wire-protocol.md#driver-tx) */
-  private getBuffer(vq: Vq): void {
-    const p = this.p
-    const usedIdx = p.r16(vq.used + 2)
-    if (vq.usedCons === usedIdx) return
-    const pending = (usedIdx - vq.usedCons) & 0xffff
-    if (pending > vq.num) {
-      this.broken(vq, 'InvalidUsedRingIndex', `used.idx jumped from ${vq.usedCons} to ${usedIdx} (more than ${vq.num} entries)`)
-      return
-    }
-    const slot = vq.usedCons & (vq.num - 1)
-    const id = p.r32(vq.used + 4 + 8 * slot)
-    const len = p.r32(vq.used + 8 + 8 * slot)
-    if (id >= vq.num) {
-      this.broken(vq, 'InvalidUsedId', `used.ring[${slot}].id = ${id} is not below QueueNum ${vq.num}`)
-      return
-    }
-    vq.usedCons = (vq.usedCons + 1) & 0xffff
-    p.w16(vq.off + VQ.vq_used_cons_idx, vq.usedCons)
-    // vq_ring_free_chain: free count += ndescs, ndescs--, push back on the free list
-    const dx = vq.off + VQ.vq_descx + SIZEOF_DESCX * id
-    vq.free = Math.min(vq.num, vq.free + vq.ndescs[id]!)
-    p.w16(vq.off + VQ.vq_free_cnt, vq.free)
-    vq.ndescs[id] = (vq.ndescs[id]! - 1) & 0xffff
-    p.w16(dx + 8, vq.ndescs[id]!)
-    p.w16(vq.desc + 16 * id + 14, vq.head)
-    vq.head = id
-    p.w16(vq.off + VQ.vq_desc_head_idx, id)
-    // virtio_mmio_hvl_get_bounce_buf: first record whose cookie matches (Q15); copy desc.len bytes
-    // back to driver RAM, unlink, free the record and the buffer desc.addr names
-    const dlen = p.r32(vq.desc + 16 * id + 8)
-    const lo = p.r32(vq.desc + 16 * id)
-    const hi = p.r32(vq.desc + 16 * id + 4)
-    const rel = hi * 2 ** 32 + lo - this.base
-    const took = this.bounce?.take(vq.cookies[id]!, rel >= 0 && rel < this.size ? rel : null)
-    if (took) {
-      if (dlen > took.rec.len) p.event('error', { code: 'InvalidUsedLen', where: 'reclaim', message: `desc[${id}].len = ${dlen} exceeds its ${took.rec.len}-byte bounce buffer; copy clipped` })
-      if (!took.bufFreed) p.event('error', { code: 'BOUNCE_NOT_LIVE', where: 'reclaim', message: `desc[${id}].addr ${hex64(lo, hi)} is not a live bounce buffer; not freed (the real code would corrupt its heap)` })
-    }
-    wPtr(p, dx, 0) // vq_descx[id].cookie = NULL
-    vq.cookies[id] = 0
-    p.event('reclaim', { queue: vq.idx, id, len, usedCons: vq.usedCons })
+  /** the lab's fault hook (src/lab/faults.ts): a ring kind is armed for the next transmitq byte */
+  fault(kind: string): FaultResult | null {
+    if (!isSeedChainFault(kind)) return null
+    const vq = this.vqs[CONSOLE_TX]
+    if (!this.ready || !vq || vq.broken) return { applied: false, detail: 'not applicable now: the seed driver has no transmitq in service' }
+    this.armed = kind
+    return { applied: true, detail: `armed: the next transmitq chain the driver lays gets ${kind}` }
   }
 
   private broken(vq: Vq, code: string, msg: string): false {

@@ -6,7 +6,7 @@ import type { Side } from '../../sim/types'
 import type { ExplainInput, ExplainLine } from '../types'
 import type { DriverSideDemo } from './driver_side_demo'
 import type { DeviceSide } from './device_side'
-import { SIDE_NAME as NAME, doorbellLines, tagged } from '../explain-peers'
+import { SIDE_NAME as NAME, doorbellLines, faultLines, tagged } from '../explain-peers'
 
 /** the seed README's start order: the fix for every driver-first failure */
 export const FIX_ORDER = 'Start the device first, then the driver, with nobody in between (seed README; Q24, Q26).'
@@ -76,6 +76,7 @@ export function seedExplain(x: ExplainInput): ExplainLine[] {
         FIX_ORDER
       )
   }
+  out.push(...faultLines(x))
   for (const l of lagLines(x)) cause(l)
   for (const f of fixes) out.push({ text: f, role: 'fix' })
   // the device's own printk lines end in \r\n, so an open line after DRIVER_OK is forwarded bytes
@@ -101,7 +102,10 @@ function lagLines(x: ExplainInput): string[] {
   const behind = (shm.r16(o.avail + 2) - shm.r16(o.used + 2)) & 0xffff
   if (behind < 2 || behind > num) return []
   const stop = behind >= num ? ' The ring is full: the driver drops further bytes without a kick (Q16), so output has stopped for good.' : ''
+  const n = `The device is ${behind} transmitq descriptor${behind > 1 ? 's' : ''} behind the driver`
+  // an injected fault, not a merge, is then the first suspect (docs/spec-profile.md §7)
+  if (x.faults?.length) return [`${n} since the injected fault: it serves one descriptor per callback, with used.idx as its consumer index, and does not catch up (Q18).${stop}`]
   return [
-    `The device is ${behind} transmitq descriptor${behind > 1 ? 's' : ''} behind the driver: merged doorbells (an ack and the next kick in one callback) each cost it a descriptor, since it serves one per callback — bytes of the Hello line go missing ("Hel World") (docs/wire-protocol.md#ack-notify-merge, Q18, Q27).${stop}`
+    `${n}: merged doorbells (an ack and the next kick in one callback) each cost it a descriptor, since it serves one per callback — bytes of the Hello line go missing ("Hel World") (docs/wire-protocol.md#ack-notify-merge, Q18, Q27).${stop}`
   ]
 }

@@ -5,7 +5,7 @@
 // device in DEVICE_NEEDS_RESET with a config interrupt (§2.1.2); nothing here throws on shm.
 
 import { CONSOLE_RX, CONSOLE_TX, INT, STATUS, VIRTIO_ID_CONSOLE } from '../../virtio/mmio'
-import type { DeviceFirmware, DeviceView, DriverRing } from '../types'
+import { DEVICE_STALL_MS, type DeviceFirmware, type DeviceView, type DriverRing, type FaultResult } from '../types'
 import { MmioTransport, F, bit, type TransportEvent } from '../../virtio/transport'
 import { readChain, writeChain } from '../../virtio/queue'
 import { regName } from '../../virtio/regs'
@@ -168,6 +168,17 @@ export class SpecDevice implements DeviceFirmware {
   /** fault injection (docs/spec-profile.md §7) ------------------------------------------------- */
   private stallUntil = -1
   private missed = 0
+
+  /** the lab's fault hook (src/lab/faults.ts): the device kinds */
+  fault(kind: string): FaultResult | null {
+    if (kind === 'device-stall') {
+      this.stall(DEVICE_STALL_MS)
+      return { applied: true, detail: `the device ignores doorbells for ${DEVICE_STALL_MS} ms, then drains the write log` }
+    }
+    if (kind !== 'stale-used-id') return null
+    const d = this.staleUsed()
+    return d ? { applied: true, detail: `${d}, expect InvalidUsedId at the driver` } : { applied: false, detail: 'not applicable now: receiveq not ready' }
+  }
 
   /** device-stall: ignore doorbells for `ms`; the write log keeps what the driver sent, so the
    *  first tick after the stall drains it (degraded: delayed, nothing lost) */

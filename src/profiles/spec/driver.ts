@@ -13,7 +13,7 @@ import { MAGIC, QUEUE_MAX, REC, TX_VECTOR, txVector, RING, RX_BUFS, RX_LEN, RX_P
 import { platformShm } from './pshm'
 import { PROMPT, Shell } from './shell'
 import { RING_FAULTS, layRogue, type RingFault } from './rogue'
-import type { DriverFirmware, DriverRing } from '../types'
+import type { DriverFirmware, DriverRing, FaultResult } from '../types'
 
 export const SPEC_DRIVER_BOOT_NS = 10_000_000
 /** descriptors per transmitq chain (multi-buffer chains, §2.7.4) */
@@ -183,6 +183,13 @@ export class SpecDriver implements DriverFirmware {
   }
 
   // ---- fault injection (docs/spec-profile.md §7) ----------------------------------------------
+
+  /** the lab's fault hook (src/lab/faults.ts): the ring kinds */
+  fault(kind: string): FaultResult | null {
+    if (!(kind in RING_FAULTS)) return null
+    const d = this.injectRing(kind as RingFault)
+    return d ? { applied: true, detail: d } : { applied: false, detail: 'not applicable now: transmitq not ready or the write log is full' }
+  }
 
   /** lay a corrupt transmitq chain and notify; null when not applicable (no ready queue, log full) */
   injectRing(kind: RingFault): string | null {

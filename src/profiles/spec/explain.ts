@@ -2,7 +2,7 @@
 // Partners are found through the ready records (docs/spec-profile.md §3), not own ± 1.
 
 import type { ExplainInput, ExplainLine } from '../types'
-import { SIDE_NAME, doorbellLines, tagged } from '../explain-peers'
+import { SIDE_NAME, doorbellLines, faultLines, tagged } from '../explain-peers'
 import type { SpecDevice } from './device'
 import type { SpecDriver } from './driver'
 
@@ -27,6 +27,7 @@ export function specExplain(x: ExplainInput): ExplainLine[] {
   }
   const dev = (x.sides.device.device as SpecDevice | null)?.view
   const drv = (x.sides.driver.driver as SpecDriver | null)?.view
+  out.push(...faultLines(x))
   if (dev?.failure) out.push({ text: `The device needs a reset: ${dev.failure.code}: ${dev.failure.message}.`, role: 'cause' })
   if (drv) out.push({ text: drv.initialized ? `The driver is ready (features ${drv.features}).` : `The driver is ${drv.phase}.`, role: 'info' })
   if (x.sides.device.started) out.push({ text: `${x.dataLines} line${x.dataLines === 1 ? '' : 's'} from the driver reached the device console.`, role: 'verdict' })

@@ -47,7 +47,8 @@ export function plainData(api: LabApi): LabApi {
     subscribe: (l) => api.subscribe(l),
     exportBegin: (filter, format) => api.exportBegin(String(filter), format),
     exportNext: (id) => api.exportNext(id),
-    exportCancel: (id) => api.exportCancel(id)
+    exportCancel: (id) => api.exportCancel(id),
+    injectFault: (kind) => api.injectFault(String(kind) as typeof kind)
   }
 }
 
@@ -305,6 +306,7 @@ export function createWsApi(url: string, opts: WsOptions = {}): LabApiWithStatus
     exportBegin: (filter, format) => call('exportBegin', [filter, format]),
     exportNext: (id) => call('exportNext', [id]),
     exportCancel: (id) => call('exportCancel', [id]),
+    injectFault: (kind) => call('injectFault', [kind]),
     subscribe(listener) {
       listeners.add(listener)
       return () => listeners.delete(listener)

@@ -11,6 +11,7 @@ import ShmHex from './components/ShmHex.vue'
 import Timeline from './components/Timeline.vue'
 import ExplainPanel from './components/ExplainPanel.vue'
 import ComparePanel from './components/ComparePanel.vue'
+import FaultPanel from './components/FaultPanel.vue'
 import type { VueComponent } from 'dockview-vue'
 import type { PanelDef } from './dockLayout'
 
@@ -49,7 +50,8 @@ export const PANELS: readonly PanelDef[] = [
   { id: 'shm', title: 'shared memory', component: dockPanel(ShmHex), place: { slot: 'memory', size: 0.46 } },
   { id: 'timeline', title: 'timeline', component: dockPanel(Timeline), place: { slot: 'timeline', size: 1 } },
   { id: 'explain', title: 'explanation', component: dockPanel(ExplainPanel, (s) => ({ lines: s.snapshot?.explainLines ?? s.snapshot?.explain ?? [], failed: failed(s) })), place: { slot: 'explain', size: 1 } },
-  { id: 'compare', title: 'seed ↔ spec', component: dockPanel(ComparePanel), place: { slot: 'explain', size: 1, tab: true } }
+  { id: 'compare', title: 'seed ↔ spec', component: dockPanel(ComparePanel), place: { slot: 'explain', size: 1, tab: true } },
+  { id: 'faults', title: 'faults', component: dockPanel(FaultPanel), place: { slot: 'explain', size: 1, tab: true } }
 ]
 
 /** dockview's component table: one entry per panel, keyed by the panel id */

@@ -53,6 +53,8 @@ describe.skipIf(skipReason !== null)('LabService on a real fabric', () => {
     expect(snap.running).toBe(true)
     for (const cmd of [{ cmd: 'pause' }, { cmd: 'step', count: 1 }, { cmd: 'speed', speed: 'max' }] as const)
       await expect(s.control(cmd)).rejects.toMatchObject({ code: 'WALL_CLOCK', message: expect.stringContaining(`${cmd.cmd} does not apply to a real fabric (wall clock)`) })
+    // faults act on a real fabric too, on the wall clock, in the process that runs the side (role both: here)
+    await expect(s.injectFault('delay-irq')).resolves.toMatchObject({ kind: 'delay-irq', applied: true })
     // the remote peer leaving shows in the next snapshot
     other.close()
     await waitFor(() => s.session.fabric.peerList().some((p) => p.id === 2 && !p.connected), 'peer 2 left')

@@ -4,7 +4,7 @@
 // callers that need "the lab" (tests, automation hook) have one handle.
 import { defineStore, storeToRefs } from 'pinia'
 import { ref } from 'vue'
-import type { CompareResult, ConsoleSizeResult, ConfigureResult, ControlCommand, LabApi, LabEvent, LabSnapshot, ScenarioConfig, Side, TraceEvent } from '../../../shared/contract'
+import type { CompareResult, ConsoleSizeResult, ConfigureResult, ControlCommand, FaultKind, FaultReply, LabApi, LabEvent, LabSnapshot, ScenarioConfig, Side, TraceEvent } from '../../../shared/contract'
 import { getApi, hasConnectionStatus, type ConnectionState } from '../api'
 import { useSnapshotStore } from './snapshot'
 import { useConsoleStore } from './console'
@@ -153,6 +153,11 @@ export const useLabStore = defineStore('lab', () => {
     return requireApi().readShm(off, len)
   }
 
+  /** a fault now (docs/spec-profile.md §7); rejects with the service's message (WALL_CLOCK, bad kind) */
+  async function injectFault(kind: FaultKind): Promise<FaultReply> {
+    return requireApi().injectFault(kind)
+  }
+
   const { snapshot, viewSnap, viewingEvent, viewLoading, displayed, config } = storeToRefs(snaps)
   const { selection } = storeToRefs(sel)
   const { traceTail } = storeToRefs(trace)
@@ -197,6 +202,7 @@ export const useLabStore = defineStore('lab', () => {
     onCompare,
     /** the service's streamed trace export (useTraceExport) */
     exportApi: (): Pick<LabApi, 'exportBegin' | 'exportNext' | 'exportCancel'> => requireApi(),
+    injectFault,
     select: sel.select
   }
 })
