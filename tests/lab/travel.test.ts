@@ -1,0 +1,150 @@
+// The incremental time-travel cursor (src/lab/travel.ts) must give exactly what the full rebuild
+// (historicalInput) gives, for any walk over a real lab trace: seed and spec profiles, guest
+// restarts (memsets), a trace ring that trims while the walk goes on, a capped memset journal.
+import { describe, expect, it } from 'vitest'
+import fc from 'fast-check'
+import { LabSession, type SessionOptions } from '../../src/lab/session'
+import { buildSnapshot, historicalInput, type SnapshotInput } from '../../src/lab/snapshot'
+import { TravelCursor } from '../../src/lab/travel'
+import type { Shm } from '../../src/sim/shm'
+import { MMIO_WINDOW } from '../../src/virtio/mmio'
+import type { ScenarioConfig } from '../../src/shared/contract'
+import { MS, S, scenario } from '../helpers'
+
+const RUN = { running: false, paused: true, finished: false }
+
+/** every field a snapshot is built from, and the snapshot itself */
+function expectSame(s: LabSession, got: SnapshotInput, want: SnapshotInput): void {
+  expect(got.atEvent).toBe(want.atEvent)
+  const a = (got.shm as Shm).u8
+  const b = (want.shm as Shm).u8
+  if (!Buffer.from(a.buffer, a.byteOffset, a.length).equals(Buffer.from(b.buffer, b.byteOffset, b.length))) {
+    let k = 0
+    while (a[k] === b[k]) k++
+    expect.fail(`shm differs at 0x${k.toString(16)}: ${a[k]} vs ${b[k]} (event ${want.atEvent})`)
+  }
+  for (let off = 0; off < MMIO_WINDOW; off += 4) expect(got.regMeta(off), `regMeta 0x${off.toString(16)}`).toEqual(want.regMeta(off))
+  expect(got.rings).toEqual(want.rings)
+  expect(buildSnapshot(s, got, 1, RUN)).toEqual(buildSnapshot(s, want, 1, RUN))
+}
+
+type Cmd = { k: 'jump'; f: number } | { k: 'step'; d: number } | { k: 'run'; ms: number }
+const cmd: fc.Arbitrary<Cmd> = fc.oneof(
+  { weight: 3, arbitrary: fc.record({ k: fc.constant('jump' as const), f: fc.double({ min: 0, max: 1, maxExcluded: true, noNaN: true }) }) },
+  { weight: 6, arbitrary: fc.record({ k: fc.constant('step' as const), d: fc.integer({ min: -40, max: 40 }) }) },
+  { weight: 1, arbitrary: fc.record({ k: fc.constant('run' as const), ms: fc.integer({ min: 100, max: 3000 }) }) }
+)
+
+interface Lab {
+  name: string
+  p: Partial<ScenarioConfig>
+  opts: SessionOptions
+  until: number
+}
+
+const LABS: Lab[] = [
+  { name: 'seed', p: { profile: 'seed' }, opts: { trace: { keep: 1_000_000 } }, until: 12 * S },
+  {
+    name: 'seed, restarts, trimmed ring',
+    p: { profile: 'seed', restarts: [{ side: 'device', at: 3 * S }, { side: 'driver', at: 7 * S }] },
+    opts: { trace: { keep: 300 } },
+    until: 10 * S
+  },
+  {
+    name: 'spec, restarts, trimmed ring, capped memset journal',
+    p: { profile: 'spec', restarts: [{ side: 'device', at: 4 * S }, { side: 'driver', at: 9 * S }, { side: 'device', at: 14 * S }] },
+    opts: { trace: { keep: 1500 }, undoKeep: 4096 },
+    until: 8 * S
+  }
+]
+
+describe('TravelCursor', () => {
+  for (const lab of LABS)
+    it(`equals the full rebuild on random walks: ${lab.name}`, () => {
+      let stores = 0
+      let memsets = 0
+      let moved = 0
+      fc.assert(
+        fc.property(cmd, fc.array(cmd, { minLength: 5, maxLength: 25 }), fc.integer({ min: 2, max: 64 }), (c0, cmds, every) => {
+          const s = new LabSession(scenario(lab.p), lab.opts)
+          s.run(lab.until)
+          const cur = new TravelCursor(every)
+          let i = -1
+          for (const c of [c0, ...cmds]) {
+            if (c.k === 'run') {
+              s.run(s.sched.now + c.ms * MS)
+              continue
+            }
+            const lo = s.memsetUndo.earliest(s.trace.first)
+            const hi = s.trace.n - 1
+            if (lo > hi) continue
+            i = c.k === 'jump' ? lo + Math.floor(c.f * (hi - lo + 1)) : Math.min(hi, Math.max(lo, i < 0 ? lo : i + c.d))
+            expectSame(s, cur.input(s, i), historicalInput(s, i))
+          }
+          moved += cur.stats.moved
+          for (const e of s.trace.slice(0, s.trace.n)) (e.k === 'store' ? stores++ : e.k === 'memset' ? memsets++ : 0)
+        }),
+        { numRuns: 8, seed: 106, endOnFailure: true }
+      )
+      // the walks covered what they claim to
+      expect(stores).toBeGreaterThan(0)
+      expect(memsets).toBeGreaterThan(0)
+      expect(moved).toBeGreaterThan(0)
+    })
+
+  it('steps by ±1 without rebuilding, backward via checkpoints', () => {
+    const s = new LabSession(scenario({ profile: 'spec' }), { trace: { keep: 1_000_000 } })
+    s.run(12 * S)
+    const cur = new TravelCursor(32)
+    const mid = s.trace.n >> 1
+    expectSame(s, cur.input(s, mid), historicalInput(s, mid))
+    for (let k = 1; k <= 100; k++) expectSame(s, cur.input(s, mid - k), historicalInput(s, mid - k))
+    for (let k = 99; k >= -100; k--) expectSame(s, cur.input(s, mid - k), historicalInput(s, mid - k))
+    expect(cur.stats).toMatchObject({ full: 1, moved: 300 })
+    // a backward step rescans at most one checkpoint interval, not the trace
+    expect(cur.stats.walked).toBeLessThan(300 * (1 + 32))
+    // new events do not invalidate it: appended events only lengthen the path from live shm
+    s.run(s.sched.now + 2 * S)
+    expectSame(s, cur.input(s, mid), historicalInput(s, mid))
+    expect(cur.stats.full).toBe(1)
+  })
+
+  it('rebuilds for another session and when the trace was trimmed past it', () => {
+    const s = new LabSession(scenario(), { trace: { keep: 200 } })
+    s.run(10 * S)
+    const cur = new TravelCursor()
+    cur.input(s, s.trace.first)
+    const t = new LabSession(scenario(), { trace: { keep: 200 } })
+    t.run(10 * S)
+    expectSame(t, cur.input(t, t.trace.n - 1), historicalInput(t, t.trace.n - 1))
+    expect(cur.stats.full).toBe(2)
+    const j = t.trace.first
+    cur.input(t, j)
+    const full = cur.stats.full
+    t.run(t.sched.now + 10 * S)
+    expect(t.trace.first).toBeGreaterThan(j)
+    const i = t.trace.n - 1
+    expectSame(t, cur.input(t, i), historicalInput(t, i))
+    expect(cur.stats.full).toBe(full + 1)
+  })
+
+  it('always rebuilds when a side writes shm behind the trace (remote)', () => {
+    const s = new LabSession(scenario(), { trace: { keep: 1_000_000 }, remote: 'device' })
+    s.run(6 * S)
+    const cur = new TravelCursor()
+    for (const i of [5, 6, s.trace.n - 1, 7]) expectSame(s, cur.input(s, i), historicalInput(s, i))
+    expect(cur.stats).toMatchObject({ full: 4, moved: 0 })
+  })
+
+  it('refuses what historicalInput refuses, with the same error', () => {
+    const s = new LabSession(scenario(), { trace: { keep: 100 } })
+    s.run(5 * S)
+    const cur = new TravelCursor()
+    expect(s.trace.first).toBeGreaterThan(0)
+    for (const i of [-1, 1.5, s.trace.n, s.trace.first - 1]) {
+      const msg = `event ${i} is not in the kept trace (events ${s.trace.first}..${s.trace.n - 1})`
+      expect(() => historicalInput(s, i)).toThrow(msg)
+      expect(() => cur.input(s, i)).toThrow(expect.objectContaining({ code: 'TIME_TRAVEL_RANGE', message: msg }))
+    }
+  })
+})
