@@ -91,12 +91,12 @@ export class TravelCursor {
     const first = s.trace.first
     const shm = this.shm!
     for (const m of this.cps.keys()) if (m < first) this.cps.delete(m)
-    if (i > this.j) {
+    if (i >= this.j) {
       redoEvents(s, shm, this.j, i)
       this.h.forgetBefore(first)
       this.h.scan(s, this.j, i, (k) => this.mark(k))
       this.stats.walked += i - this.j
-    } else if (i < this.j) {
+    } else {
       undoEvents(s, shm, this.j, i)
       // the nearest checkpoint at or below i, else the start of the kept trace
       let from = first - 1

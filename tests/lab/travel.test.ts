@@ -109,6 +109,31 @@ describe('TravelCursor', () => {
     expect(cur.stats.full).toBe(1)
   })
 
+  it('redoes and undoes a memset that wiped live data', () => {
+    const s = new LabSession(scenario({ profile: 'spec', restarts: [{ side: 'device', at: 4 * S }] }), { trace: { keep: 1_000_000 } })
+    s.run(6 * S)
+    const wipes = s.trace.slice(0, s.trace.n).filter((e) => e.k === 'memset' && (s.memsetUndo.get(e.i)?.length ?? 0) > 0)
+    expect(wipes.length).toBeGreaterThan(0)
+    const cur = new TravelCursor(16)
+    for (const m of wipes.map((e) => e.i)) for (const i of [m - 1, m + 1, m, m - 1]) expectSame(s, cur.input(s, i), historicalInput(s, i))
+    expect(cur.stats.moved).toBeGreaterThanOrEqual(3 * wipes.length)
+  })
+
+  it('forgets last writers the trimmed trace no longer keeps, at the same event too', () => {
+    const keep = 2000
+    const s = new LabSession(scenario({ profile: 'spec' }), { trace: { keep } })
+    while (s.trace.n < keep - 100) s.run(s.sched.now + 100 * MS)
+    const j = s.trace.n - 1
+    const cur = new TravelCursor(64)
+    const boot = cur.input(s, j)
+    const early = [...Array(MMIO_WINDOW / 4).keys()].filter((c) => (boot.regMeta(4 * c).lastWriteEvent ?? Infinity) < 300)
+    expect(early.length).toBeGreaterThan(0)
+    while (s.trace.first < 300) s.run(s.sched.now + 20 * MS)
+    expect(s.trace.first).toBeLessThanOrEqual(j - 50)
+    for (const i of [j, j - 1, j - 50, j + 1]) expectSame(s, cur.input(s, i), historicalInput(s, i))
+    expect(cur.stats.full).toBe(1)
+  })
+
   it('rebuilds for another session and when the trace was trimmed past it', () => {
     const s = new LabSession(scenario(), { trace: { keep: 200 } })
     s.run(10 * S)
