@@ -19,6 +19,7 @@ import { ivshmemDemoRows } from './ivshmem-demo'
 import { latencyRows } from './latency'
 import { specRows } from './spec'
 import { restartRows } from './restarts'
+import { travelRows } from './travel'
 
 const quick = process.argv.includes('--quick')
 const VIRTUAL = quick ? 60e9 : 3600e9
@@ -104,6 +105,9 @@ async function main(): Promise<void> {
 
   // 5b. memory across restarts (issue #11): RSS growth per 1,000 device restarts
   restartRows(row, quick)
+
+  // 5c. time travel (issue #10 item 6): full rebuild vs the incremental cursor, ±1 steps and jumps
+  travelRows(row, quick)
 
   // 6. the spec profile's data path and fuzzing rate
   specRows(row, quick)
