@@ -53,7 +53,13 @@ const LABS: Lab[] = [
   {
     name: 'spec, restarts, trimmed ring, capped memset journal',
     p: { profile: 'spec', restarts: [{ side: 'device', at: 4 * S }, { side: 'driver', at: 9 * S }, { side: 'device', at: 14 * S }] },
-    opts: { trace: { keep: 1500 }, undoKeep: 4096 },
+    opts: { trace: { keep: 1500 }, undoKeep: 1000 }, // earliest > first after the second wipe
+    until: 8 * S
+  },
+  {
+    name: 'spec, ring faults (rogue chains), device reset and recovery',
+    p: { profile: 'spec', shmSize: 64 * 1024, faults: [{ kind: 'desc-loop', at: 2 * S }, { kind: 'avail-jump', at: 5 * S }] },
+    opts: { trace: { keep: 1_000_000 } },
     until: 8 * S
   }
 ]
@@ -64,6 +70,7 @@ describe('TravelCursor', () => {
       let stores = 0
       let memsets = 0
       let moved = 0
+      let faults = 0
       fc.assert(
         fc.property(cmd, fc.array(cmd, { minLength: 5, maxLength: 25 }), fc.integer({ min: 2, max: 64 }), (c0, cmds, every) => {
           const s = new LabSession(scenario(lab.p), lab.opts)
@@ -82,7 +89,11 @@ describe('TravelCursor', () => {
             expectSame(s, cur.input(s, i), historicalInput(s, i))
           }
           moved += cur.stats.moved
-          for (const e of s.trace.slice(0, s.trace.n)) (e.k === 'store' ? stores++ : e.k === 'memset' ? memsets++ : 0)
+          for (const e of s.trace.slice(0, s.trace.n)) {
+            if (e.k === 'store') stores++
+            if (e.k === 'memset') memsets++
+            if (e.op === 'fault' && e.applied) faults++
+          }
         }),
         { numRuns: 8, seed: 106, endOnFailure: true }
       )
@@ -90,6 +101,7 @@ describe('TravelCursor', () => {
       expect(stores).toBeGreaterThan(0)
       expect(memsets).toBeGreaterThan(0)
       expect(moved).toBeGreaterThan(0)
+      expect(faults > 0).toBe((lab.p.faults?.length ?? 0) > 0)
     })
 
   it('steps by ±1 without rebuilding, backward via checkpoints', () => {
