@@ -107,7 +107,7 @@ async function main(): Promise<void> {
   restartRows(row, quick)
 
   // 5c. time travel (issue #10 item 6): full rebuild vs the incremental cursor, ±1 steps and jumps
-  travelRows(row, quick)
+  await travelRows(row, quick)
 
   // 6. the spec profile's data path and fuzzing rate
   specRows(row, quick)
