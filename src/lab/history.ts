@@ -1,4 +1,4 @@
-// Time-travel building blocks over the kept trace (docs/architecture.md time travel): undo and
+// Time-travel building blocks over the kept trace (docs/timeline.md#time-travel): undo and
 // redo shm stores and memsets between two events, and the register last-writer / consumer-index
 // scan. historicalInput (full rebuild) and TravelCursor (incremental, travel.ts) share them.
 

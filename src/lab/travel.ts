@@ -1,4 +1,4 @@
-// Incremental time travel (docs/architecture.md time travel; issue #10 item 6): stepping through
+// Incremental time travel (docs/timeline.md#time-travel; issue #10 item 6): stepping through
 // events with the arrow keys must not copy shm and scan the whole kept trace per key, as
 // historicalInput does. The cursor keeps the state it last reconstructed (shm copy, register
 // history) at event j and moves to i by undoing (i < j) or redoing (i > j) only the events
