@@ -60,10 +60,17 @@ export class TravelCursor {
     }
     const tr = s.trace
     const first = tr.first
-    const valid = this.s === s && this.shm !== null && this.j >= first && this.j < tr.n
-    const cost = Math.abs(i - this.j) + (i < this.j ? this.every : 0)
+    const j = this.j
+    const valid = this.s === s && this.shm !== null && j >= first && j < tr.n
+    if (this.s === s) for (const m of this.cps.keys()) if (m < first) this.cps.delete(m)
+    // events to walk: undo/redo j..i, plus the writer rescan from a checkpoint going back; the
+    // rebuild walks the whole kept trace (undo n-1..i, scan first..i)
+    const cost = i >= j ? i - j : j - i + (i - this.checkpointAt(i, first))
+    // invalid while it moves: a throw half-way leaves nothing to reuse
+    this.j = -1
     if (!valid || cost >= tr.n - first) this.rebuild(s, i)
-    else this.move(s, i)
+    else this.move(s, i, j, first)
+    this.j = i
     return historyInput(s, this.shm!, this.h.clone(), i)
   }
 
@@ -83,32 +90,33 @@ export class TravelCursor {
     undoEvents(s, this.shm, s.trace.n - 1, i)
     this.h = new RegHistory()
     this.h.scan(s, s.trace.first - 1, i, (k) => this.mark(k))
-    this.j = i
     this.stats.full++
   }
 
-  private move(s: LabSession, i: number): void {
-    const first = s.trace.first
+  private move(s: LabSession, i: number, j: number, first: number): void {
     const shm = this.shm!
-    for (const m of this.cps.keys()) if (m < first) this.cps.delete(m)
-    if (i >= this.j) {
-      redoEvents(s, shm, this.j, i)
+    if (i >= j) {
+      redoEvents(s, shm, j, i)
       this.h.forgetBefore(first)
-      this.h.scan(s, this.j, i, (k) => this.mark(k))
-      this.stats.walked += i - this.j
+      this.h.scan(s, j, i, (k) => this.mark(k))
+      this.stats.walked += i - j
     } else {
-      undoEvents(s, shm, this.j, i)
-      // the nearest checkpoint at or below i, else the start of the kept trace
-      let from = first - 1
-      for (const m of this.cps.keys()) if (m <= i && m > from) from = m
+      undoEvents(s, shm, j, i)
+      const from = this.checkpointAt(i, first)
       const cp = this.cps.get(from)
       this.h = cp ? cp.clone() : new RegHistory()
       this.h.forgetBefore(first)
       this.h.scan(s, from, i)
-      this.stats.walked += this.j - i + (i - from)
+      this.stats.walked += j - i + (i - from)
     }
-    this.j = i
     this.stats.moved++
+  }
+
+  /** the nearest checkpoint at or below i, else first - 1 (scan from the oldest kept event) */
+  private checkpointAt(i: number, first: number): number {
+    let from = first - 1
+    for (const m of this.cps.keys()) if (m <= i && m > from) from = m
+    return from
   }
 
   private mark(k: number): void {

@@ -1,7 +1,7 @@
 // The incremental time-travel cursor (src/lab/travel.ts) must give exactly what the full rebuild
 // (historicalInput) gives, for any walk over a real lab trace: seed and spec profiles, guest
 // restarts (memsets), a trace ring that trims while the walk goes on, a capped memset journal.
-import { describe, expect, it } from 'vitest'
+import { describe, expect, it, vi } from 'vitest'
 import fc from 'fast-check'
 import { LabSession, type SessionOptions } from '../../src/lab/session'
 import { buildSnapshot, historicalInput, type SnapshotInput } from '../../src/lab/snapshot'
@@ -163,6 +163,22 @@ describe('TravelCursor', () => {
     const i = t.trace.n - 1
     expectSame(t, cur.input(t, i), historicalInput(t, i))
     expect(cur.stats.full).toBe(full + 1)
+  })
+
+  it('a move that throws half-way leaves nothing to reuse: the next call rebuilds', () => {
+    const s = new LabSession(scenario({ profile: 'spec' }), { trace: { keep: 1_000_000 } })
+    s.run(6 * S)
+    const cur = new TravelCursor(64)
+    const j = s.trace.n - 10
+    cur.input(s, j)
+    const spy = vi.spyOn(s.trace, 'readStore')
+    spy.mockImplementationOnce(() => {
+      throw new Error('boom')
+    })
+    expect(() => cur.input(s, j - 200)).toThrow('boom')
+    spy.mockRestore()
+    expectSame(s, cur.input(s, j - 200), historicalInput(s, j - 200))
+    expect(cur.stats.full).toBe(2)
   })
 
   it('always rebuilds when a side writes shm behind the trace (remote)', () => {
