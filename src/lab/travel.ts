@@ -38,7 +38,8 @@ export interface TravelStats {
 }
 
 export class TravelCursor {
-  private s: LabSession | null = null
+  /** the session reconstructed; weak, so a reset or Apply does not keep the old run alive */
+  private ref: WeakRef<LabSession> | null = null
   private shm: Shm | null = null
   private h = new RegHistory()
   /** the event shm and h reflect */
@@ -61,8 +62,9 @@ export class TravelCursor {
     const tr = s.trace
     const first = tr.first
     const j = this.j
-    const valid = this.s === s && this.shm !== null && j >= first && j < tr.n
-    if (this.s === s) for (const m of this.cps.keys()) if (m < first) this.cps.delete(m)
+    const same = this.ref?.deref() === s
+    const valid = same && this.shm !== null && j >= first && j < tr.n
+    if (same) for (const m of this.cps.keys()) if (m < first) this.cps.delete(m)
     // events to walk: undo/redo j..i, plus the writer rescan from a checkpoint going back; the
     // rebuild walks the whole kept trace (undo n-1..i, scan first..i)
     const cost = i >= j ? i - j : j - i + (i - this.checkpointAt(i, first))
@@ -76,7 +78,7 @@ export class TravelCursor {
 
   /** forget the reconstruction (frees the shm copy) */
   drop(): void {
-    this.s = null
+    this.ref = null
     this.shm = null
     this.h = new RegHistory()
     this.j = -1
@@ -84,8 +86,8 @@ export class TravelCursor {
   }
 
   private rebuild(s: LabSession, i: number): void {
-    if (this.s !== s) this.cps.clear()
-    this.s = s
+    if (this.ref?.deref() !== s) this.cps.clear()
+    this.ref = new WeakRef(s)
     this.shm = Shm.copyOf(s.shm)
     undoEvents(s, this.shm, s.trace.n - 1, i)
     this.h = new RegHistory()
