@@ -6,6 +6,7 @@ import fc from 'fast-check'
 import { LabSession, type SessionOptions } from '../../src/lab/session'
 import { buildSnapshot, historicalInput, type SnapshotInput } from '../../src/lab/snapshot'
 import { TravelCursor } from '../../src/lab/travel'
+import { LabService } from '../../src/host/service'
 import type { Shm } from '../../src/sim/shm'
 import { MMIO_WINDOW } from '../../src/virtio/mmio'
 import type { ScenarioConfig } from '../../src/shared/contract'
@@ -198,6 +199,27 @@ describe('TravelCursor', () => {
       const msg = `event ${i} is not in the kept trace (events ${s.trace.first}..${s.trace.n - 1})`
       expect(() => historicalInput(s, i)).toThrow(msg)
       expect(() => cur.input(s, i)).toThrow(expect.objectContaining({ code: 'TIME_TRAVEL_RANGE', message: msg }))
+    }
+  })
+
+  it('LabService.snapshotAt steps with it and starts over for a new run (Apply)', async () => {
+    const svc = new LabService({ speed: 'max' })
+    try {
+      const want = (i: number) => {
+        const s = svc.session
+        const snap = buildSnapshot(s, historicalInput(s, i), 0, RUN)
+        snap.t = s.trace.get(i)!.t
+        return snap
+      }
+      const got = async (i: number) => ({ ...(await svc.snapshotAt(i)), seq: 0, paused: true })
+      svc.session.run(6 * S)
+      const mid = svc.session.trace.n >> 1
+      for (const i of [mid, mid + 1, mid + 2, mid + 1, mid - 40, 20]) expect(await got(i)).toEqual(want(i))
+      await svc.configure({ profile: 'spec' }) // another run, another trace
+      svc.session.run(6 * S)
+      for (const i of [22, svc.session.trace.n - 1, 21]) expect(await got(i)).toEqual(want(i))
+    } finally {
+      svc.dispose()
     }
   })
 })
