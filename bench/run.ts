@@ -20,6 +20,7 @@ import { latencyRows } from './latency'
 import { specRows } from './spec'
 import { restartRows } from './restarts'
 import { exportLogRows } from './export-log'
+import { travelRows } from './travel'
 
 const quick = process.argv.includes('--quick')
 const VIRTUAL = quick ? 60e9 : 3600e9
@@ -108,6 +109,8 @@ async function main(): Promise<void> {
 
   // 5c. the streamed trace export and continuous console logs (issue #10)
   await exportLogRows(row, quick)
+  // 5d. time travel (issue #10 item 6): full rebuild vs the incremental cursor, ±1 steps and jumps
+  await travelRows(row, quick)
 
   // 6. the spec profile's data path and fuzzing rate
   specRows(row, quick)

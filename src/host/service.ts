@@ -23,7 +23,8 @@ import { DEFAULT_SCENARIO, FABRICS, FAULT_KINDS } from '../shared/scenario'
 import { LabSession, RX_FIFO_MAX } from '../lab/session'
 import { resolveScenario } from '../lab/config'
 import { replayTrace, type ReplayProgress } from './replay'
-import { buildSnapshot, historicalInput, liveInput } from '../lab/snapshot'
+import { buildSnapshot, liveInput } from '../lab/snapshot'
+import { TravelCursor } from '../lab/travel'
 import { WallClockError, closeRealSession, openRealSession } from './service-real'
 import { CompareRunner, type CompareRunnerOptions } from './compare-job'
 import { resizeConsole } from './console-size'
@@ -93,6 +94,8 @@ export class LabService implements LabApi {
   private paused = false
   private finished = false
   private seq = 0
+  /** snapshotAt's incremental time travel (src/lab/travel.ts) */
+  private readonly travel = new TravelCursor()
   private dirty = true
   private pending: Record<Side, PendingConsole> = { device: newPending(), driver: newPending() }
   /** trace events up to this index have been pushed */
@@ -396,7 +399,7 @@ export class LabService implements LabApi {
   }
 
   async snapshotAt(i: number): Promise<LabSnapshot> {
-    const input = historicalInput(this.s, i)
+    const input = this.travel.input(this.s, i)
     const snap = buildSnapshot(this.s, input, ++this.seq, { running: false, paused: this.paused, finished: this.finished })
     snap.t = this.s.trace.get(i)!.t
     return snap

@@ -13,15 +13,16 @@ import type {
   Side
 } from '../shared/contract'
 import { Shm, type ShmAccess } from '../sim/shm'
-import type { StoreCell } from '../sim/trace'
 import { buildRegCells, regCtxFrom, type RegCellInfo, type RegMeta } from '../virtio/regs'
 import { describeRing } from '../virtio/ring'
 import { chainFaults } from '../virtio/chain'
-import { LabError } from './errors'
-import { MMIO_WINDOW, VRING_DESC_F } from '../virtio/mmio'
+import { checkTravel, RegHistory, undoEvents } from './history'
+import { VRING_DESC_F } from '../virtio/mmio'
 import type { DriverRing } from '../profiles/types'
 import { INSTANCE, type LabSession } from './session'
 import { explainLines } from './explain'
+
+export { TimeTravelError } from './history'
 
 const SIDES: Side[] = ['device', 'driver']
 
@@ -204,79 +205,25 @@ export function liveInput(s: LabSession): SnapshotInput {
   }
 }
 
-export class TimeTravelError extends LabError {
-  override name = 'TimeTravelError'
-  constructor(msg: string) {
-    super('TIME_TRAVEL_RANGE', msg)
-  }
+/** Shared memory, last writers and consumer indices as they were right after trace event i,
+ *  rebuilt from scratch: undo every later store (old values are in the events) and memset
+ *  (journal) on a copy of live shm, then scan the kept trace forward for writers. TravelCursor
+ *  (travel.ts) gets the same result incrementally. */
+export function historicalInput(s: LabSession, i: number): SnapshotInput {
+  checkTravel(s, i)
+  const shm = Shm.copyOf(s.shm)
+  undoEvents(s, shm, s.trace.n - 1, i)
+  const h = new RegHistory()
+  h.scan(s, s.trace.first - 1, i)
+  return historyInput(s, shm, h, i)
 }
 
-/** Shared memory, last writers and consumer indices as they were right after trace event i:
- *  undo every later store (old values are in the events) and memset (journal) on a copy. */
-export function historicalInput(s: LabSession, i: number): SnapshotInput {
-  const tr = s.trace
-  if (!Number.isInteger(i) || i < tr.first || i >= tr.n)
-    throw new TimeTravelError(`event ${i} is not in the kept trace (events ${tr.first}..${tr.n - 1})`)
-  // a memset after i whose overwritten bytes were dropped for the undo cap cannot be undone (#11)
-  const earliest = s.memsetUndo.earliest(tr.first)
-  if (i < earliest)
-    throw new TimeTravelError(`time travel reaches back to event ${earliest} only: older memset undo data was dropped (${s.memsetUndo.keep >> 20} MiB cap)`)
-  const shm = Shm.copyOf(s.shm)
-  // stores, the bulk of the events, straight from the trace's columns: no event objects, no
-  // BigInt (snapshotAt(oldest) over a full 200k ring went from ~1 s to a few tens of ms)
-  const st: StoreCell = { off: 0, w: 0, side: undefined, t: 0, oldLo: 0, oldHi: 0 }
-  for (let k = tr.n - 1; k > i; k--) {
-    if (tr.readStore(k, st)) {
-      for (let b = 0; b < st.w; b++) shm.w8(st.off + b, (b < 4 ? st.oldLo >>> (8 * b) : st.oldHi >>> (8 * (b - 4))) & 0xff)
-      continue
-    }
-    const e = tr.get(k)!
-    if (e.k === 'store') {
-      const off = e.off as number
-      const w = e.w as number
-      const old = BigInt(e.old as string)
-      for (let b = 0; b < w; b++) shm.w8(off + b, Number((old >> BigInt(8 * b)) & 0xffn))
-    } else if (e.k === 'memset') {
-      const old = s.memsetUndo.get(k)
-      const off = e.off as number
-      const len = e.len as number
-      shm.fill(off, len, 0)
-      for (const c of old ?? []) shm.u8.set(c.bytes, c.off)
-    }
-  }
-  const side = new Int8Array(MMIO_WINDOW / 4).fill(-1)
-  const t = new Float64Array(MMIO_WINDOW / 4).fill(-1)
-  const ev = new Float64Array(MMIO_WINDOW / 4).fill(-1)
-  const cons = new Map<number, number>()
-  for (let k = tr.first; k <= i; k++) {
-    if (tr.readStore(k, st)) {
-      if (st.off < MMIO_WINDOW) {
-        const c = st.off >> 2
-        side[c] = st.side === 'device' ? 0 : 1
-        t[c] = st.t
-        ev[c] = k
-      }
-      continue
-    }
-    const e = tr.get(k)!
-    if (e.k === 'store' && (e.off as number) < MMIO_WINDOW) {
-      const c = (e.off as number) >> 2
-      side[c] = e.side === 'device' ? 0 : 1
-      t[c] = e.t
-      ev[c] = e.i
-    } else if (e.k === 'reclaim') cons.set(e.queue as number, e.usedCons as number)
-  }
+/** SnapshotInput from a rebuilt shm and register history at event i */
+export function historyInput(s: LabSession, shm: ShmAccess, h: RegHistory, i: number): SnapshotInput {
   return {
     shm,
-    regMeta: (off) => {
-      const c = off >> 2
-      return {
-        lastWriter: side[c]! < 0 ? null : side[c] === 0 ? 'device' : 'driver',
-        lastWriteT: t[c]! < 0 ? null : t[c]!,
-        lastWriteEvent: ev[c]! < 0 ? null : ev[c]!
-      }
-    },
-    rings: s.driverRings().map((r) => ({ ...r, usedCons: cons.get(r.queue) ?? 0 })),
+    regMeta: (off) => h.regMeta(off),
+    rings: s.driverRings().map((r) => ({ ...r, usedCons: h.usedCons(r.queue) })),
     atEvent: i
   }
 }

@@ -21,7 +21,8 @@ export interface TraceSink {
   store(side: Side, off: number, w: number, oldLo: number, oldHi: number, newLo: number, newHi: number): number
 }
 
-/** a kept store as Trace.readStore gives it (old value as lo/hi words) */
+/** a kept store as Trace.readStore gives it (old and new value as lo/hi words: time travel
+ *  undoes with the old, redoes with the new) */
 export interface StoreCell {
   off: number
   w: number
@@ -29,6 +30,8 @@ export interface StoreCell {
   t: number
   oldLo: number
   oldHi: number
+  newLo: number
+  newHi: number
 }
 
 export interface TraceOptions {
@@ -152,6 +155,8 @@ export class Trace implements TraceSink {
     out.t = this.sT[s]!
     out.oldLo = this.sVal[4 * s]!
     out.oldHi = this.sVal[4 * s + 1]!
+    out.newLo = this.sVal[4 * s + 2]!
+    out.newHi = this.sVal[4 * s + 3]!
     return true
   }
 
