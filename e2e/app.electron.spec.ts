@@ -32,7 +32,7 @@ test.describe('electron app', () => {
     expect(url).toMatch(/^app:\/\/lab\//)
     // first launch runs the default scenario: the device console shows the driver's handshake
     await lab.waitForConsole('device', 'Config Status DRIVER_OK')
-    await lab.screenshot('app-electron')
+    await lab.screenshot('app') // app-electron.png
   })
 
   test('the layout is kept in the app:// origin across a relaunch; View > Reset layout restores it', async ({ lab, electronHost }) => {

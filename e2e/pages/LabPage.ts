@@ -275,7 +275,9 @@ export class LabPage {
     return this.page.getByTestId('shm-byte-' + off.toString(16))
   }
 
+  /** <output dir>/<name>.png, or <name>-electron.png from the Electron window (both projects run the same flows) */
   async screenshot(name: string): Promise<void> {
-    await this.page.screenshot({ path: `${process.env.E2E_OUTPUT_DIR ?? 'test-results'}/${name}.png`, fullPage: true })
+    const file = `${name}${this.host === 'electron' ? '-electron' : ''}.png`
+    await this.page.screenshot({ path: `${process.env.E2E_OUTPUT_DIR ?? 'test-results'}/${file}`, fullPage: true })
   }
 }
