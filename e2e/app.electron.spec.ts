@@ -1,6 +1,7 @@
 // What only the Electron shell has: the sandboxed preload API, the app:// origin, the user-data dir
 // kept across a relaunch, the application menu. Electron project only (the browser project matches
 // *.browser.spec.ts); each test skips with NO_ELECTRON_REASON where no Electron binary exists.
+import { readFileSync } from 'node:fs'
 import { LAB_METHODS } from '../src/shared/contract'
 import { test, expect, type LabWindow } from './fixtures'
 import { LabPage } from './pages/LabPage'
@@ -48,5 +49,20 @@ test.describe('electron app', () => {
     await expect.poll(() => again.dockGroups()).toEqual(moved)
     await electronHost.clickMenu('reset-layout')
     await expect.poll(() => again.dockGroups()).toEqual(LabPage.DEFAULT_GROUPS)
+  })
+
+  test('File > Save trace… writes every event of a bounded run as JSON Lines', async ({ lab, electronHost }, testInfo) => {
+    await lab.open()
+    await lab.resetScenario({ speed: 'max', until: 12_000_000_000 })
+    await expect(lab.page.getByTestId('status-run')).toHaveText('finished', { timeout: 30_000 })
+    const trace = await lab.stableStatusNumber('trace')
+    const file = testInfo.outputPath('trace.jsonl')
+    await electronHost.answerDialogs({ save: file })
+    await electronHost.clickMenu(['File', 'Save trace…'])
+    await expect.poll(async () => (await electronHost.dialogMessages()).map((m) => m.message)).toEqual([`Saved ${trace} trace events`])
+    const lines = readFileSync(file, 'utf8').trimEnd().split('\n')
+    expect(lines).toHaveLength(trace)
+    expect(JSON.parse(lines[0])).toMatchObject({ i: 0 })
+    expect(JSON.parse(lines[trace - 1])).toMatchObject({ i: trace - 1 })
   })
 })

@@ -80,15 +80,55 @@ export class ElectronHost {
     return this.launch()
   }
 
-  /** click an application-menu item by its id (src/main/menu.ts) */
-  async clickMenu(id: string): Promise<void> {
+  /** click an application-menu item (src/main/menu.ts) by its id, or by its labels: ['File', 'Save trace…'] */
+  async clickMenu(item: string | string[]): Promise<void> {
     if (!this.app) throw new Error('ElectronHost.clickMenu: the app is not running')
-    const found = await this.app.evaluate(({ Menu }, id) => {
-      const item = Menu.getApplicationMenu()?.getMenuItemById(id)
-      item?.click()
-      return item !== undefined && item !== null
-    }, id)
-    if (!found) throw new Error(`ElectronHost.clickMenu: no menu item with id '${id}'`)
+    const found = await this.app.evaluate(({ Menu }, item) => {
+      const menu = Menu.getApplicationMenu()
+      let hit: Electron.MenuItem | null | undefined
+      if (typeof item === 'string') hit = menu?.getMenuItemById(item)
+      else {
+        let items = menu?.items ?? []
+        for (const label of item) {
+          hit = items.find((m) => m.label === label)
+          items = hit?.submenu?.items ?? []
+        }
+      }
+      hit?.click()
+      return !!hit
+    }, item)
+    if (!found) throw new Error(`ElectronHost.clickMenu: no menu item ${JSON.stringify(item)}`)
+  }
+
+  /**
+   * The shell's native dialogs (src/main/dialogs.ts), answered without a person: a save dialog
+   * returns `save`, an open dialog `open` (both cancel when not given), and message boxes are
+   * recorded (dialogMessages) and dismissed; a box with an AbortSignal (the replay's Cancel box)
+   * stays up until the shell aborts it, as a person who does not press Cancel.
+   */
+  async answerDialogs(answers: { save?: string; open?: string[] }): Promise<void> {
+    if (!this.app) throw new Error('ElectronHost.answerDialogs: the app is not running')
+    await this.app.evaluate(({ dialog }, a) => {
+      type Box = { message: string; detail?: string; signal?: AbortSignal }
+      const seen: { message: string; detail?: string }[] = []
+      ;(globalThis as { __e2eDialogs?: typeof seen }).__e2eDialogs = seen
+      const d = dialog as unknown as Record<string, unknown>
+      d.showSaveDialog = async () => (a.save ? { canceled: false, filePath: a.save } : { canceled: true, filePath: '' })
+      d.showOpenDialog = async () => ({ canceled: !a.open, filePaths: a.open ?? [] })
+      d.showMessageBox = async (...args: unknown[]) => {
+        const box = args[args.length - 1] as Box
+        seen.push({ message: box.message, detail: box.detail })
+        const signal = box.signal
+        if (signal && !signal.aborted) await new Promise((resolve) => signal.addEventListener('abort', resolve, { once: true }))
+        return { response: 0, checkboxChecked: false }
+      }
+    }, answers)
+  }
+
+  /** the message boxes shown since answerDialogs() */
+  async dialogMessages(): Promise<{ message: string; detail?: string }[]> {
+    if (!this.app) return []
+    return this.app.evaluate(() => (globalThis as { __e2eDialogs?: { message: string; detail?: string }[] }).__e2eDialogs ?? [])
   }
 
   async close(): Promise<void> {
