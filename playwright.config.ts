@@ -1,8 +1,13 @@
-import { defineConfig } from '@playwright/test'
+import { defineConfig, type PlaywrightWorkerOptions } from '@playwright/test'
 import { spawnSync } from 'node:child_process'
+import type { HostTestFixtures, HostWorkerFixtures } from './e2e/fixtures'
+import { electronHostPage } from './e2e/hosts'
 
-// Browser project: the built renderer in Debian's Chromium against the WebSocket host (always runs).
-// Electron project: the packaged shell via _electron.launch, skipped where no Electron binary exists.
+// Two hosts, the same flows (docs/architecture.md#e2e-two-hosts):
+// browser project: the built renderer in Debian's Chromium against the WebSocket host (always runs);
+// electron project: the built app via _electron.launch, one app and user-data dir per test, running
+// every *.browser.spec.ts flow plus the Electron-only *.electron.spec.ts; each of its tests skips
+// with NO_ELECTRON_REASON where no Electron binary exists (e2e/electron.ts).
 //
 // Port: E2E_PORT when set, else a free port the OS picks for this run. The run always starts its
 // own host and never reuses a server it did not start: a user's `npm start` on 4173 (or another
@@ -27,7 +32,25 @@ if (process.env.E2E_PORT !== undefined && !/^[1-9]\d{0,4}$/.test(process.env.E2E
 process.env.E2E_PORT ??= String(freePort())
 const PORT = Number(process.env.E2E_PORT)
 
-export default defineConfig({
+/** Debian's Chromium, for the browser host */
+const CHROMIUM: Partial<PlaywrightWorkerOptions> = {
+  browserName: 'chromium',
+  headless: !process.env.HEADED,
+  launchOptions: {
+    executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
+    args: [
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-quic',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+      '--no-first-run'
+    ]
+  }
+}
+
+export default defineConfig<HostTestFixtures, HostWorkerFixtures>({
   testDir: 'e2e',
   workers: 1,
   // E2E_OUTPUT_DIR: a separate dir per concurrent run (each run wipes its outputDir)
@@ -56,26 +79,19 @@ export default defineConfig({
     {
       name: 'browser',
       testMatch: /.*\.browser\.spec\.ts/,
-      use: {
-        browserName: 'chromium',
-        headless: !process.env.HEADED,
-        launchOptions: {
-          executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
-          args: [
-            '--no-sandbox',
-            '--disable-gpu',
-            '--disable-quic',
-            '--disable-background-networking',
-            '--disable-component-update',
-            '--disable-sync',
-            '--no-first-run'
-          ]
-        }
-      }
+      use: { hostKind: 'browser', ...CHROMIUM }
     },
     {
       name: 'electron',
-      testMatch: /.*\.electron\.spec\.ts/
+      testMatch: /.*\.(browser|electron)\.spec\.ts/,
+      use: {
+        hostKind: 'electron',
+        // an option given a fixture function: this project's `page` (and `lab`) is the Electron
+        // window (e2e/fixtures.ts, e2e/hosts.ts). CHROMIUM only serves a spec that asks for
+        // `browser` itself; nothing launches it otherwise.
+        hostPage: electronHostPage as unknown as HostTestFixtures['hostPage'],
+        ...CHROMIUM
+      }
     }
   ]
 })

@@ -1,29 +1,19 @@
 // Side by side and the console size (#9 items 8 and 1; docs/spec-profile.md#compare-ui,
-// docs/spec-profile.md#console-size), in Debian's Chromium against the browser host.
+// docs/spec-profile.md#console-size), on both hosts (e2e/hosts.ts).
 import { test, expect } from './fixtures'
-import { LabPage } from './pages/LabPage'
 
 test.use({ viewport: { width: 1600, height: 1000 } })
 
 test.describe('compare and console size', () => {
-  let lab: LabPage
-
-  test.beforeEach(async ({ page }) => {
-    lab = new LabPage(page)
+  test.beforeEach(async ({ lab }) => {
     await lab.open()
     await lab.resetScenario({ profile: 'spec', speed: 'max' })
   })
 
-  test.afterAll(async ({ browser }) => {
-    // leave the shared host in its default scenario for whoever runs next
-    const page = await browser.newPage()
-    const l = new LabPage(page)
-    await l.open()
-    await l.resetScenario()
-    await page.close()
-  })
+  // leave the shared browser host in its default scenario for whoever runs next
+  test.afterAll(async ({ labHost }) => labHost.leaveDefault())
 
-  test('one click compares seed and spec: register rows with Q badges that open the legend', async ({ page, cspViolations }) => {
+  test('one click compares seed and spec: register rows with Q badges that open the legend', async ({ lab, page, cspViolations }) => {
     // the panel is a tab next to the explanation in the default dock layout (src/renderer/src/panels.ts)
     await lab.dockTab('compare').click()
     const run = page.getByTestId('compare-run')
@@ -48,7 +38,7 @@ test.describe('compare and console size', () => {
     expect(cspViolations).toEqual([])
   })
 
-  test('resizing the window changes the device config cols (VIRTIO_CONSOLE_F_SIZE)', async ({ page }) => {
+  test('resizing the window changes the device config cols (VIRTIO_CONSOLE_F_SIZE)', async ({ lab, page }) => {
     await lab.waitForConsole('device', 'type help')
     const size = page.getByTestId('console-device-size')
     await expect(size).toHaveText(/^\d+×\d+$/)

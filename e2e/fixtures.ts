@@ -1,7 +1,18 @@
-// Shared Playwright fixtures: `rpc` calls the lab over the WebSocket host from inside the page
-// (same origin, same CSP as the renderer), and `cspViolations` collects CSP reports of the page.
+// Shared Playwright fixtures for the flows, whatever the host (e2e/hosts.ts,
+// docs/architecture.md#e2e-two-hosts):
+//   page          — the host's page: a Chromium page on the browser host, or the Electron app's
+//                   first window (the electron project of playwright.config.ts swaps `hostPage`);
+//   lab           — the LabPage page object on that page;
+//   labHost       — worker-scoped, for afterAll hooks: labHost.leaveDefault();
+//   electronHost  — the Electron app of this test (relaunch, menus); electron project only;
+//   cspViolations — CSP reports of the page;
+//   rpc helpers for the browser host's /rpc WebSocket.
+// In the electron project every test skips with NO_ELECTRON_REASON where no Electron binary exists
+// (an auto fixture: it runs before any other, so nothing is launched or downloaded).
 import { test as base, expect, type Page } from '@playwright/test'
 import type { LabApi } from '../src/shared/contract'
+import { browserHostPage, electronBinary, ElectronHost, LabHost, type HostKind } from './hosts'
+import { LabPage } from './pages/LabPage'
 
 /** window as the preload leaves it (the global augmentation lives in src/preload/index.d.ts) */
 export type LabWindow = Window & { labApi?: LabApi }
@@ -36,7 +47,54 @@ export async function rpcFromPage(page: Page, method: string, params: unknown[],
   )
 }
 
-export const test = base.extend<{ cspViolations: string[] }>({
+export interface HostTestFixtures {
+  /** the host's page before any flow touches it; an option so a project can swap the function */
+  hostPage: Page
+  lab: LabPage
+  electronHost: ElectronHost
+  cspViolations: string[]
+  requireHost: void
+}
+
+export interface HostWorkerFixtures {
+  /** which host this project drives (set per project in playwright.config.ts) */
+  hostKind: HostKind
+  labHost: LabHost
+}
+
+export const test = base.extend<HostTestFixtures, HostWorkerFixtures>({
+  hostKind: ['browser', { option: true, scope: 'worker' }],
+  labHost: [async ({ hostKind }, use) => use(new LabHost(hostKind)), { scope: 'worker' }],
+
+  // first of all: an electron project without a binary skips each test with the reason
+  requireHost: [
+    async ({ hostKind }, use, testInfo) => {
+      if (hostKind === 'electron') {
+        const bin = electronBinary()
+        testInfo.skip('skip' in bin, 'skip' in bin ? bin.skip : '')
+      }
+      await use()
+    },
+    { auto: true }
+  ],
+
+  hostPage: [browserHostPage, { option: true }],
+  page: async ({ hostPage }, use) => use(hostPage),
+  lab: async ({ page }, use) => use(new LabPage(page)),
+
+  electronHost: async ({ hostKind }, use, testInfo) => {
+    const bin = electronBinary()
+    if (hostKind !== 'electron' || 'skip' in bin) {
+      throw new Error(`electronHost: only in the electron project with an Electron binary (${hostKind === 'electron' && 'skip' in bin ? bin.skip : `project host is ${hostKind}`})`)
+    }
+    const host = new ElectronHost(bin.path)
+    try {
+      await use(host)
+    } finally {
+      await host.dispose(testInfo)
+    }
+  },
+
   cspViolations: async ({ page }, use) => {
     const found: string[] = []
     page.on('console', (m) => {

@@ -1,32 +1,23 @@
-// Feature specs of the lab window, in Debian's Chromium against the browser host (the same
-// renderer the Electron shell loads). The host's service starts the default scenario (seed,
-// device-first, 2 vectors, real time); every spec first puts the lab back into a known scenario.
+// Feature specs of the lab window, on both hosts (e2e/hosts.ts): Debian's Chromium against the
+// browser host, and the Electron app where a binary exists. The service starts the default
+// scenario (seed, device-first, 2 vectors, real time); every spec first puts the lab back into a
+// known scenario.
 import { test, expect } from './fixtures'
-import { LabPage } from './pages/LabPage'
 
 const HELLO = "Hello World I'm qemu_cortex_a53"
 
 test.use({ viewport: { width: 1600, height: 1000 } })
 
 test.describe('lab window', () => {
-  let lab: LabPage
-
-  test.beforeEach(async ({ page }) => {
-    lab = new LabPage(page)
+  test.beforeEach(async ({ lab }) => {
     await lab.open()
     await lab.resetScenario()
   })
 
-  test.afterAll(async ({ browser }) => {
-    // leave the shared host in its default scenario for whoever runs next
-    const page = await browser.newPage()
-    const l = new LabPage(page)
-    await l.open()
-    await l.resetScenario()
-    await page.close()
-  })
+  // leave the shared browser host in its default scenario for whoever runs next
+  test.afterAll(async ({ labHost }) => labHost.leaveDefault())
 
-  test('device console shows DRIVER_OK and a Hello line; no byte dropped', async ({ cspViolations }) => {
+  test('device console shows DRIVER_OK and a Hello line; no byte dropped', async ({ lab, cspViolations }) => {
     await expect(lab.console('device')).toContainText('instance_1 — device side')
     await expect(lab.console('driver')).toContainText('instance_2 — driver side')
     await lab.setSpeed('max')
@@ -54,7 +45,7 @@ test.describe('lab window', () => {
     expect(cspViolations).toEqual([])
   })
 
-  test('register inspector shows MagicValue, Version 1 and DeviceID 3', async () => {
+  test('register inspector shows MagicValue, Version 1 and DeviceID 3', async ({ lab }) => {
     await lab.setSpeed('max')
     await expect(lab.regValue(0x000)).toHaveText('0x74726976')
     await expect(lab.reg(0x000)).toContainText('MagicValue')
@@ -82,7 +73,7 @@ test.describe('lab window', () => {
     await lab.screenshot('lab-registers')
   })
 
-  test('vring inspector shows two 4-entry rings at 0xafb01000 and 0xafb03000', async () => {
+  test('vring inspector shows two 4-entry rings at 0xafb01000 and 0xafb03000', async ({ lab }) => {
     await lab.setSpeed('max')
     await lab.waitForConsole('device', HELLO)
     await expect(lab.ring(0).getByTestId('ring-guest-addr')).toHaveText('0xafb01000')
@@ -111,7 +102,7 @@ test.describe('lab window', () => {
     await lab.screenshot('lab-vrings')
   })
 
-  test('driver-first: the driver fails and the lab explains why', async () => {
+  test('driver-first: the driver fails and the lab explains why', async ({ lab }) => {
     await lab.ctl('order').selectOption('driver-first')
     await lab.apply()
     await expect(lab.page.getByTestId('ctl-applied')).toBeVisible()
@@ -131,7 +122,7 @@ test.describe('lab window', () => {
     await lab.screenshot('lab-driver-first')
   })
 
-  test('invalid vectors get a message next to the control and are not applied', async () => {
+  test('invalid vectors get a message next to the control and are not applied', async ({ lab }) => {
     await lab.ctl('vectors').fill('65')
     await lab.apply()
     await expect(lab.error('vectors')).toBeVisible()
@@ -147,7 +138,7 @@ test.describe('lab window', () => {
     await expect(lab.page.locator('[data-testid$="-vectors"][data-testid^="peer-"]').first()).toHaveText('2 vectors')
   })
 
-  test('vectors 4: every peer shows 4 vectors in the BAR0 view', async () => {
+  test('vectors 4: every peer shows 4 vectors in the BAR0 view', async ({ lab }) => {
     await lab.ctl('vectors').fill('4')
     await lab.apply()
     await expect(lab.page.getByTestId('ctl-applied')).toBeVisible()
@@ -162,7 +153,7 @@ test.describe('lab window', () => {
     await lab.screenshot('lab-vectors-4')
   })
 
-  test('pause then step advances the lab by exactly one event', async () => {
+  test('pause then step advances the lab by exactly one event', async ({ lab }) => {
     await lab.setSpeed('max')
     await lab.waitForConsole('device', 'VIRTIO_MMIO_MAGIC_VALUE')
     await lab.pause()
@@ -180,7 +171,7 @@ test.describe('lab window', () => {
     await expect(lab.page.getByTestId('status-run')).not.toHaveText('paused')
   })
 
-  test('selecting a timeline event shows the lab as it was, then back to live', async () => {
+  test('selecting a timeline event shows the lab as it was, then back to live', async ({ lab }) => {
     // a bounded run (until 12 s virtual) keeps the whole trace, from event 0
     await lab.resetScenario({ speed: 'max', until: 12_000_000_000 })
     await expect(lab.page.getByTestId('status-run')).toHaveText('finished', { timeout: 30_000 })
@@ -203,7 +194,7 @@ test.describe('lab window', () => {
     await lab.page.getByTestId('back-to-live').click()
   })
 
-  test('timeline display filter scans the whole trace; CSV export has every matching event', async () => {
+  test('timeline display filter scans the whole trace; CSV export has every matching event', async ({ lab }) => {
     await lab.resetScenario({ speed: 'max', until: 12_000_000_000 })
     await expect(lab.page.getByTestId('status-run')).toHaveText('finished', { timeout: 30_000 })
     const filter = lab.page.getByTestId('timeline-filter')

@@ -17,17 +17,14 @@ function hasGroup(groups: string[][], ids: string[]): boolean {
 }
 
 test.describe('lab window: the dock', () => {
-  let lab: LabPage
-
-  test.beforeEach(async ({ page }) => {
-    lab = new LabPage(page)
-    await page.setViewportSize({ width: 1280, height: 800 })
+  test.beforeEach(async ({ lab }) => {
+    await lab.page.setViewportSize({ width: 1280, height: 800 })
     await lab.open()
     await lab.resetScenario({ speed: 'max', until: 12_000_000_000 })
     await expect(lab.page.getByTestId('status-run')).toHaveText('finished', { timeout: 30_000 })
   })
 
-  test('drag a panel onto another tab: they share a group; reload keeps it; keyboard moves between the tabs; reset restores', async () => {
+  test('drag a panel onto another tab: they share a group; reload keeps it; keyboard moves between the tabs; reset restores', async ({ lab }) => {
     expect(await lab.dockGroups()).toEqual(LabPage.DEFAULT_GROUPS)
     await lab.dockTab('peers').dragTo(lab.dockTab('registers'))
     await expect.poll(() => lab.dockGroups()).toHaveLength(7)
@@ -69,7 +66,7 @@ test.describe('lab window: the dock', () => {
     await expect.poll(async () => JSON.stringify((await lab.savedLayout())?.layout.grid ?? null)).toContain('"views":["peers"]')
   })
 
-  test('the reset shortcut Ctrl+Alt+0 restores the default; the console keeps its text', async () => {
+  test('the reset shortcut Ctrl+Alt+0 restores the default; the console keeps its text', async ({ lab }) => {
     await lab.dockTab('console-driver').dragTo(lab.dockTab('console-device'))
     await expect.poll(() => lab.dockGroups()).toHaveLength(7)
     const before = await lab.consoleText('device')
@@ -79,7 +76,7 @@ test.describe('lab window: the dock', () => {
     await expect(lab.consoleMirror('device')).toContainText('Hello World')
   })
 
-  test('a corrupt saved layout: the default layout and a one-line notice', async () => {
+  test('a corrupt saved layout: the default layout and a one-line notice', async ({ lab }) => {
     await lab.page.evaluate(() => localStorage.setItem('virtio-lab.layout', '{"version":1,"layout":{"grid":'))
     await lab.page.reload()
     await expect(lab.page.getByTestId('layout-notice')).toHaveText(/^Saved layout ignored \(not valid JSON\); the default layout is shown\./)
@@ -94,7 +91,7 @@ test.describe('lab window: the dock', () => {
     expect(await lab.dockGroups()).toEqual(LabPage.DEFAULT_GROUPS)
   })
 
-  test('maximise a console: it fills the dock and xterm re-fits; Esc restores; double-click and Ctrl+Alt+M too; hex rows follow the width', async () => {
+  test('maximise a console: it fills the dock and xterm re-fits; Esc restores; double-click and Ctrl+Alt+M too; hex rows follow the width', async ({ lab }) => {
     const dock = (await lab.page.getByTestId('dock').boundingBox())!
     const screen = lab.console('device').locator('.xterm-screen')
     const narrow = (await screen.boundingBox())!.width
@@ -140,7 +137,7 @@ test.describe('lab window: the dock', () => {
   })
 
   for (const size of [...SIZES, { width: 2560, height: 1440 }]) {
-    test(`${size.width}×${size.height}: every panel shown, no horizontal page overflow; screenshot`, async () => {
+    test(`${size.width}×${size.height}: every panel shown, no horizontal page overflow; screenshot`, async ({ lab }) => {
       await lab.page.setViewportSize(size)
       for (const id of LabPage.DEFAULT_GROUPS.flat()) await expect(lab.dockTab(id)).toBeVisible()
       await expect.poll(() => lab.page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth)).toBe(0)

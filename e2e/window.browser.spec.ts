@@ -1,9 +1,8 @@
 // The lab window as engineers use it (issue #10): keyboard, accessibility (axe), layout at four
-// window sizes with screenshots, timeline navigation. Browser host, Debian's Chromium. The dock
+// window sizes with screenshots, timeline navigation. Both hosts (e2e/hosts.ts). The dock
 // (moving, saving, resetting, maximising panels): layout.browser.spec.ts.
 import AxeBuilder from '@axe-core/playwright'
 import { test, expect } from './fixtures'
-import { LabPage } from './pages/LabPage'
 
 const SIZES = [
   { width: 1920, height: 1080 },
@@ -13,25 +12,22 @@ const SIZES = [
 ] as const
 
 test.describe('lab window: keyboard, accessibility, layout', () => {
-  let lab: LabPage
-
-  test.beforeEach(async ({ page }) => {
-    lab = new LabPage(page)
-    await page.setViewportSize({ width: 1280, height: 800 })
+  test.beforeEach(async ({ lab }) => {
+    await lab.page.setViewportSize({ width: 1280, height: 800 })
     await lab.open()
     // a bounded run keeps the whole trace and stops: the page holds still for the checks
     await lab.resetScenario({ speed: 'max', until: 12_000_000_000 })
     await expect(lab.page.getByTestId('status-run')).toHaveText('finished', { timeout: 30_000 })
   })
 
-  test('no serious or critical accessibility violations (axe)', async () => {
+  test('no serious or critical accessibility violations (axe)', async ({ lab }) => {
     const r = await new AxeBuilder({ page: lab.page }).exclude('.xterm-helper-textarea').analyze()
     const bad = r.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical')
     expect(bad.map((v) => `${v.id} (${v.impact}): ${v.nodes.length} × ${v.nodes[0]?.target.join(' ')}`)).toEqual([])
   })
 
   for (const size of SIZES) {
-    test(`${size.width}×${size.height}: no horizontal overflow; inspector columns visible; screenshot`, async () => {
+    test(`${size.width}×${size.height}: no horizontal overflow; inspector columns visible; screenshot`, async ({ lab }) => {
       await lab.page.setViewportSize(size)
       const overflow = await lab.page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth)
       expect(overflow).toBe(0)
@@ -53,7 +49,7 @@ test.describe('lab window: keyboard, accessibility, layout', () => {
     })
   }
 
-  test('Tab leaves a console unless "capture keys" is on', async () => {
+  test('Tab leaves a console unless "capture keys" is on', async ({ lab }) => {
     const input = lab.console('device').locator('.xterm-helper-textarea')
     await input.focus()
     await lab.page.keyboard.press('Tab')
@@ -70,7 +66,7 @@ test.describe('lab window: keyboard, accessibility, layout', () => {
     await expect(lab.page.getByTestId('console-device-deaf')).toContainText('never reads its UART')
   })
 
-  test('timeline: live shows the newest event; go to #N, arrow keys move the time-travel selection, Esc returns to live', async () => {
+  test('timeline: live shows the newest event; go to #N, arrow keys move the time-travel selection, Esc returns to live', async ({ lab }) => {
     const trace = await lab.stableStatusNumber('trace')
     await expect(lab.page.getByTestId('event-' + (trace - 1))).toBeInViewport()
     await expect(lab.page.getByTestId('timeline-live')).toHaveAttribute('aria-pressed', 'true')

@@ -1,7 +1,10 @@
-// Page object for the lab window (browser host or Electron: same renderer, same test ids).
+// Page object for the lab window (browser host or Electron: same renderer, same test ids). What
+// differs between the hosts stays here (e2e/hosts.ts): opening the window, calls into the lab
+// (/rpc WebSocket or the preload's window.labApi) and downloads.
 import { expect, type Locator, type Page } from '@playwright/test'
-import { type ScenarioConfig, type Side } from '../../src/shared/contract'
+import { type LabApi, type ScenarioConfig, type Side } from '../../src/shared/contract'
 import { DEFAULT_SCENARIO } from '../../src/shared/scenario'
+import { hostOf, type HostKind } from '../hosts'
 
 /** window.__lab, the renderer's read-only test hook (src/renderer/src/main.ts) */
 interface LabHookWindow {
@@ -23,7 +26,11 @@ export class LabPage {
   readonly explain: Locator
   readonly banner: Locator
 
+  /** the host that opened the page (e2e/hosts.ts) */
+  readonly host: HostKind
+
   constructor(readonly page: Page) {
+    this.host = hostOf(page)
     this.controls = page.getByTestId('controls')
     this.statusBar = page.getByTestId('status-bar')
     this.registers = page.getByTestId('register-inspector')
@@ -35,9 +42,11 @@ export class LabPage {
     this.banner = page.getByTestId('time-travel-banner')
   }
 
-  /** open the app and wait until the first snapshot is shown */
+  /** open the app (browser: load the host's page; Electron: the window loads itself) and wait
+   * until the first snapshot is shown */
   async open(): Promise<void> {
-    await this.page.goto('/')
+    if (this.host === 'browser') await this.page.goto('/')
+    else await this.page.waitForLoadState('domcontentloaded')
     await expect(this.controls).toBeVisible()
     await expect(this.page.getByTestId('status-connection')).toContainText('open')
     await expect(this.page.getByTestId('status-time')).not.toHaveText('—')
@@ -56,8 +65,26 @@ export class LabPage {
     await expect(this.page.getByTestId('status-run')).not.toHaveText('paused')
   }
 
-  /** one JSON-RPC call over the host's /rpc WebSocket, from inside the page (same origin) */
+  /**
+   * One call into the lab from inside the page: over the browser host's /rpc WebSocket (same
+   * origin), or in Electron through the preload's window.labApi (IPC, the same validation).
+   */
   async rpc<T = unknown>(method: string, params: unknown[]): Promise<{ result?: T; error?: { message: string } }> {
+    if (this.host === 'electron') {
+      return this.page.evaluate(
+        async ({ method, params }) => {
+          const api = (window as Window & { labApi?: LabApi }).labApi as unknown as Record<string, ((...a: unknown[]) => Promise<T>) | undefined> | undefined
+          const fn = api?.[method]
+          if (typeof fn !== 'function') return { error: { message: `unknown method "${method}" (window.labApi)` } }
+          try {
+            return { result: await fn(...params) }
+          } catch (err) {
+            return { error: { message: err instanceof Error ? err.message : String(err) } }
+          }
+        },
+        { method, params }
+      )
+    }
     return this.page.evaluate(
       ({ method, params }) =>
         new Promise<{ result?: T; error?: { message: string } }>((resolve, reject) => {
@@ -201,7 +228,11 @@ export class LabPage {
     for (const k of kinds) await this.page.getByTestId('timeline-kind-' + k).check()
   }
 
-  /** click a button that saves a Blob; returns the suggested file name and the text */
+  /**
+   * click a button that saves a Blob; returns the suggested file name and the text. Both hosts
+   * report a Playwright 'download' (Electron: launched with acceptDownloads, e2e/hosts.ts, so no
+   * save dialog opens).
+   */
   async download(testId: string): Promise<{ name: string; text: string }> {
     const [dl] = await Promise.all([this.page.waitForEvent('download'), this.page.getByTestId(testId).click()])
     const stream = await dl.createReadStream()
@@ -244,7 +275,9 @@ export class LabPage {
     return this.page.getByTestId('shm-byte-' + off.toString(16))
   }
 
+  /** <output dir>/<name>.png, or <name>-electron.png from the Electron window (both projects run the same flows) */
   async screenshot(name: string): Promise<void> {
-    await this.page.screenshot({ path: `${process.env.E2E_OUTPUT_DIR ?? 'test-results'}/${name}.png`, fullPage: true })
+    const file = `${name}${this.host === 'electron' ? '-electron' : ''}.png`
+    await this.page.screenshot({ path: `${process.env.E2E_OUTPUT_DIR ?? 'test-results'}/${file}`, fullPage: true })
   }
 }
