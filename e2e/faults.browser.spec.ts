@@ -2,26 +2,20 @@
 // button makes the driver lay a chain with head num + 3; the device refuses it with
 // InvalidDescriptorIndex, which the fault panel, the timeline and the device console show.
 import { test, expect } from './fixtures'
-import { LabPage } from './pages/LabPage'
+import type { LabPage } from './pages/LabPage'
 
 test.use({ viewport: { width: 1600, height: 1000 } })
 
 test.describe('fault panel', () => {
   let lab: LabPage
 
-  test.beforeEach(async ({ page }) => {
-    lab = new LabPage(page)
+  test.beforeEach(async ({ lab: l }) => {
+    lab = l
     await lab.open()
   })
 
-  test.afterAll(async ({ browser }) => {
-    // leave the shared host in its default scenario for whoever runs next
-    const page = await browser.newPage()
-    const l = new LabPage(page)
-    await l.open()
-    await l.resetScenario()
-    await page.close()
-  })
+  // leave the shared browser host in its default scenario for whoever runs next
+  test.afterAll(async ({ labHost }) => labHost.leaveDefault())
 
   test('bad-head on a spec run: the device error code shows in the panel and the timeline', async ({ page, cspViolations }) => {
     await lab.resetScenario({ profile: 'spec', shmSize: 64 * 1024 })

@@ -222,7 +222,7 @@ test.describe('lab window', () => {
     await lab.screenshot('lab-timeline-filtered')
   })
 
-  test('restarts at max speed: one marker line each in the device console, in order', async () => {
+  test('restarts at max speed: one marker line each in the device console, in order', async ({ lab }) => {
     const at = [3, 3.01, 3.02, 6]
     await lab.resetScenario({ speed: 'max', until: 9_000_000_000, restarts: at.map((s) => ({ side: 'device' as const, at: s * 1e9 })) })
     await expect(lab.page.getByTestId('status-run')).toHaveText('finished', { timeout: 30_000 })
