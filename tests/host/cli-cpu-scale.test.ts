@@ -1,15 +1,8 @@
 // --cpu-scale (docs/wire-protocol.md#cpu-time): parsed and checked like every scenario flag;
 // a slow CPU skips the driver's 4 s HVL wait (the early ack).
 import { describe, expect, it } from 'vitest'
-import { main, type Io } from '../../src/host/cli'
+import { cli } from './cli-io'
 
-async function cli(...argv: string[]): Promise<{ code: number; out: string; err: string }> {
-  let out = ''
-  let err = ''
-  const io: Io = { out: (s) => (out += s), err: (s) => (err += s) }
-  const code = await main(argv, io)
-  return { code, out, err }
-}
 
 describe('virtio-lab run --cpu-scale', () => {
   it('refuses a negative, too large or non-numeric value: one line on stderr, exit 2', async () => {

@@ -4,15 +4,8 @@ import { existsSync, mkdtempSync, readFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
-import { main, type Io } from '../../src/host/cli'
+import { cli } from './cli-io'
 
-async function cli(...argv: string[]): Promise<{ code: number; out: string; err: string }> {
-  let out = ''
-  let err = ''
-  const io: Io = { out: (s) => (out += s), err: (s) => (err += s) }
-  const code = await main(argv, io)
-  return { code, out, err }
-}
 const tmp = () => mkdtempSync(join(tmpdir(), 'vlab-cli-log-'))
 const OPENED = /^── instance_1 log opened \d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z, virtio-lab run, profile seed, order device-first ──\n/
 

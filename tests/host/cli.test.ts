@@ -5,14 +5,8 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterEach, describe, expect, it, vi } from 'vitest'
 import { main, type Io } from '../../src/host/cli'
+import { cli } from './cli-io'
 
-async function cli(...argv: string[]): Promise<{ code: number; out: string; err: string }> {
-  let out = ''
-  let err = ''
-  const io: Io = { out: (s) => (out += s), err: (s) => (err += s) }
-  const code = await main(argv, io)
-  return { code, out, err }
-}
 
 const expected = readFileSync(join(__dirname, '../fixtures/seed-device-console.txt'), 'utf8').trimEnd().split('\n')
 
